@@ -1,0 +1,8 @@
+/** Where the CLI writes: injectable so tests run commands in-process. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+/** Exit codes: 0 ok, 1 the operation failed, 2 bad usage or bad input. */
+export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;

@@ -1,0 +1,35 @@
+import { Command, CommanderError } from '@commander-js/extra-typings';
+import pkg from '../package.json' with { type: 'json' };
+import { EXIT, type Io } from './io.js';
+
+export type { Io } from './io.js';
+
+function program(io: Io): Command {
+  return new Command()
+    .name('fstool')
+    .description('Build, inspect and edit disk images: ext2/3/4, FAT, MBR, GPT, raw and qcow2.')
+    .version(pkg.version, '-V, --version')
+    .showHelpAfterError('(run fstool --help for usage)')
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .exitOverride();
+}
+
+/** Runs the CLI on `argv` (without node and script) and resolves to the process exit code. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  const cli = program(io);
+  try {
+    if (argv.length === 0) {
+      cli.outputHelp();
+      return EXIT.usage;
+    }
+    await cli.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version surface as "errors" with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    }
+    io.err(`fstool: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT.failed;
+  }
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import pkg from '../package.json' with { type: 'json' };
+import { run } from '../src/run.js';
+
+async function cli(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await run(argv, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { code, out, err };
+}
+
+describe('fstool', () => {
+  it('prints its version', async () => {
+    const r = await cli('--version');
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toBe(pkg.version);
+  });
+
+  it('prints help', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('Usage: fstool');
+  });
+
+  it('rejects an unknown command with exit 2 and a usage hint', async () => {
+    const r = await cli('frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('fstool --help');
+  });
+});

@@ -1,0 +1,14 @@
+export { checkRange } from './check.js';
+export { type CopyOptions, copy } from './copy.js';
+export { type BlockDevice, isResizable, type ResizableDevice } from './device.js';
+export {
+  ClosedError,
+  CorruptError,
+  FsError,
+  InvalidArgumentError,
+  OutOfRangeError,
+  ReadOnlyError,
+} from './errors.js';
+export { MemoryDevice, type MemoryDeviceOptions } from './memory.js';
+export { SliceDevice } from './slice.js';
+export { isZero, writeZeros, zeroChunk } from './zero.js';

@@ -1,0 +1,200 @@
+/**
+ * Node-only devices: a host file (or block device) accessed with positional I/O.
+ */
+import { constants, type FileHandle, open } from 'node:fs/promises';
+import { checkRange } from './check.js';
+import type { ResizableDevice } from './device.js';
+import { ClosedError, FsError, InvalidArgumentError, OutOfRangeError, ReadOnlyError } from './errors.js';
+import { writeZeros } from './zero.js';
+
+export interface OpenFileOptions {
+  /** Open for writing (default false). */
+  writable?: boolean;
+  /** Allow writes past the end to extend the file (default false). */
+  growable?: boolean;
+}
+
+export interface CreateFileOptions {
+  /** Size of the new file; it is created sparse (all holes). */
+  size: number;
+  /** Replace an existing file (default false: an existing file is an error). */
+  overwrite?: boolean;
+  growable?: boolean;
+}
+
+/** A host file as a BlockDevice. Reads are exact; a short read is an error. */
+export class FileDevice implements ResizableDevice {
+  #fh: FileHandle | undefined;
+  #size: number;
+  readonly readOnly: boolean;
+  readonly growable: boolean;
+
+  private constructor(
+    fh: FileHandle,
+    size: number,
+    readonly path: string,
+    readOnly: boolean,
+    growable: boolean,
+  ) {
+    this.#fh = fh;
+    this.#size = size;
+    this.readOnly = readOnly;
+    this.growable = growable;
+  }
+
+  /** Opens an existing file (or block device; its size is found by seeking to the end). */
+  static async open(path: string, opts: OpenFileOptions = {}): Promise<FileDevice> {
+    const writable = opts.writable ?? false;
+    const fh = await openOrExplain(path, writable ? constants.O_RDWR : constants.O_RDONLY);
+    try {
+      const st = await fh.stat();
+      let size = st.size;
+      if (st.isBlockDevice()) size = await blockDeviceSize(fh);
+      else if (!st.isFile()) throw new InvalidArgumentError(`${path} is not a regular file or block device`);
+      return new FileDevice(fh, size, path, !writable, opts.growable ?? false);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
+
+  /** Creates a new sparse file of `size` bytes (ftruncate: no data blocks are allocated). */
+  static async create(path: string, opts: CreateFileOptions): Promise<FileDevice> {
+    if (!Number.isSafeInteger(opts.size) || opts.size < 0) {
+      throw new InvalidArgumentError(`file size must be a non-negative integer, got ${opts.size}`);
+    }
+    const flags = constants.O_RDWR | constants.O_CREAT | (opts.overwrite ? constants.O_TRUNC : constants.O_EXCL);
+    const fh = await openOrExplain(path, flags, 0o644);
+    try {
+      await fh.truncate(opts.size);
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+    return new FileDevice(fh, opts.size, path, false, opts.growable ?? false);
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  async read(offset: number, into: Uint8Array): Promise<void> {
+    const fh = this.#handle();
+    checkRange(offset, into.length, this.#size, 'read');
+    let done = 0;
+    while (done < into.length) {
+      const { bytesRead } = await fh.read(into, done, into.length - done, offset + done);
+      if (bytesRead === 0) throw new OutOfRangeError(offset + done, into.length - done, this.#size, 'short read');
+      done += bytesRead;
+    }
+  }
+
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    const fh = this.#writableHandle();
+    this.#fit(offset, data.length, 'write');
+    let done = 0;
+    while (done < data.length) {
+      const { bytesWritten } = await fh.write(data, done, data.length - done, offset + done);
+      done += bytesWritten;
+    }
+  }
+
+  /** Positional vectored write of consecutive buffers starting at `offset`: one syscall for many blocks. */
+  async writev(offset: number, buffers: Uint8Array[]): Promise<void> {
+    const fh = this.#writableHandle();
+    const total = buffers.reduce((n, b) => n + b.length, 0);
+    this.#fit(offset, total, 'write');
+    const { bytesWritten } = await fh.writev(buffers, offset);
+    if (bytesWritten < total) {
+      // Rare partial vectored write: finish the rest with plain writes.
+      let skip = bytesWritten;
+      let at = offset;
+      for (const b of buffers) {
+        if (skip >= b.length) {
+          skip -= b.length;
+          at += b.length;
+          continue;
+        }
+        await this.write(at + skip, b.subarray(skip));
+        at += b.length;
+        skip = 0;
+      }
+    }
+  }
+
+  async zero(offset: number, length: number): Promise<void> {
+    this.#writableHandle();
+    this.#fit(offset, length, 'zero');
+    // Node has no hole punching: write zeros (callers avoid this by planning).
+    await writeZeros((o, d) => this.write(o, d), offset, length);
+  }
+
+  async resize(size: number): Promise<void> {
+    const fh = this.#writableHandle();
+    if (!Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`bad size ${size}`);
+    await fh.truncate(size);
+    this.#size = size;
+  }
+
+  async flush(): Promise<void> {
+    const fh = this.#handle();
+    if (!this.readOnly) await fh.datasync();
+  }
+
+  async close(): Promise<void> {
+    const fh = this.#fh;
+    this.#fh = undefined;
+    await fh?.close();
+  }
+
+  #fit(offset: number, length: number, what: string): void {
+    if (!this.growable) {
+      checkRange(offset, length, this.#size, what);
+      return;
+    }
+    checkRange(offset, length, Number.MAX_SAFE_INTEGER, what);
+    this.#size = Math.max(this.#size, offset + length);
+  }
+
+  #handle(): FileHandle {
+    if (!this.#fh) throw new ClosedError();
+    return this.#fh;
+  }
+
+  #writableHandle(): FileHandle {
+    const fh = this.#handle();
+    if (this.readOnly) throw new ReadOnlyError(`file ${this.path}`);
+    return fh;
+  }
+}
+
+async function openOrExplain(path: string, flags: number, mode?: number): Promise<FileHandle> {
+  try {
+    return await open(path, flags, mode);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+    const why: Record<string, string> = {
+      ENOENT: 'no such file',
+      EEXIST: 'file exists',
+      EACCES: 'permission denied',
+      EISDIR: 'is a directory',
+      EBUSY: 'device is busy (mounted or in use)',
+    };
+    throw new FsError(code, `cannot open ${path}: ${why[code] ?? (err as Error).message}`, { cause: err });
+  }
+}
+
+async function blockDeviceSize(fh: FileHandle): Promise<number> {
+  // lseek(SEEK_END) is not exposed; binary-search the last readable byte instead.
+  const probe = new Uint8Array(1);
+  const readable = async (off: number) => (await fh.read(probe, 0, 1, off)).bytesRead === 1;
+  let lo = 0;
+  let hi = 512;
+  while (await readable(hi - 1)) hi *= 2;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (await readable(mid - 1)) lo = mid;
+    else hi = mid;
+  }
+  return lo;
+}

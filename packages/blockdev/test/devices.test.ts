@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { ClosedError, copy, isZero, MemoryDevice, OutOfRangeError, ReadOnlyError, SliceDevice } from '../src/index.js';
+
+describe('MemoryDevice', () => {
+  it('reads back what was written, exactly', async () => {
+    const dev = new MemoryDevice(1024);
+    await dev.write(100, new Uint8Array([1, 2, 3]));
+    const out = new Uint8Array(5);
+    await dev.read(99, out);
+    expect([...out]).toEqual([0, 1, 2, 3, 0]);
+  });
+
+  it('rejects reads and writes past the end with an error naming offset, length and size', async () => {
+    const dev = new MemoryDevice(16);
+    await expect(dev.read(10, new Uint8Array(8))).rejects.toThrow(OutOfRangeError);
+    await expect(dev.read(10, new Uint8Array(8))).rejects.toThrow(
+      '8 bytes at offset 10 is outside the device of 16 bytes',
+    );
+    await expect(dev.write(-1, new Uint8Array(1))).rejects.toThrow(OutOfRangeError);
+    await expect(dev.write(16, new Uint8Array(1))).rejects.toThrow(OutOfRangeError);
+  });
+
+  it('grows when growable', async () => {
+    const dev = new MemoryDevice(0, { growable: true });
+    await dev.write(10, new Uint8Array([7]));
+    expect(dev.size).toBe(11);
+    expect(dev.bytes()[10]).toBe(7);
+  });
+
+  it('refuses writes when read-only and any use after close', async () => {
+    const ro = new MemoryDevice(8, { readOnly: true });
+    await expect(ro.write(0, new Uint8Array(1))).rejects.toThrow(ReadOnlyError);
+    await expect(ro.zero(0, 1)).rejects.toThrow(ReadOnlyError);
+    await ro.close();
+    await expect(ro.read(0, new Uint8Array(1))).rejects.toThrow(ClosedError);
+  });
+});
+
+describe('SliceDevice', () => {
+  it('maps offsets, nests and checks bounds against its own window', async () => {
+    const disk = new MemoryDevice(4096);
+    const part = new SliceDevice(disk, 1024, 2048);
+    const inner = new SliceDevice(part, 512, 512);
+    await inner.write(0, new Uint8Array([0xaa]));
+    const b = new Uint8Array(1);
+    await disk.read(1024 + 512, b);
+    expect(b[0]).toBe(0xaa);
+    await expect(inner.write(512, new Uint8Array(1))).rejects.toThrow(OutOfRangeError);
+    await expect(part.read(2040, new Uint8Array(16))).rejects.toThrow(OutOfRangeError);
+    expect(() => new SliceDevice(disk, 4000, 200)).toThrow(OutOfRangeError);
+  });
+
+  it('is read-only over a read-only parent', async () => {
+    const disk = new MemoryDevice(1024, { readOnly: true });
+    await expect(new SliceDevice(disk, 0, 512).write(0, new Uint8Array(1))).rejects.toThrow(ReadOnlyError);
+  });
+});
+
+describe('copy and isZero', () => {
+  it('isZero finds a single set byte anywhere, aligned or not', () => {
+    const buf = new Uint8Array(10_000);
+    expect(isZero(buf)).toBe(true);
+    for (const at of [0, 3, 4097, 9999]) {
+      buf[at] = 1;
+      expect(isZero(buf)).toBe(false);
+      expect(isZero(buf.subarray(1))).toBe(at === 0);
+      buf[at] = 0;
+    }
+  });
+
+  it('skips zero runs and writes data runs', async () => {
+    const src = new MemoryDevice(64 * 1024);
+    await src.write(4096, new Uint8Array(4096).fill(1));
+    await src.write(40_000, new Uint8Array(10).fill(2));
+    const writes: Array<[number, number]> = [];
+    const dst = new MemoryDevice(64 * 1024);
+    const spy = Object.assign(Object.create(dst), {
+      write: (o: number, d: Uint8Array) => {
+        writes.push([o, d.length]);
+        return dst.write(o, d);
+      },
+    });
+    const written = await copy(src, spy, { skipZeros: true, chunkSize: 16 * 1024 });
+    expect(writes).toEqual([
+      [4096, 4096],
+      [36_864, 4096],
+    ]);
+    expect(written).toBe(8192);
+    expect(dst.bytes()).toEqual(src.bytes());
+  });
+
+  it('copies everything without skipZeros, reporting progress', async () => {
+    const src = new MemoryDevice(new Uint8Array(10_000).map((_, i) => i & 0xff));
+    const dst = new MemoryDevice(10_000);
+    const seen: number[] = [];
+    await copy(src, dst, { chunkSize: 4096, onProgress: (d) => seen.push(d) });
+    expect(dst.bytes()).toEqual(src.bytes());
+    expect(seen).toEqual([4096, 8192, 10_000]);
+  });
+});

@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { copy, FsError, MemoryDevice, OutOfRangeError, ReadOnlyError } from '../src/index.js';
+import { FileDevice } from '../src/node.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'blockdev-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('FileDevice', () => {
+  it('creates a 1 GiB sparse file that only allocates what was written', async () => {
+    const path = join(dir, 'sparse.img');
+    const dev = await FileDevice.create(path, { size: 2 ** 30 });
+    await dev.write(512 * 1024 * 1024, new Uint8Array(64 * 1024).fill(0x5a));
+    await dev.close();
+    const st = statSync(path);
+    expect(st.size).toBe(2 ** 30);
+    expect(st.blocks * 512).toBeGreaterThanOrEqual(64 * 1024);
+    expect(st.blocks * 512).toBeLessThan(1024 * 1024);
+  });
+
+  it('reads exactly, and a read past the end is an OutOfRangeError', async () => {
+    const path = join(dir, 'data.bin');
+    writeFileSync(path, new Uint8Array([1, 2, 3, 4, 5]));
+    const dev = await FileDevice.open(path);
+    const out = new Uint8Array(3);
+    await dev.read(2, out);
+    expect([...out]).toEqual([3, 4, 5]);
+    await expect(dev.read(3, new Uint8Array(3))).rejects.toThrow(OutOfRangeError);
+    await expect(dev.write(0, new Uint8Array(1))).rejects.toThrow(ReadOnlyError);
+    await dev.close();
+  });
+
+  it('refuses writes past the end unless growable', async () => {
+    const path = join(dir, 'grow.bin');
+    const fixed = await FileDevice.create(path, { size: 10 });
+    await expect(fixed.write(8, new Uint8Array(4))).rejects.toThrow(OutOfRangeError);
+    await fixed.close();
+    const grow = await FileDevice.open(path, { writable: true, growable: true });
+    await grow.write(8, new Uint8Array([1, 2, 3, 4]));
+    expect(grow.size).toBe(12);
+    await grow.close();
+    expect(statSync(path).size).toBe(12);
+  });
+
+  it('names the path when a file cannot be opened or already exists', async () => {
+    await expect(FileDevice.open(join(dir, 'missing.img'))).rejects.toThrow(/missing\.img: no such file/);
+    const path = join(dir, 'exists.img');
+    writeFileSync(path, 'x');
+    await expect(FileDevice.create(path, { size: 1 })).rejects.toThrow(FsError);
+  });
+
+  it('copy() into a fresh sparse file leaves zero runs as holes', async () => {
+    const src = new MemoryDevice(32 * 1024 * 1024);
+    await src.write(0, new Uint8Array(4096).fill(1));
+    await src.write(31 * 1024 * 1024, new Uint8Array(8192).fill(2));
+    const path = join(dir, 'copy.img');
+    const dst = await FileDevice.create(path, { size: src.size });
+    await copy(src, dst, { skipZeros: true });
+    await dst.close();
+    expect(statSync(path).blocks * 512).toBeLessThanOrEqual(64 * 1024);
+    const du = execFileSync('cmp', [path, '-'], { input: src.bytes() });
+    expect(du.length).toBe(0);
+  });
+});
