@@ -1,17 +1,21 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
+import { FsError } from '@fstool/blockdev';
 import pkg from '../package.json' with { type: 'json' };
+import { commands } from './commands/index.js';
 import { EXIT, type Io } from './io.js';
 
 export type { Io } from './io.js';
 
 function program(io: Io): Command {
-  return new Command()
+  const cli = new Command()
     .name('fstool')
     .description('Build, inspect and edit disk images: ext2/3/4, FAT, MBR, GPT, raw and qcow2.')
     .version(pkg.version, '-V, --version')
     .showHelpAfterError('(run fstool --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
+  for (const register of commands) register(cli, io);
+  return cli;
 }
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the process exit code. */
@@ -30,6 +34,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     io.err(`fstool: ${err instanceof Error ? err.message : String(err)}\n`);
-    return EXIT.failed;
+    // An FsError is an expected failure caused by the input (spec, image, path, size): exit 2.
+    return err instanceof FsError ? EXIT.usage : EXIT.failed;
   }
 }

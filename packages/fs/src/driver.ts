@@ -1,0 +1,92 @@
+import type { BlockDevice } from '@fstool/blockdev';
+import type { Entry, SourceTree } from './entry.js';
+
+/** Progress of a long operation, in bytes (or items where bytes make no sense). */
+export interface Progress {
+  phase: string;
+  done: number;
+  total: number;
+}
+
+/** What every build receives besides the driver's own options. */
+export interface BuildContext {
+  /** The filesystem type asked for (a driver may serve several, e.g. ext2/ext3/ext4). */
+  type: string;
+  onProgress?: (p: Progress) => void;
+  /** Non-fatal problems (an entry the filesystem cannot hold, a value clamped), naming the path. */
+  onWarning?: (message: string) => void;
+}
+
+export interface BuildReport {
+  type: string;
+  /** Size of the filesystem in bytes. */
+  size: number;
+  /** Bytes in use after the build (data and metadata). */
+  usedBytes: number;
+  /** Entries written. */
+  entries: number;
+  warnings: string[];
+  /** Driver-specific facts (block size, inode count, UUID, …) for summaries and `--json`. */
+  details: Record<string, unknown>;
+}
+
+/** What `info()` returns: common keys first, anything the driver wants to add after. */
+export interface FsInfo {
+  type: string;
+  size: number;
+  label?: string;
+  uuid?: string;
+  blockSize?: number;
+  blocks?: number;
+  freeBlocks?: number;
+  inodes?: number;
+  freeInodes?: number;
+  features?: string[];
+  [key: string]: unknown;
+}
+
+/** An opened filesystem. Paths are absolute inside the filesystem ('/etc/hosts'). */
+export interface FileSystem {
+  readonly type: string;
+  readonly writable: boolean;
+  /** Problems found on open (a checksum mismatch read anyway, a journal needing recovery). */
+  readonly warnings: readonly string[];
+  info(): Promise<FsInfo>;
+  /** Metadata of one path; symlinks are not followed. Files come with `open()`. */
+  stat(path: string): Promise<Entry>;
+  /** Children of a directory, sorted by name, without '.' and '..'. */
+  list(path: string): Promise<Entry[]>;
+  /** Streams a file's contents; holes read as zeros. */
+  read(path: string): AsyncIterable<Uint8Array>;
+  /**
+   * Creates `path` from `entry` (file contents through `entry.open()`, a directory, symlink or node).
+   * An existing non-directory at `path` is replaced; the parent must exist.
+   */
+  add(path: string, entry: Entry): Promise<void>;
+  remove(path: string, opts?: { recursive?: boolean }): Promise<void>;
+  /** Flushes everything and leaves the image consistent. */
+  close(): Promise<void>;
+}
+
+/**
+ * A filesystem plugin. Built-in drivers and third-party ones implement the same contract and are
+ * handed to the facade's registry explicitly; nothing is discovered by magic.
+ */
+export interface FileSystemDriver<Options extends object = Record<string, unknown>> {
+  /** The main type name ('ext4', 'vfat', 'btrfs', …). */
+  readonly type: string;
+  /** Other names this driver builds or answers to ('ext2', 'ext3', 'fat32', …). */
+  readonly aliases?: readonly string[];
+  /** True when the device holds this driver's filesystem. Must not throw on garbage. */
+  probe(dev: BlockDevice): Promise<boolean>;
+  /** Smallest device size in bytes that `build` needs for this tree and these options. */
+  minimumSize?(tree: SourceTree, opts: Options, ctx: BuildContext): Promise<number>;
+  /** Writes a new filesystem filling `dev` from `tree`. Checks fit before writing anything. */
+  build(dev: BlockDevice, tree: SourceTree, opts: Options, ctx: BuildContext): Promise<BuildReport>;
+  open(dev: BlockDevice, opts: { writable: boolean }): Promise<FileSystem>;
+}
+
+/** Identity helper that gives a plugin object its type: `export default defineDriver({ ... })`. */
+export function defineDriver<Options extends object>(driver: FileSystemDriver<Options>): FileSystemDriver<Options> {
+  return driver;
+}

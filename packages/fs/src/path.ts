@@ -1,0 +1,68 @@
+import { InvalidPathError } from './errors.js';
+
+const encoder = new TextEncoder();
+
+/** Longest name of one path component, in UTF-8 bytes (ext and most Unix filesystems). */
+export const NAME_MAX = 255;
+
+/**
+ * Normalises a path inside a filesystem to '/a/b' form: repeated and trailing slashes collapse,
+ * '.' is dropped, '..' goes up but never above the root. NUL and over-long names are rejected.
+ */
+export function normalizePath(path: string): string {
+  if (path.includes('\0')) throw new InvalidPathError(path, 'contains a NUL byte');
+  const parts: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..') {
+      parts.pop();
+      continue;
+    }
+    if (encoder.encode(part).length > NAME_MAX) {
+      throw new InvalidPathError(path, `name "${part.slice(0, 32)}…" is longer than ${NAME_MAX} bytes`);
+    }
+    parts.push(part);
+  }
+  return `/${parts.join('/')}`;
+}
+
+/** The components of a normalised path ('/' has none). */
+export function splitPath(path: string): string[] {
+  return normalizePath(path).split('/').filter(Boolean);
+}
+
+/** Parent directory of a normalised path ('/' is its own parent). */
+export function dirname(path: string): string {
+  const parts = splitPath(path);
+  parts.pop();
+  return `/${parts.join('/')}`;
+}
+
+/** Last component of a path ('' for the root). */
+export function basename(path: string): string {
+  return splitPath(path).pop() ?? '';
+}
+
+/** Joins a directory and a name or relative path, normalised. */
+export function joinPath(dir: string, name: string): string {
+  return normalizePath(`${dir}/${name}`);
+}
+
+/** Checks one directory-entry name: non-empty, no '/' or NUL, not '.' or '..', at most 255 bytes. */
+export function checkName(name: string, path = name): void {
+  if (name === '' || name === '.' || name === '..') throw new InvalidPathError(path, `"${name}" is not a valid name`);
+  if (name.includes('/') || name.includes('\0')) throw new InvalidPathError(path, 'name contains "/" or NUL');
+  if (encoder.encode(name).length > NAME_MAX) throw new InvalidPathError(path, `name is longer than ${NAME_MAX} bytes`);
+}
+
+/** Orders names the way trees are sorted: by UTF-8 bytes, so the order is the same on every host. */
+export function compareNames(a: string, b: string): number {
+  const x = encoder.encode(a);
+  const y = encoder.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) {
+    const d = (x[i] as number) - (y[i] as number);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
