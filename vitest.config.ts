@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions } },
   test: {
+    reporters: ['default', './scripts/summary-reporter.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: roots.map((root) => ({
