@@ -1,0 +1,163 @@
+import { readFilesystem } from './filesystem.js';
+import { isTable, type RawIssue, TableReader } from './reader.js';
+import { describe, formatSize } from './size.js';
+import type { DiskSpec, PartitionSpec } from './types.js';
+import { readUuid } from './values.js';
+
+const IMAGE_KEYS = ['size', 'partition_table', 'alignment', 'sector_size', 'disk_guid', 'seed'];
+const PARTITION_KEYS = ['name', 'type', 'size', 'guid', 'bootable', 'attributes', 'filesystem'];
+
+/** MBR holds four primary partitions; extended/logical partitions are not modelled. */
+const MAX_PARTITIONS = { mbr: 4, gpt: 128 } as const;
+
+export function readImage(t: TableReader): DiskSpec | undefined {
+  t.require('size', 'a size like "1GiB", or "auto"');
+  t.require('partition_table', '"mbr" or "gpt"');
+  const size = t.size('size', ['auto']);
+  const partitionTable = t.oneOf('partition_table', ['mbr', 'gpt'] as const);
+  const sectorSize = t.oneOf('sector_size', [512, 4096] as const) ?? 512;
+  let alignment = t.size('alignment') ?? 2 ** 20;
+  if (alignment === 0 || alignment % sectorSize !== 0) {
+    t.fail('alignment', `must be a non-zero multiple of the ${sectorSize}-byte sector, got ${formatSize(alignment)}`);
+    alignment = 2 ** 20;
+  }
+  if (typeof size === 'number' && (size === 0 || size % sectorSize !== 0)) {
+    t.fail('size', `must be a non-zero multiple of the ${sectorSize}-byte sector, got ${formatSize(size)}`);
+  }
+  const diskGuid = t.custom('disk_guid', readUuid);
+  if (diskGuid !== undefined && partitionTable === 'mbr') t.fail('disk_guid', 'is for GPT disks only');
+  const seed = t.custom('seed', (v) =>
+    (typeof v === 'string' && v !== '') || typeof v === 'number'
+      ? String(v)
+      : { error: `must be a non-empty string or a number, got ${describe(v)}` },
+  );
+  t.finish(IMAGE_KEYS);
+  if (size === undefined || partitionTable === undefined) return undefined;
+  const image: DiskSpec = { size, partitionTable, alignment, sectorSize };
+  if (diskGuid !== undefined) image.diskGuid = diskGuid;
+  if (seed !== undefined) image.seed = seed;
+  return image;
+}
+
+function readPartitionType(
+  v: unknown,
+  table: DiskSpec['partitionTable'] | undefined,
+): string | number | { error: string } {
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  if (typeof v === 'number' && Number.isInteger(v)) {
+    if (table === 'gpt') return { error: `must be a string (an alias or a type GUID) on GPT, got ${v}` };
+    if (v >= 1 && v <= 0xff) return v;
+    return { error: `must be an MBR type byte from 0x01 to 0xff, got ${v}` };
+  }
+  return { error: `must be an alias like "linux", a type GUID or an MBR type byte, got ${describe(v)}` };
+}
+
+function readAttributes(v: unknown): (number | string)[] | { error: string } {
+  const list = Array.isArray(v) ? v : [v];
+  for (const a of list) {
+    const ok =
+      (typeof a === 'number' && Number.isInteger(a) && a >= 0 && a <= 63) || (typeof a === 'string' && a !== '');
+    if (!ok) return { error: `must be a list of bit numbers 0 to 63 or attribute names, got ${describe(a)}` };
+  }
+  return list as (number | string)[];
+}
+
+function readPartition(
+  t: TableReader,
+  image: DiskSpec | undefined,
+  table: DiskSpec['partitionTable'] | undefined,
+  plugins: boolean,
+): PartitionSpec | undefined {
+  t.require('type', 'an alias like "linux" or "esp", a type GUID, or an MBR type byte');
+  const name = t.string('name');
+  if (name !== undefined && table === 'gpt' && name.length > 36) {
+    t.fail('name', `must be at most 36 UTF-16 characters on GPT, got ${name.length}`);
+  }
+  const type = t.custom('type', (v) => readPartitionType(v, table));
+  const fsTable = t.sub('filesystem');
+  const filesystem = fsTable === undefined ? undefined : readFilesystem(fsTable, false, plugins);
+  if (!t.has('size') && fsTable === undefined) t.require('size', 'a size like "256MiB", or "remaining"');
+  const size = t.size('size', ['auto', 'remaining']) ?? 'auto';
+  if (size === 'auto' && fsTable === undefined) {
+    if (t.has('size')) t.fail('size', 'cannot be "auto" without a filesystem to fit (give a size)');
+  }
+  const sectorSize = image?.sectorSize ?? 512;
+  if (typeof size === 'number' && (size === 0 || size % sectorSize !== 0)) {
+    t.fail('size', `must be a non-zero multiple of the ${sectorSize}-byte sector, got ${formatSize(size)}`);
+  }
+  const guid = t.custom('guid', readUuid);
+  if (guid !== undefined && table === 'mbr') t.fail('guid', 'is for GPT partitions only');
+  const bootable = t.bool('bootable') ?? false;
+  const attributes = t.custom('attributes', readAttributes) ?? [];
+  if (t.has('attributes') && table === 'mbr') t.fail('attributes', 'are for GPT partitions only');
+  t.finish(PARTITION_KEYS);
+  if (type === undefined) return undefined;
+  const p: PartitionSpec = { type, size, bootable, attributes };
+  if (name !== undefined) p.name = name;
+  if (guid !== undefined) p.guid = guid;
+  if (filesystem !== undefined) p.filesystem = filesystem;
+  return p;
+}
+
+/** Reads `[[partitions]]` and checks the rules that span partitions and the disk. */
+export function readPartitions(
+  issues: RawIssue[],
+  value: unknown,
+  image: DiskSpec | undefined,
+  table: DiskSpec['partitionTable'] | undefined,
+  plugins: boolean,
+): PartitionSpec[] {
+  if (!Array.isArray(value) || value.some((p) => !isTable(p))) {
+    issues.push({ path: ['partitions'], message: 'partitions must be an array of tables ([[partitions]])' });
+    return [];
+  }
+  if (value.length === 0) {
+    issues.push({ path: ['partitions'], message: 'a disk needs at least one [[partitions]] entry' });
+    return [];
+  }
+  const parts = (value as Record<string, unknown>[]).map((p, i) =>
+    readPartition(new TableReader(issues, ['partitions', i], p), image, table, plugins),
+  );
+  if (table !== undefined && value.length > MAX_PARTITIONS[table]) {
+    const why = table === 'mbr' ? ' (logical partitions are not supported; use gpt)' : '';
+    issues.push({
+      path: ['partitions'],
+      message: `${table} holds at most ${MAX_PARTITIONS[table]} partitions${why}, got ${value.length}`,
+    });
+  }
+  const names = new Map<string, number>();
+  parts.forEach((p, i) => {
+    if (p === undefined) return;
+    if (p.name !== undefined) {
+      const first = names.get(p.name);
+      if (first !== undefined) {
+        issues.push({
+          path: ['partitions', i, 'name'],
+          message: `name "${p.name}" is already used by partitions[${first}]`,
+        });
+      } else names.set(p.name, i);
+    }
+    if (p.size === 'remaining' && i !== value.length - 1) {
+      issues.push({
+        path: ['partitions', i, 'size'],
+        message: `size "remaining" is only allowed on the last partition (this is ${i + 1} of ${value.length})`,
+      });
+    }
+    if (p.size === 'remaining' && image?.size === 'auto') {
+      issues.push({
+        path: ['partitions', i, 'size'],
+        message: 'size "remaining" needs a fixed [image] size (with size = "auto" there is nothing left to fill)',
+      });
+    }
+  });
+  if (typeof image?.size === 'number') {
+    const fixed = parts.reduce((sum, p) => sum + (typeof p?.size === 'number' ? p.size : 0), 0);
+    if (fixed > image.size) {
+      issues.push({
+        path: ['image', 'size'],
+        message: `size ${formatSize(image.size)} is smaller than the partitions' ${formatSize(fixed)}`,
+      });
+    }
+  }
+  return parts.filter((p): p is PartitionSpec => p !== undefined);
+}

@@ -1,0 +1,35 @@
+/** One problem in a spec: where it is (key path, and the line when known) and what is wrong. */
+export interface SpecIssue {
+  /** Key path such as `partitions[2].filesystem.block_size` (array indexes are 0-based); `''` for the whole file. */
+  path: string;
+  /** 1-based line in the spec text. */
+  line?: number;
+  /** 1-based column in the spec text. */
+  column?: number;
+  message: string;
+}
+
+/** Formats one issue as `file:line:column: path: message` (parts that are unknown are left out). */
+export function formatIssue(issue: SpecIssue, file = '<spec>'): string {
+  let where = file;
+  if (issue.line !== undefined) where += `:${issue.line}`;
+  if (issue.line !== undefined && issue.column !== undefined) where += `:${issue.column}`;
+  return issue.path === '' ? `${where}: ${issue.message}` : `${where}: ${issue.path}: ${issue.message}`;
+}
+
+/**
+ * A spec that cannot be used: carries every issue found, not just the first.
+ * Shaped like `FsError` from `@fstool/blockdev` (`name`, `code`), without depending on it.
+ */
+export class SpecError extends Error {
+  readonly code = 'SPEC';
+  readonly issues: SpecIssue[];
+  readonly file: string | undefined;
+  constructor(issues: SpecIssue[], file?: string) {
+    const lines = issues.map((issue) => formatIssue(issue, file));
+    super(issues.length === 1 ? lines[0] : `${issues.length} problems in ${file ?? 'the spec'}:\n${lines.join('\n')}`);
+    this.name = 'SpecError';
+    this.issues = issues;
+    this.file = file;
+  }
+}

@@ -1,0 +1,69 @@
+import { SpecError } from './errors.js';
+
+/**
+ * Byte sizes as mke2fs, qemu-img and sgdisk read them: K/M/G/T/P/E and KiB/MiB/… are powers of 1024,
+ * KB/MB/GB/… are powers of 1000, a bare number is bytes (an optional `B` suffix too). Case-insensitive.
+ * A decimal mantissa is allowed when the result is a whole number of bytes (`1.5GiB`).
+ */
+const SIZE_RE = /^(\d+)(?:\.(\d+))?\s*(?:([kmgtpe])(i?b)?|b)?$/i;
+const POWERS: Record<string, number> = { k: 1, m: 2, g: 3, t: 4, p: 5, e: 6 };
+
+/** Largest size accepted: offsets are JS numbers, exact to 2^53. */
+export const MAX_SIZE = 2 ** 53;
+
+/** Parses a byte size, returning the byte count or an error message (`must be …`). */
+export function readSize(value: unknown): number | { error: string } {
+  if (typeof value === 'bigint') return { error: `must be at most 2^53 bytes, got ${value}` };
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value) || value < 0) {
+      return { error: `must be a whole, non-negative number of bytes or a string like "64MiB", got ${value}` };
+    }
+    return value > MAX_SIZE ? { error: `must be at most 2^53 bytes, got ${value}` } : value;
+  }
+  if (typeof value !== 'string') {
+    return { error: `must be a size like "64MiB", "1G" or a number of bytes, got ${describe(value)}` };
+  }
+  const m = SIZE_RE.exec(value.trim());
+  if (m === null) {
+    return { error: `must be a size like "64MiB", "1G", "512K" or a number of bytes, got ${JSON.stringify(value)}` };
+  }
+  const [, whole = '', fraction = '', unit, suffix] = m;
+  const power = unit === undefined ? 0 : POWERS[unit.toLowerCase()]!;
+  const base = suffix !== undefined && suffix.toLowerCase() === 'b' ? 1000n : 1024n;
+  // Exact integer arithmetic: 1.5G is 1610612736, 0.3K is not a byte count.
+  const scaled = BigInt(whole + fraction) * base ** BigInt(power);
+  const divisor = 10n ** BigInt(fraction.length);
+  if (scaled % divisor !== 0n) return { error: `must be a whole number of bytes, got ${JSON.stringify(value)}` };
+  const bytes = scaled / divisor;
+  if (bytes > BigInt(MAX_SIZE)) return { error: `must be at most 2^53 bytes, got ${JSON.stringify(value)}` };
+  return Number(bytes);
+}
+
+/** Parses a byte size (`"64MiB"`, `"1G"`, `"2GB"`, `4096`); throws `SpecError` on anything else. */
+export function parseSize(value: string | number): number {
+  const r = readSize(value);
+  if (typeof r === 'number') return r;
+  throw new SpecError([{ path: '', message: `size ${r.error}` }]);
+}
+
+const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+
+/** A byte count for messages: `"64 MiB"`, `"1.5 GiB"`, `"1000 bytes"`; inexact values also show the bytes. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1024) return bytes === 1 ? '1 byte' : `${bytes} bytes`;
+  let unit = 0;
+  while (unit < UNITS.length - 1 && bytes >= 1024 ** (unit + 2)) unit++;
+  const value = bytes / 1024 ** (unit + 1);
+  const rounded = Math.round(value * 100) / 100;
+  const text = `${rounded} ${UNITS[unit]}`;
+  return rounded === value ? text : `${text} (${bytes} bytes)`;
+}
+
+/** A TOML value as a message shows it: strings quoted, tables and arrays by kind. */
+export function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value instanceof Date) return `the date ${value.toISOString()}`;
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object' && value !== null) return 'a table';
+  return String(value);
+}

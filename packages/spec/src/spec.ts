@@ -1,0 +1,117 @@
+import { readImage, readPartitions } from './disk.js';
+import { SpecError, type SpecIssue } from './errors.js';
+import { readFilesystem } from './filesystem.js';
+import { locator } from './locate.js';
+import { formatPath, type RawIssue, TableReader } from './reader.js';
+import { describe } from './size.js';
+import { parseToml } from './toml.js';
+import type { ImageSpec, OutputSpec } from './types.js';
+
+const TOP_KEYS = ['filesystem', 'image', 'partitions', 'output', 'plugins'];
+const OUTPUT_KEYS = ['format', 'cluster_size', 'compress'];
+
+function readOutput(t: TableReader | undefined): OutputSpec {
+  if (t === undefined) return {};
+  const output: OutputSpec = {};
+  const format = t.oneOf('format', ['raw', 'qcow2'] as const);
+  if (format !== undefined) output.format = format;
+  const clusterSize = t.size('cluster_size');
+  // qcow2 clusters: 512 bytes to 2 MiB, a power of two (QEMU's limits).
+  if (clusterSize !== undefined) {
+    if (clusterSize >= 512 && clusterSize <= 2 ** 21 && (clusterSize & (clusterSize - 1)) === 0) {
+      output.clusterSize = clusterSize;
+    } else t.fail('cluster_size', `must be a power of two from 512 to 2097152 (2 MiB), got ${clusterSize}`);
+  }
+  const compress = t.bool('compress');
+  if (compress !== undefined) output.compress = compress;
+  if (format === 'raw') {
+    for (const key of ['cluster_size', 'compress']) if (t.has(key)) t.fail(key, 'is for qcow2 output only');
+  }
+  t.finish(OUTPUT_KEYS);
+  return output;
+}
+
+function readPlugins(t: TableReader): string[] {
+  return (
+    t.custom('plugins', (v) => {
+      if (!Array.isArray(v) || v.some((p) => typeof p !== 'string' || p === '')) {
+        return { error: `must be an array of package names, got ${describe(v)}` };
+      }
+      return [...new Set(v as string[])];
+    }) ?? []
+  );
+}
+
+function validate(doc: Record<string, unknown>, issues: RawIssue[]): ImageSpec | undefined {
+  const top = new TableReader(issues, [], doc);
+  const plugins = readPlugins(top);
+  const output = readOutput(top.sub('output'));
+  const hasFs = top.has('filesystem');
+  const hasImage = top.has('image');
+  if (hasFs && (hasImage || top.has('partitions'))) {
+    issues.push({
+      path: ['filesystem'],
+      message: 'a spec is either a bare [filesystem] or a disk ([image] + [[partitions]]), not both',
+    });
+  }
+  if (hasFs) {
+    const fsTable = top.sub('filesystem');
+    top.raw('image');
+    top.raw('partitions');
+    top.finish(TOP_KEYS);
+    const filesystem = fsTable && readFilesystem(fsTable, true, plugins.length > 0);
+    return filesystem && { kind: 'filesystem', filesystem, output, plugins };
+  }
+  if (!hasImage) {
+    const what = top.has('partitions') ? '[[partitions]] need an [image] table' : 'the spec is empty';
+    issues.push({
+      path: top.has('partitions') ? ['image'] : [],
+      message: `${what}: write a [filesystem] table (a bare filesystem) or [image] + [[partitions]] (a whole disk)`,
+    });
+  }
+  const imageTable = top.sub('image');
+  const image = imageTable && readImage(imageTable);
+  let partitions: ReturnType<typeof readPartitions> = [];
+  if (top.has('partitions')) {
+    const table = image?.partitionTable ?? imageTable?.table.partition_table;
+    const kind = table === 'mbr' || table === 'gpt' ? table : undefined;
+    partitions = readPartitions(issues, top.raw('partitions'), image, kind, plugins.length > 0);
+  } else if (hasImage) {
+    issues.push({ path: ['partitions'], message: 'a disk needs at least one [[partitions]] entry' });
+  }
+  top.finish(TOP_KEYS);
+  return image && { kind: 'disk', image, partitions, output, plugins };
+}
+
+export type SafeParseResult = { ok: true; spec: ImageSpec } | { ok: false; issues: SpecIssue[] };
+
+/** Parses and validates a spec, returning every problem found (with lines) instead of throwing. */
+export function safeParseSpec(text: string): SafeParseResult {
+  const parsed = parseToml(text);
+  if ('issue' in parsed) return { ok: false, issues: [parsed.issue] };
+  const raw: RawIssue[] = [];
+  const spec = validate(parsed.value, raw);
+  if (raw.length === 0 && spec !== undefined) return { ok: true, spec };
+  const locate = locator(text);
+  const issues = raw.map(({ path, message }): SpecIssue => {
+    const issue: SpecIssue = { path: formatPath(path), message };
+    const pos = locate(path);
+    if (pos !== undefined) {
+      issue.line = pos.line;
+      issue.column = pos.column;
+    }
+    return issue;
+  });
+  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  return { ok: false, issues };
+}
+
+/**
+ * Parses and validates a spec's TOML text. `file` only labels messages (no I/O happens here).
+ * Throws `SpecError` listing every problem, one per line as `file:line:column: path: message`.
+ */
+export function parseSpec(text: string, file?: string): ImageSpec {
+  const r = safeParseSpec(text);
+  if (r.ok) return r.spec;
+  throw new SpecError(r.issues, file);
+}

@@ -1,0 +1,23 @@
+import parseString from '@iarna/toml/parse-string.js';
+import type { SpecIssue } from './errors.js';
+
+/**
+ * The one place @iarna/toml is used (see STACK.md §2.5): CRLF is normalised first (its comment
+ * parser rejects `\r`), and its errors become an issue with a 1-based line and column.
+ */
+export function parseToml(text: string): { value: Record<string, unknown> } | { issue: SpecIssue } {
+  try {
+    return { value: parseString(text.replace(/\r\n/g, '\n')) };
+  } catch (e) {
+    const err = e as { fromTOML?: boolean; line?: number; col?: number; message?: string };
+    if (err.fromTOML !== true) throw e;
+    // The message carries a code frame after "at row N, col M"; keep the first sentence.
+    const message = String(err.message)
+      .split(/ at row \d+/)[0]!
+      .split('\n')[0]!;
+    const issue: SpecIssue = { path: '', message: `TOML syntax error: ${message}` };
+    if (typeof err.line === 'number') issue.line = err.line + 1;
+    if (typeof err.col === 'number') issue.column = err.col + 1;
+    return { issue };
+  }
+}
