@@ -76,11 +76,10 @@ function readPartition(
   const type = t.custom('type', (v) => readPartitionType(v, table));
   const fsTable = t.sub('filesystem');
   const filesystem = fsTable === undefined ? undefined : readFilesystem(fsTable, false, plugins);
-  if (!t.has('size') && fsTable === undefined) t.require('size', 'a size like "256MiB", or "remaining"');
-  const size = t.size('size', ['auto', 'remaining']) ?? 'auto';
-  if (size === 'auto' && fsTable === undefined) {
-    if (t.has('size')) t.fail('size', 'cannot be "auto" without a filesystem to fit (give a size)');
-  }
+  // Without a size a partition fits its filesystem; without either there is nothing to size it by.
+  if (fsTable === undefined) t.require('size', 'a size like "256MiB", or "remaining"');
+  const size = t.size('size', ['auto', 'remaining']);
+  if (size === 'auto' && fsTable === undefined) t.fail('size', 'cannot be "auto" without a filesystem to fit');
   const sectorSize = image?.sectorSize ?? 512;
   if (typeof size === 'number' && (size === 0 || size % sectorSize !== 0)) {
     t.fail('size', `must be a non-zero multiple of the ${sectorSize}-byte sector, got ${formatSize(size)}`);
@@ -92,7 +91,7 @@ function readPartition(
   if (t.has('attributes') && table === 'mbr') t.fail('attributes', 'are for GPT partitions only');
   t.finish(PARTITION_KEYS);
   if (type === undefined) return undefined;
-  const p: PartitionSpec = { type, size, bootable, attributes };
+  const p: PartitionSpec = { type, size: size ?? 'auto', bootable, attributes };
   if (name !== undefined) p.name = name;
   if (guid !== undefined) p.guid = guid;
   if (filesystem !== undefined) p.filesystem = filesystem;

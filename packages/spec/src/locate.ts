@@ -31,6 +31,9 @@ export function locator(text: string): (path: KeyPath) => Position | undefined {
       if (node.type === 'TOMLKeyValue') keyValue([], node);
       else {
         where.set(formatPath(node.resolvedKey), at(node));
+        // `[[partitions]]` also locates the array itself, at its first entry.
+        const array = formatPath(node.resolvedKey.slice(0, -1));
+        if (node.kind === 'array' && !where.has(array)) where.set(array, at(node));
         for (const kv of node.body) keyValue(node.resolvedKey, kv);
       }
     }

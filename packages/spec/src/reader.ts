@@ -112,8 +112,8 @@ export class TableReader {
     return this.get(key, (v) => {
       if (typeof v === 'string' && keywords.includes(v.trim().toLowerCase() as K)) return v.trim().toLowerCase() as K;
       const r = readSize(v);
-      if (typeof r === 'number' || keywords.length === 0) return r;
-      return { error: `${r.error.replace(/^must be /, `must be ${orList(keywords)}, `)}` };
+      if (typeof r === 'number' || keywords.length === 0 || !r.error.includes('a size like')) return r;
+      return { error: r.error.replace(/^must be /, `must be ${orList(keywords)}, `) };
     });
   }
 

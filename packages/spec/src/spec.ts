@@ -15,18 +15,22 @@ function readOutput(t: TableReader | undefined): OutputSpec {
   const output: OutputSpec = {};
   const format = t.oneOf('format', ['raw', 'qcow2'] as const);
   if (format !== undefined) output.format = format;
-  const clusterSize = t.size('cluster_size');
+  if (format === 'raw') {
+    for (const key of OUTPUT_KEYS.slice(1)) {
+      if (!t.has(key)) continue;
+      t.raw(key);
+      t.fail(key, 'is for qcow2 output only');
+    }
+  }
+  const clusterSize = format === 'raw' ? undefined : t.size('cluster_size');
   // qcow2 clusters: 512 bytes to 2 MiB, a power of two (QEMU's limits).
   if (clusterSize !== undefined) {
     if (clusterSize >= 512 && clusterSize <= 2 ** 21 && (clusterSize & (clusterSize - 1)) === 0) {
       output.clusterSize = clusterSize;
     } else t.fail('cluster_size', `must be a power of two from 512 to 2097152 (2 MiB), got ${clusterSize}`);
   }
-  const compress = t.bool('compress');
+  const compress = format === 'raw' ? undefined : t.bool('compress');
   if (compress !== undefined) output.compress = compress;
-  if (format === 'raw') {
-    for (const key of ['cluster_size', 'compress']) if (t.has(key)) t.fail(key, 'is for qcow2 output only');
-  }
   t.finish(OUTPUT_KEYS);
   return output;
 }
@@ -102,7 +106,7 @@ export function safeParseSpec(text: string): SafeParseResult {
     }
     return issue;
   });
-  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
+  issues.sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY));
   return { ok: false, issues };
 }
 
