@@ -1,4 +1,12 @@
 export {
+  type ApplyDeviceTableOptions,
+  applyDeviceTable,
+  type DeviceTable,
+  DeviceTableError,
+  type DeviceTableLine,
+  parseDeviceTable,
+} from './device-table.js';
+export {
   type BuildContext,
   type BuildReport,
   defineDriver,
@@ -18,6 +26,22 @@ export {
   NotFoundError,
   UnsupportedError,
 } from './errors.js';
+export { fileSystemTree } from './fs-tree.js';
 export { bytesSource, collectTree, comparePaths, treeFromEntries } from './memory-tree.js';
 export * from './mode.js';
+export { type OverlayItem, type OverlayOptions, overlayTree } from './overlay.js';
 export { basename, checkName, compareNames, dirname, joinPath, NAME_MAX, normalizePath, splitPath } from './path.js';
+export { ROOT_DEVS_PRESETS, type RootDevsPreset, rootDevices, withRootDevices } from './rootdevs.js';
+export { streamSource } from './stream-source.js';
+export {
+  clampTimes,
+  fixedTime,
+  type IdMaps,
+  mapEntries,
+  mapIds,
+  normalizeTimes,
+  type ReproducibleOptions,
+  reproducible,
+  squashOwners,
+  squashPermissions,
+} from './transforms.js';

@@ -1,0 +1,2 @@
+export { type ScanOptions, scanDirectory } from './node/scan.js';
+export type { XattrPolicy } from './node/xattrs.js';

@@ -1,0 +1,70 @@
+import { createRequire } from 'node:module';
+import { UnsupportedError } from '../errors.js';
+import { compareNames } from '../path.js';
+import { hostError } from './errors.js';
+
+/**
+ * Which host xattrs a scan copies. 'user' (the default) takes user.* only: copying everything
+ * would carry the build host's security.selinux labels (and other security.*, trusted.*, system.*
+ * attributes) into the image. 'all' takes whatever the scanning process can read.
+ */
+export type XattrPolicy = 'none' | 'user' | 'all';
+
+interface XattrModule {
+  listAttributesSync(path: string): string[];
+  getAttributeSync(path: string, name: string): Uint8Array | null;
+}
+
+let loaded: XattrModule | undefined;
+
+/** The optional native helper, loaded on first use. */
+function xattrModule(): XattrModule {
+  if (loaded) return loaded;
+  try {
+    loaded = createRequire(import.meta.url)('@napi-rs/xattr') as XattrModule;
+    return loaded;
+  } catch (e) {
+    throw new UnsupportedError(
+      `reading host xattrs needs the optional dependency @napi-rs/xattr, which is not available here (${(e as Error).message}); install it or scan with xattrs: 'none'`,
+    );
+  }
+}
+
+/** A reader for one policy, or undefined for 'none' (fails early when the helper is missing). */
+export function xattrReader(policy: XattrPolicy): ((path: string) => Map<string, Uint8Array> | undefined) | undefined {
+  if (policy === 'none') return undefined;
+  const mod = xattrModule();
+  // @napi-rs/xattr calls llistxattr/lgetxattr: a symlink's own attributes, never its target's.
+  return (path) => {
+    let names: string[];
+    try {
+      names = mod.listAttributesSync(path);
+    } catch (e) {
+      if (/os error (95|61)\b/.test((e as Error).message)) return undefined; // ENOTSUP / ENODATA
+      throw hostError(withCode(e), path, 'list its xattrs');
+    }
+    if (policy === 'user') names = names.filter((n) => n.startsWith('user.'));
+    if (names.length === 0) return undefined;
+    const out = new Map<string, Uint8Array>();
+    for (const name of names.sort(compareNames)) {
+      let value: Uint8Array | null;
+      try {
+        value = mod.getAttributeSync(path, name);
+      } catch (e) {
+        throw hostError(withCode(e), path, `read its xattr ${name}`);
+      }
+      // Gone between list and get: it is not there any more.
+      if (value) out.set(name, new Uint8Array(value.buffer, value.byteOffset, value.byteLength));
+    }
+    return out.size ? out : undefined;
+  };
+}
+
+const ERRNO: Record<string, string> = { '2': 'ENOENT', '13': 'EACCES', '1': 'EPERM', '5': 'EIO' };
+
+/** The native helper reports errno only in its message ("… (os error 2)"). */
+function withCode(e: unknown): unknown {
+  const m = /os error (\d+)/.exec((e as Error).message ?? '');
+  const code = m ? ERRNO[m[1]!] : undefined;
+  return code ? Object.assign(new Error((e as Error).message), { code }) : e;
+}
