@@ -105,7 +105,7 @@ export function dirLeafChecksum(inodeSeed: number, block: Uint8Array): number {
 
 /**
  * htree node (dx root or dx node): crc32c(inode seed) over the bytes up to the end of the used
- * dx entries (`countOffset + count * 8`), then over `dt_reserved` of the dx tail.
+ * dx entries (`countOffset + count * 8`), then over the dx tail with its checksum zeroed.
  */
 export function dxNodeChecksum(
   inodeSeed: number,
@@ -115,7 +115,8 @@ export function dxNodeChecksum(
   tailOffset: number,
 ): number {
   const c = crc32c(inodeSeed, block.subarray(0, countOffset + count * 8));
-  return crc32c(c, block.subarray(tailOffset, tailOffset + 4));
+  // dt_reserved, then a zeroed dt_checksum (the kernel's ext4_dx_csum and e2fsprogs both do).
+  return crc32c(crc32c(c, block.subarray(tailOffset, tailOffset + 4)), new Uint8Array(4));
 }
 
 /** xattr block: crc32c(fsSeed, le64 block number, whole block with h_checksum zeroed). */
