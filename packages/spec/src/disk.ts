@@ -98,6 +98,24 @@ function readPartition(
   return p;
 }
 
+const roundUp = (n: number, to: number) => Math.ceil(n / to) * to;
+
+/**
+ * The least disk the fixed-size partitions fit in: each starts on an alignment boundary after the table
+ * (GPT: protective MBR, header and 16 KiB of entries), and GPT keeps a backup copy at the end.
+ * Partitions sized `auto`/`remaining` count as empty here; the facade plans them exactly.
+ */
+function minimumDiskSize(image: DiskSpec, table: DiskSpec['partitionTable'], parts: (PartitionSpec | undefined)[]) {
+  const sector = image.sectorSize;
+  const entries = 16384;
+  let end = table === 'gpt' ? 2 * sector + entries : sector;
+  for (const p of parts) {
+    const size = typeof p?.size === 'number' ? p.size : 0;
+    end = roundUp(end, image.alignment) + size;
+  }
+  return end + (table === 'gpt' ? entries + sector : 0);
+}
+
 /** Reads `[[partitions]]` and checks the rules that span partitions and the disk. */
 export function readPartitions(
   issues: RawIssue[],
@@ -149,12 +167,14 @@ export function readPartitions(
       });
     }
   });
-  if (typeof image?.size === 'number') {
-    const fixed = parts.reduce((sum, p) => sum + (typeof p?.size === 'number' ? p.size : 0), 0);
-    if (fixed > image.size) {
+  if (typeof image?.size === 'number' && table !== undefined) {
+    const needed = minimumDiskSize(image, table, parts);
+    if (needed > image.size) {
       issues.push({
         path: ['image', 'size'],
-        message: `size ${formatSize(image.size)} is smaller than the partitions' ${formatSize(fixed)}`,
+        message:
+          `size ${formatSize(image.size)} is too small: the partitions need at least ${formatSize(needed)}, ` +
+          `with ${formatSize(image.alignment)} alignment${table === 'gpt' ? ' and GPT headers' : ''}`,
       });
     }
   }

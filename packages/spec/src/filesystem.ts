@@ -189,7 +189,9 @@ export function readFilesystem(t: TableReader, bare: boolean, plugins: boolean):
   else readExtKeys(t, family, set);
   if (family === 'ext') rejectKeys(t, FAT_KEYS, `is a FAT option; ${kind?.type} is an ext filesystem`);
   else readFatKeys(t, family, set);
-  t.finish(FILESYSTEM_KEYS);
+  t.finish(FILESYSTEM_KEYS, {
+    options: "the original fstool's options table is not supported: write its keys in this table",
+  });
   if (kind === undefined) return undefined;
   if (family === 'ext') checkExt(t, kind.type, fs);
   return { type: kind.type, ...fs } as FilesystemSpec;

@@ -128,11 +128,12 @@ export class TableReader {
     return t === undefined ? undefined : new TableReader(this.issues, this.at(key), t);
   }
 
-  /** Reports every key no getter asked for as unknown, with a suggestion from `known`. */
-  finish(known: readonly string[]): void {
+  /** Reports every key no getter asked for as unknown, with a suggestion from `known` or a `hints` entry. */
+  finish(known: readonly string[], hints: Record<string, string> = {}): void {
     for (const key of Object.keys(this.table)) {
       if (this.seen.has(key)) continue;
-      this.issues.push({ path: this.at(key), message: `unknown key "${key}"${didYouMean(key, known)}` });
+      const hint = Object.hasOwn(hints, key) ? ` (${hints[key]})` : didYouMean(key, known);
+      this.issues.push({ path: this.at(key), message: `unknown key "${key}"${hint}` });
     }
   }
 }

@@ -286,8 +286,22 @@ ${five.join('')}guid = "a1b2c3d4-0000-4000-8000-00000000000f"\n[[partitions]]\nt
         `[image]\nsize = "10MiB"\npartition_table = "gpt"\n[[partitions]]\ntype = "linux"\nsize = "8MiB"\n[[partitions]]\ntype = "linux"\nsize = "8MiB"\n`,
       ),
     ).toEqual([
-      { path: 'image.size', line: 2, column: 1, message: "size 10 MiB is smaller than the partitions' 16 MiB" },
+      {
+        path: 'image.size',
+        line: 2,
+        column: 1,
+        message:
+          'size 10 MiB is too small: the partitions need at least 17.02 MiB (17842688 bytes), with 1 MiB alignment and GPT headers',
+      },
     ]);
+    // Exactly full: 1 MiB before the partition, 33 sectors after it for the backup GPT.
+    const exact = 2 ** 20 + 8 * 2 ** 20 + 33 * 512;
+    const oneGpt = (size: number) =>
+      safeParseSpec(
+        `[image]\nsize = ${size}\npartition_table = "gpt"\n[[partitions]]\ntype = "linux"\nsize = "8MiB"\n`,
+      );
+    expect(oneGpt(exact)).toMatchObject({ ok: true });
+    expect(oneGpt(exact - 512)).toMatchObject({ ok: false });
     expect(issues(`${DISK}[[partitions]]\ntype = 0x83\nsize = "8MiB"\n`)).toEqual([
       {
         path: 'partitions[0].type',
@@ -404,5 +418,18 @@ size = "lots"
     expect(() => parseSpec('[filesystem]\ntype = "ext4"\nsparse = "yes"\n', 'a.toml')).toThrow(
       /^a\.toml:3:1: filesystem\.sparse: sparse must be true or false, got "yes"$/,
     );
+  });
+});
+
+describe('compatibility hints', () => {
+  it("points the original's options table at the flat keys", () => {
+    expect(issues('[filesystem]\ntype = "ext4"\n[filesystem.options]\nblock_size = 4096\n')).toEqual([
+      {
+        path: 'filesystem.options',
+        line: 3,
+        column: 1,
+        message: `unknown key "options" (the original fstool's options table is not supported: write its keys in this table)`,
+      },
+    ]);
   });
 });
