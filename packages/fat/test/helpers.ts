@@ -1,0 +1,107 @@
+/** Test helpers: a host directory as a SourceTree, image building, and the mtools/dosfstools judges. */
+import { createHash } from 'node:crypto';
+import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileDevice } from '@fstool/blockdev/node';
+import { type BuildReport, type ContentSource, type Entry, type SourceTree, treeFromEntries } from '@fstool/fs';
+import { runTool } from '@fstool/testkit';
+import { type FatOptions, fatDriver } from '../src/index.js';
+
+/** A host directory as a tree (sync walk; contents read lazily through readSync). */
+export function hostTree(root: string): SourceTree {
+  const list: Entry[] = [];
+  const walk = (rel: string) => {
+    const abs = rel === '/' ? root : join(root, rel);
+    const st = lstatSync(abs);
+    const kind: Entry['kind'] = st.isDirectory()
+      ? 'dir'
+      : st.isFile()
+        ? 'file'
+        : st.isSymbolicLink()
+          ? 'symlink'
+          : st.isFIFO()
+            ? 'fifo'
+            : 'socket';
+    const e: Entry = {
+      path: rel,
+      kind,
+      mode: st.mode & 0o7777,
+      uid: st.uid,
+      gid: st.gid,
+      mtime: Math.floor(st.mtimeMs / 1000),
+      size: kind === 'file' ? st.size : 0,
+    };
+    if (kind === 'symlink') e.target = readlinkSync(abs);
+    if (kind === 'file') e.open = () => fileSource(abs);
+    list.push(e);
+    if (kind === 'dir') for (const name of readdirSync(abs)) walk(rel === '/' ? `/${name}` : `${rel}/${name}`);
+  };
+  walk('/');
+  return treeFromEntries(list);
+}
+
+function fileSource(path: string): ContentSource {
+  const fd = openSync(path, 'r');
+  const readSync_ = (offset: number, into: Uint8Array) => readSync(fd, into, 0, into.length, offset);
+  return { readSync: readSync_, read: async (o, i) => readSync_(o, i), close: async () => closeSync(fd) };
+}
+
+/** A file of `size` bytes whose content is a cheap deterministic pattern (never all zero). */
+export function patternSource(size: number, seed = 1): ContentSource {
+  const fill = (offset: number, into: Uint8Array) => {
+    const n = Math.max(0, Math.min(into.length, size - offset));
+    for (let i = 0; i < n; i++) {
+      const p = offset + i;
+      into[i] = (p * 31 + seed + (p >>> 9)) & 0xff;
+    }
+    return n;
+  };
+  return { readSync: fill, read: async (o, i) => fill(o, i), close: async () => {} };
+}
+
+export function sha256Source(src: ContentSource, size: number): string {
+  const h = createHash('sha256');
+  const buf = new Uint8Array(1 << 20);
+  for (let off = 0; off < size; ) {
+    const n = src.readSync?.(off, buf.subarray(0, Math.min(buf.length, size - off))) ?? 0;
+    h.update(buf.subarray(0, n));
+    off += n;
+  }
+  return h.digest('hex');
+}
+
+/** Builds `tree` into a new sparse image file. */
+export async function buildImage(
+  path: string,
+  size: number,
+  tree: SourceTree,
+  opts: FatOptions = {},
+  type = 'vfat',
+  warnings: string[] = [],
+): Promise<BuildReport> {
+  const dev = await FileDevice.create(path, { size, overwrite: true });
+  try {
+    return await fatDriver.build(dev, tree, opts, { type, onWarning: (m) => warnings.push(m) });
+  } finally {
+    await dev.close();
+  }
+}
+
+/** Environment for mtools: no user config, UTF-8 names, no geometry checks. */
+export const mtoolsEnv = {
+  ...process.env,
+  MTOOLS_SKIP_CHECK: '1',
+  MTOOLSRC: '/dev/null',
+  LC_ALL: 'C.UTF-8',
+  LANG: 'C.UTF-8',
+};
+
+export function fsck(image: string): { code: number; out: string } {
+  const r = runTool('fsck.vfat', ['-n', image]);
+  return { code: r.code, out: r.stdout + r.stderr };
+}
+
+export function mtool(name: string, args: string[]): { code: number; out: string } {
+  const r = runTool(name, args, { env: mtoolsEnv });
+  return { code: r.code, out: r.stdout + r.stderr };
+}
