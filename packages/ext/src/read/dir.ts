@@ -1,0 +1,315 @@
+/**
+ * Directories: linear entry blocks (with their checksum tails), inline directories, and name
+ * lookups through the htree index where the directory has one (falling back to a linear scan
+ * when the index is damaged or a hash collision spans leaves).
+ */
+import { CorruptError } from '@fstool/blockdev';
+import { dirLeafChecksum, dxNodeChecksum, inodeChecksumSeed } from '../checksum.js';
+import {
+  DIR_TAIL_FT,
+  DIR_TAIL_SIZE,
+  DX_ENTRY_SIZE,
+  DX_NODE_ENTRIES,
+  DX_ROOT_ENTRIES,
+  DX_TAIL_SIZE,
+  dirEntry,
+  dirTail,
+  dxCountLimit,
+  dxEntry,
+  dxRoot,
+  dxTail,
+} from '../format/dirent.js';
+import { effectiveHashVersion, nameHash } from '../format/htree.js';
+import { INODE_FLAGS } from '../format/inode.js';
+import { COMPAT, INCOMPAT, SB_FLAGS } from '../format/superblock.js';
+import { encodeUtf8 } from '../utf8.js';
+import type { Inode } from './inode.js';
+import { fileMap, findRun, type Run } from './mapping.js';
+import { utf8 } from './text.js';
+import { ChecksumError, type Volume } from './volume.js';
+import { ibodyXattrs } from './xattr.js';
+
+/** One directory entry where it lies: logical block (-1: i_block of an inline dir, -2: its xattr part). */
+export interface DirRecord {
+  name: string;
+  ino: number;
+  fileType: number;
+  lblock: number;
+  offset: number;
+  recLen: number;
+}
+
+/** A directory's blocks: the runs of its map and how many logical blocks `i_size` covers. */
+export interface DirBlocks {
+  runs: Run[];
+  count: number;
+}
+
+export function isInline(inode: Inode): boolean {
+  return (inode.base.i_flags & INODE_FLAGS.inline_data) !== 0;
+}
+
+export function isIndexed(vol: Volume, inode: Inode): boolean {
+  return (inode.base.i_flags & INODE_FLAGS.index) !== 0 && vol.hasCompat(COMPAT.dir_index);
+}
+
+export async function dirBlocks(vol: Volume, dir: Inode): Promise<DirBlocks> {
+  const { runs } = await fileMap(vol, dir);
+  return { runs, count: Math.ceil(dir.base.i_size / vol.blockSize) };
+}
+
+/** Physical block of a directory's logical block, or undefined for a hole. */
+export function physicalOf(blocks: DirBlocks, lb: number): number | undefined {
+  const i = findRun(blocks.runs, lb);
+  if (i < 0) return undefined;
+  const r = blocks.runs[i] as Run;
+  return r.physical + (lb - r.logical);
+}
+
+/** Decoded record length (64 KiB blocks store 65536 as 0 or 65535). */
+function recLenOf(raw: number, blockSize: number): number {
+  return blockSize >= 65536 && (raw === 0 || raw === 65535) ? 65536 : raw;
+}
+
+/** Parses the entries of one linear block (or an inline region), skipping unused ones. */
+export function parseEntries(
+  buf: Uint8Array,
+  lblock: number,
+  where: string,
+  out: DirRecord[],
+  blockSize: number,
+): void {
+  let off = 0;
+  while (off < buf.length) {
+    if (off + 8 > buf.length) throw new CorruptError(`ext: ${where}: entry at byte ${off} runs past the block`);
+    const e = dirEntry.decode(buf, off);
+    const recLen = recLenOf(e.rec_len, blockSize);
+    if (recLen < 8 || recLen % 4 !== 0 || off + recLen > buf.length || 8 + e.name_len > recLen) {
+      throw new CorruptError(
+        `ext: ${where}: entry at byte ${off} has impossible rec_len ${recLen} / name_len ${e.name_len}`,
+      );
+    }
+    if (e.inode !== 0) {
+      const name = utf8(buf.subarray(off + 8, off + 8 + e.name_len));
+      out.push({ name, ino: e.inode, fileType: e.file_type, lblock, offset: off, recLen });
+    }
+    off += recLen;
+  }
+}
+
+/** True when a directory block ends with a metadata_csum tail. */
+export function hasDirTail(buf: Uint8Array): boolean {
+  const off = buf.length - DIR_TAIL_SIZE;
+  const t = dirTail.decode(buf, off);
+  return t.det_reserved_zero1 === 0 && t.det_rec_len === DIR_TAIL_SIZE && t.det_reserved_ft === DIR_TAIL_FT;
+}
+
+/** Whether a block of an indexed directory is an htree interior node (block 0 is the root). */
+function isDxNode(vol: Volume, buf: Uint8Array, lb: number): boolean {
+  if (lb === 0) return true;
+  const e = dirEntry.decode(buf, 0);
+  return e.inode === 0 && recLenOf(e.rec_len, vol.blockSize) === vol.blockSize && e.name_len === 0;
+}
+
+/** The checksum seed of a directory's blocks. */
+export function dirSeed(vol: Volume, dir: Inode): number {
+  return inodeChecksumSeed(vol.csumSeed, dir.ino, dir.base.i_generation);
+}
+
+/** Verifies a leaf block's tail checksum under metadata_csum. */
+function checkLeaf(vol: Volume, dir: Inode, buf: Uint8Array, lb: number): void {
+  if (!vol.metadataCsum) return;
+  if (!hasDirTail(buf)) {
+    vol.checksumMismatch(`directory inode ${dir.ino} block ${lb} has no checksum tail`);
+    return;
+  }
+  const stored = dirTail.get(buf, buf.length - DIR_TAIL_SIZE, 'det_checksum');
+  if (dirLeafChecksum(dirSeed(vol, dir), buf) !== stored) {
+    vol.checksumMismatch(`directory inode ${dir.ino} block ${lb} checksum does not match`);
+  }
+}
+
+/** Offset of the count/limit header in a dx block. */
+function countOffset(lb: number): number {
+  return lb === 0 ? DX_ROOT_ENTRIES : DX_NODE_ENTRIES;
+}
+
+/** Verifies an htree node's checksum under metadata_csum. */
+function checkDxNode(vol: Volume, dir: Inode, buf: Uint8Array, lb: number): void {
+  if (!vol.metadataCsum) return;
+  const co = countOffset(lb);
+  const { limit, count } = dxCountLimit.decode(buf, co);
+  const tail = co + limit * DX_ENTRY_SIZE;
+  if (count > limit || tail + DX_TAIL_SIZE > buf.length) {
+    vol.checksumMismatch(`directory inode ${dir.ino} htree block ${lb} has no room for its checksum`);
+    return;
+  }
+  if (dxNodeChecksum(dirSeed(vol, dir), buf, co, count, tail) !== dxTail.get(buf, tail, 'dt_checksum')) {
+    vol.checksumMismatch(`directory inode ${dir.ino} htree block ${lb} checksum does not match`);
+  }
+}
+
+/** The entries of an inline directory: i_block after the parent number, then system.data. */
+function inlineEntries(vol: Volume, dir: Inode): DirRecord[] {
+  const out: DirRecord[] = [];
+  const where = `inline directory inode ${dir.ino}`;
+  parseEntries(dir.raw.subarray(0x28 + 4, 0x28 + 60), -1, where, out, vol.blockSize);
+  const more = ibodyXattrs(vol, dir).get('system.data');
+  if (more && more.length > 0) parseEntries(more, -2, where, out, vol.blockSize);
+  return out;
+}
+
+/** Reads a directory block by logical number, verifying its checksum. */
+export async function readDirBlock(
+  vol: Volume,
+  dir: Inode,
+  blocks: DirBlocks,
+  lb: number,
+): Promise<Uint8Array | undefined> {
+  const pb = physicalOf(blocks, lb);
+  if (pb === undefined) return undefined;
+  const buf = await vol.block(pb);
+  if (isIndexed(vol, dir) && isDxNode(vol, buf, lb)) checkDxNode(vol, dir, buf, lb);
+  else checkLeaf(vol, dir, buf, lb);
+  return buf;
+}
+
+/** Every live entry of a directory including '.' and '..' (inline dirs report '..' from i_block). */
+export async function readDir(vol: Volume, dir: Inode): Promise<DirRecord[]> {
+  if (isInline(dir)) {
+    const parent = new DataView(dir.raw.buffer, dir.raw.byteOffset + 0x28, 4).getUint32(0, true);
+    return [
+      { name: '.', ino: dir.ino, fileType: 2, lblock: -1, offset: 0, recLen: 0 },
+      { name: '..', ino: parent, fileType: 2, lblock: -1, offset: 0, recLen: 0 },
+      ...inlineEntries(vol, dir),
+    ];
+  }
+  const blocks = await dirBlocks(vol, dir);
+  const out: DirRecord[] = [];
+  const indexed = isIndexed(vol, dir);
+  for (let lb = 0; lb < blocks.count; lb++) {
+    const buf = await readDirBlock(vol, dir, blocks, lb);
+    if (!buf) continue;
+    // htree interior nodes hold no names (the root's '.' and '..' are read below).
+    if (indexed && isDxNode(vol, buf, lb) && lb !== 0) continue;
+    const region = vol.metadataCsum && hasDirTail(buf) ? buf.subarray(0, buf.length - DIR_TAIL_SIZE) : buf;
+    if (indexed && lb === 0) {
+      const r = dxRoot.decode(buf);
+      out.push({ name: '.', ino: r.dot_inode, fileType: 2, lblock: 0, offset: 0, recLen: r.dot_rec_len });
+      out.push({ name: '..', ino: r.dotdot_inode, fileType: 2, lblock: 0, offset: 12, recLen: r.dotdot_rec_len });
+      continue;
+    }
+    parseEntries(region, lb, `directory inode ${dir.ino} block ${lb}`, out, vol.blockSize);
+  }
+  return out;
+}
+
+/** Finds `name` in a directory: through the htree when indexed, else linearly. */
+export async function lookup(vol: Volume, dir: Inode, name: string): Promise<DirRecord | undefined> {
+  if (isIndexed(vol, dir) && !isInline(dir)) {
+    try {
+      const hit = await htreeLookup(vol, dir, name);
+      if (hit !== 'linear') return hit;
+    } catch (e) {
+      if (!(e instanceof CorruptError) || e instanceof ChecksumError) throw e;
+      vol.warn(`directory inode ${dir.ino}: htree index unusable (${e.message}), searched linearly`);
+    }
+  }
+  return (await readDir(vol, dir)).find((r) => r.name === name);
+}
+
+/** Hash parameters of an indexed directory from its root block. */
+export function dxHashVersion(vol: Volume, root: Uint8Array): number {
+  const r = dxRoot.decode(root);
+  return effectiveHashVersion(r.hash_version, (vol.sb.s_flags & SB_FLAGS.unsigned_hash) !== 0);
+}
+
+export function hashName(vol: Volume, name: string, version: number): number {
+  return nameHash(encodeUtf8(name), version, vol.sb.s_hash_seed).hash;
+}
+
+/** Levels of index below the root this filesystem allows. */
+export function maxDxLevels(vol: Volume): number {
+  return vol.hasIncompat(INCOMPAT.large_dir) ? 3 : 2;
+}
+
+/** One step of an htree path: the dx block, the entry taken, and how many entries it has. */
+export interface DxStep {
+  lblock: number;
+  index: number;
+  count: number;
+  limit: number;
+}
+
+/**
+ * Walks from the root to the leaf that would hold `hash`. Returns the leaf's logical block and the
+ * path of dx steps (root first). Throws CorruptError for an impossible index.
+ */
+export async function dxPath(
+  vol: Volume,
+  dir: Inode,
+  blocks: DirBlocks,
+  hash: number,
+): Promise<{ leaf: number; path: DxStep[]; nextHash?: number }> {
+  const root = await readDirBlock(vol, dir, blocks, 0);
+  if (!root) throw new CorruptError(`ext: directory inode ${dir.ino}: htree root block is a hole`);
+  const info = dxRoot.decode(root);
+  if (info.info_length !== 8 || info.indirect_levels >= maxDxLevels(vol) || info.reserved_zero !== 0) {
+    throw new CorruptError(`ext: directory inode ${dir.ino}: bad htree root (levels ${info.indirect_levels})`);
+  }
+  const path: DxStep[] = [];
+  let lb = 0;
+  let buf = root;
+  let nextHash: number | undefined;
+  for (let level = 0; level <= info.indirect_levels; level++) {
+    const co = countOffset(lb);
+    const { limit, count } = dxCountLimit.decode(buf, co);
+    const maxLimit = Math.floor((vol.blockSize - co - (vol.metadataCsum ? DX_TAIL_SIZE : 0)) / DX_ENTRY_SIZE);
+    if (count === 0 || count > limit || limit > maxLimit) {
+      throw new CorruptError(
+        `ext: directory inode ${dir.ino}: htree block ${lb} count ${count}/${limit} is impossible`,
+      );
+    }
+    // The largest entry whose hash is <= ours; entry 0 covers everything below entry 1.
+    let lo = 1;
+    let hi = count - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (dxEntry.get(buf, co + mid * DX_ENTRY_SIZE, 'hash') > hash) hi = mid - 1;
+      else lo = mid + 1;
+    }
+    const index = lo - 1;
+    if (index + 1 < count) nextHash = dxEntry.get(buf, co + (index + 1) * DX_ENTRY_SIZE, 'hash');
+    path.push({ lblock: lb, index, count, limit });
+    const child = dxEntry.get(buf, co + index * DX_ENTRY_SIZE, 'block');
+    if (child === 0 || child >= blocks.count) {
+      throw new CorruptError(`ext: directory inode ${dir.ino}: htree points at block ${child} outside the directory`);
+    }
+    lb = child;
+    if (level < info.indirect_levels) {
+      const next = await readDirBlock(vol, dir, blocks, lb);
+      if (!next || !isDxNode(vol, next, lb))
+        throw new CorruptError(`ext: directory inode ${dir.ino}: htree node ${lb} is not an index block`);
+      buf = next;
+    }
+  }
+  return nextHash === undefined ? { leaf: lb, path } : { leaf: lb, path, nextHash };
+}
+
+async function htreeLookup(vol: Volume, dir: Inode, name: string): Promise<DirRecord | undefined | 'linear'> {
+  const blocks = await dirBlocks(vol, dir);
+  const root = await readDirBlock(vol, dir, blocks, 0);
+  if (!root) return 'linear';
+  const hash = hashName(vol, name, dxHashVersion(vol, root));
+  const { leaf, nextHash } = await dxPath(vol, dir, blocks, hash);
+  const buf = await readDirBlock(vol, dir, blocks, leaf);
+  if (!buf) return 'linear';
+  const out: DirRecord[] = [];
+  const region = vol.metadataCsum && hasDirTail(buf) ? buf.subarray(0, buf.length - DIR_TAIL_SIZE) : buf;
+  parseEntries(region, leaf, `directory inode ${dir.ino} block ${leaf}`, out, vol.blockSize);
+  const hit = out.find((r) => r.name === name);
+  if (hit) return hit;
+  // A run of equal hashes continued into the next leaf (collision bit set): search everything.
+  if (nextHash !== undefined && (nextHash & 1) === 1 && (nextHash & ~1) >>> 0 === hash) return 'linear';
+  return undefined;
+}

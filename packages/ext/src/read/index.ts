@@ -1,0 +1,3 @@
+export { ExtFileSystem } from './filesystem.js';
+export { type OpenOptions, openExt, probeExt } from './open.js';
+export { ChecksumError } from './volume.js';

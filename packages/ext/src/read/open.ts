@@ -1,0 +1,41 @@
+/**
+ * Entry points: `probeExt` (never throws) and `openExt`, which gives a read-only filesystem or,
+ * with `writable`, the editor on top of it.
+ */
+import type { BlockDevice } from '@fstool/blockdev';
+import { UnsupportedError } from '@fstool/fs';
+import { ExtEditor } from '../edit/editor.js';
+import { EXT4_SUPER_MAGIC, INCOMPAT, SUPERBLOCK_OFFSET, superblock } from '../format/superblock.js';
+import { ExtFileSystem } from './filesystem.js';
+import { type OpenOptions, Volume } from './volume.js';
+
+export type { OpenOptions } from './volume.js';
+
+/** True when the device starts with an ext2/3/4 superblock. */
+export async function probeExt(dev: BlockDevice): Promise<boolean> {
+  try {
+    if (dev.size < SUPERBLOCK_OFFSET + superblock.size) return false;
+    const raw = new Uint8Array(superblock.size);
+    await dev.read(SUPERBLOCK_OFFSET, raw);
+    return superblock.get(raw, 0, 's_magic') === EXT4_SUPER_MAGIC && superblock.get(raw, 0, 's_log_block_size') <= 6;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Opens an ext2/3/4 filesystem. Checksum mismatches fail unless `ignoreChecksums` (then they are
+ * listed in `warnings`). Writable opens are refused when the journal needs recovery or a feature
+ * the editor cannot keep consistent is on; a read-only open then reads with a warning.
+ */
+export async function openExt(dev: BlockDevice, opts: OpenOptions = { writable: false }): Promise<ExtFileSystem> {
+  const vol = await Volume.open(dev, opts);
+  if (vol.hasIncompat(INCOMPAT.needs_recovery)) {
+    vol.warn('the journal needs recovery: contents are shown as they were before the unreplayed transactions');
+  }
+  if (!opts.writable) return new ExtFileSystem(vol, false);
+  const why = vol.readOnlyReason();
+  if (why) throw new UnsupportedError(`ext: cannot open for writing: ${why}`);
+  if (dev.readOnly) throw new UnsupportedError('ext: cannot open for writing: the device is read-only');
+  return new ExtEditor(vol);
+}
