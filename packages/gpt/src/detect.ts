@@ -1,0 +1,64 @@
+/** Which partition table a disk has, and its partitions in the common shape. */
+import type { BlockDevice } from '@fstool/blockdev';
+import { listMbrPartitions, looksLikeMbr, type PartitionInfo, readMbr } from '@fstool/mbr';
+import type { GptProblem } from './errors.js';
+import { listGptPartitions } from './partition-list.js';
+import { findGptSectorSize, readGpt } from './read.js';
+
+export type PartitionTableKind = 'gpt' | 'mbr' | 'none';
+
+const EXT_MAGIC_OFFSET = 1024 + 0x38;
+
+/**
+ * 'gpt' when a GPT header is found (primary or backup), 'mbr' when sector 0 holds a plausible
+ * partition table, 'none' for a bare filesystem or an empty disk. FAT/NTFS boot sectors end in
+ * 0x55AA like an MBR; their marks, or an ext superblock, make the answer 'none'.
+ */
+export async function detectPartitionTable(dev: BlockDevice): Promise<PartitionTableKind> {
+  if (dev.size < 512) return 'none';
+  if ((await findGptSectorSize(dev)) !== undefined) return 'gpt';
+  const s0 = new Uint8Array(512);
+  await dev.read(0, s0);
+  if (dev.size >= EXT_MAGIC_OFFSET + 2) {
+    const m = new Uint8Array(2);
+    await dev.read(EXT_MAGIC_OFFSET, m);
+    if (m[0] === 0x53 && m[1] === 0xef) return 'none';
+  }
+  return looksLikeMbr(s0, dev.size) ? 'mbr' : 'none';
+}
+
+export interface PartitionTableInfo {
+  kind: PartitionTableKind;
+  sectorSize: number;
+  partitions: PartitionInfo[];
+  /** GPT damage found while reading (the table is still usable). */
+  warnings: GptProblem[];
+  /** GPT disk GUID or MBR disk signature as `0xNNNNNNNN`. */
+  id?: string;
+}
+
+/** Detects and reads whichever table the disk has. */
+export async function readPartitionTable(dev: BlockDevice): Promise<PartitionTableInfo> {
+  const kind = await detectPartitionTable(dev);
+  if (kind === 'gpt') {
+    const r = await readGpt(dev);
+    return {
+      kind,
+      sectorSize: r.table.sectorSize,
+      partitions: listGptPartitions(r.table),
+      warnings: r.warnings,
+      id: r.table.diskGuid,
+    };
+  }
+  if (kind === 'mbr') {
+    const t = await readMbr(dev);
+    return {
+      kind,
+      sectorSize: t.sectorSize,
+      partitions: listMbrPartitions(t),
+      warnings: [],
+      id: `0x${t.diskSignature.toString(16).padStart(8, '0')}`,
+    };
+  }
+  return { kind, sectorSize: 512, partitions: [], warnings: [] };
+}

@@ -1,0 +1,46 @@
+/**
+ * GUIDs as GPT stores them (the first three fields little-endian, the rest as written), and
+ * reproducible derivation: uuid v5 of the labels under a namespace made from the seed.
+ */
+import { InvalidArgumentError } from '@fstool/blockdev';
+import { v4, v5 } from 'uuid';
+
+const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const NIL_GUID = '00000000-0000-0000-0000-000000000000';
+
+export const isGuid = (s: string) => GUID_RE.test(s);
+
+/** `xxxxxxxx-…` (any case) to the 16 bytes GPT stores. */
+export function guidToBytes(guid: string): Uint8Array {
+  if (!isGuid(guid)) throw new InvalidArgumentError(`'${guid}' is not a GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx)`);
+  const hex = guid.replace(/-/g, '');
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) b[i] = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  b.subarray(0, 4).reverse();
+  b.subarray(4, 6).reverse();
+  b.subarray(6, 8).reverse();
+  return b;
+}
+
+/** 16 GPT-order bytes to an upper-case GUID string (as sgdisk prints it). */
+export function bytesToGuid(b: Uint8Array): string {
+  const h = (from: number, to: number, rev: boolean) => {
+    const part = [...b.subarray(from, to)];
+    if (rev) part.reverse();
+    return part.map((x) => x.toString(16).padStart(2, '0')).join('');
+  };
+  return [h(0, 4, true), h(4, 6, true), h(6, 8, true), h(8, 10, false), h(10, 16, false)].join('-').toUpperCase();
+}
+
+/**
+ * A GUID that depends only on `seed` and `labels`: v5(labels joined by '/', v5(seed, URL namespace)).
+ * The same seed gives the same disk on every build; different labels give unrelated GUIDs.
+ */
+export function deriveGuid(seed: string, ...labels: string[]): string {
+  return v5(labels.join('/'), v5(seed, v5.URL)).toUpperCase();
+}
+
+/** A random (v4) GUID, for when the caller gave no seed. */
+export function randomGuid(): string {
+  return v4().toUpperCase();
+}

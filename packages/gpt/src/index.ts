@@ -1,0 +1,36 @@
+export { attributeNames, attributesFrom, GPT_ATTRIBUTES, type GptAttributeName } from './attributes.js';
+export {
+  checkHeader,
+  decodeEntries,
+  encodeEntries,
+  encodeGpt,
+  encodeHeader,
+  encodeProtectiveMbr,
+  type GptWrite,
+} from './codec.js';
+export { crc32 } from './crc.js';
+export {
+  detectPartitionTable,
+  type PartitionTableInfo,
+  type PartitionTableKind,
+  readPartitionTable,
+} from './detect.js';
+export { GptCorruptError, type GptProblem, type GptStructure } from './errors.js';
+export { gptEntry } from './format/entry.js';
+export { type GptHeader, gptHeader } from './format/header.js';
+export { bytesToGuid, deriveGuid, guidToBytes, isGuid, NIL_GUID, randomGuid } from './guid.js';
+export { listGptPartitions } from './partition-list.js';
+export { findGptSectorSize, type GptReadResult, type ReadGptOptions, readGpt } from './read.js';
+export {
+  buildGpt,
+  DEFAULT_ENTRY_COUNT,
+  type GptPartition,
+  type GptPartitionSpec,
+  type GptSpec,
+  type GptTable,
+  gptUsableRange,
+  MAX_ENTRY_ARRAY_BYTES,
+  validateGpt,
+} from './table.js';
+export { gptTypeAliases, gptTypeName, resolveGptType } from './types.js';
+export { moveBackupToEnd, repairGpt, writeGpt, writeGptTable } from './write.js';
