@@ -1,0 +1,76 @@
+import type { BlockDevice } from '@fstool/blockdev';
+import { readPadded } from './io.js';
+
+interface Slot {
+  buf: Uint8Array;
+  dirty: boolean;
+}
+
+/**
+ * A bounded LRU cache of cluster-sized metadata tables (L2 tables or refcount blocks) keyed by host
+ * offset. Dirty tables are written back when evicted and on `flush()`. The bound is in bytes; at
+ * least a few tables are always kept so one request never thrashes.
+ */
+export class TableCache {
+  readonly #slots = new Map<number, Slot>();
+  readonly #capacity: number;
+
+  constructor(
+    private readonly dev: BlockDevice,
+    private readonly tableBytes: number,
+    capacityBytes: number,
+  ) {
+    this.#capacity = Math.max(4, Math.floor(capacityBytes / tableBytes));
+  }
+
+  /** The table at `offset`, read from the container on a miss. */
+  async get(offset: number): Promise<Uint8Array> {
+    const hit = this.#slots.get(offset);
+    if (hit) {
+      this.#slots.delete(offset);
+      this.#slots.set(offset, hit);
+      return hit.buf;
+    }
+    const buf = new Uint8Array(this.tableBytes);
+    await readPadded(this.dev, offset, buf);
+    await this.#insert(offset, { buf, dirty: false });
+    return buf;
+  }
+
+  /** A new all-zero table at `offset` (a freshly allocated cluster), already marked dirty. */
+  async create(offset: number): Promise<Uint8Array> {
+    const buf = new Uint8Array(this.tableBytes);
+    await this.#insert(offset, { buf, dirty: true });
+    return buf;
+  }
+
+  /**
+   * Changes the table at `offset` and marks it dirty. `change` runs synchronously right after the
+   * lookup, so no other operation can evict the table between the two.
+   */
+  async update<T>(offset: number, change: (table: Uint8Array) => T): Promise<T> {
+    const buf = await this.get(offset);
+    const result = change(buf);
+    const slot = this.#slots.get(offset);
+    if (slot) slot.dirty = true;
+    return result;
+  }
+
+  /** Writes every dirty table, in offset order. */
+  async flush(): Promise<void> {
+    const dirty = [...this.#slots.entries()].filter(([, s]) => s.dirty).sort((a, b) => a[0] - b[0]);
+    for (const [offset, slot] of dirty) {
+      await this.dev.write(offset, slot.buf);
+      slot.dirty = false;
+    }
+  }
+
+  async #insert(offset: number, slot: Slot): Promise<void> {
+    this.#slots.set(offset, slot);
+    while (this.#slots.size > this.#capacity) {
+      const [oldest, victim] = this.#slots.entries().next().value as [number, Slot];
+      this.#slots.delete(oldest);
+      if (victim.dirty) await this.dev.write(oldest, victim.buf);
+    }
+  }
+}

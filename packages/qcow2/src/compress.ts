@@ -1,0 +1,39 @@
+/** Compressed clusters: raw deflate (compression type 0) through fflate, which runs everywhere. */
+import { CorruptError } from '@fstool/blockdev';
+import { deflateSync, inflateSync } from 'fflate';
+import { Qcow2UnsupportedError } from './errors.js';
+
+export const CompressionType = { deflate: 0, zstd: 1 } as const;
+
+export function compressionName(type: number): string {
+  return type === CompressionType.deflate ? 'deflate' : type === CompressionType.zstd ? 'zstd' : `type ${type}`;
+}
+
+function requireDeflate(type: number): void {
+  if (type !== CompressionType.deflate) {
+    throw new Qcow2UnsupportedError(
+      `qcow2 compression type ${compressionName(type)} is not supported (only deflate); ` +
+        'convert the image with qemu-img convert -o compression_type=zlib',
+    );
+  }
+}
+
+/** Inflates one compressed cluster into `out` (exactly one cluster). */
+export function inflateCluster(type: number, data: Uint8Array, out: Uint8Array, where: string): void {
+  requireDeflate(type);
+  let n: number;
+  try {
+    n = inflateSync(data, { out }).length;
+  } catch (err) {
+    throw new CorruptError(`${where}: compressed cluster does not inflate (${(err as Error).message})`, { cause: err });
+  }
+  // A short stream means the rest of the cluster is zeros (QEMU never writes one, but accept it).
+  if (n < out.length) out.fill(0, n);
+}
+
+/** Deflates one cluster; undefined when compression does not make it smaller than a cluster. */
+export function deflateCluster(type: number, data: Uint8Array): Uint8Array | undefined {
+  requireDeflate(type);
+  const packed = deflateSync(data, { level: 6 });
+  return packed.length < data.length ? packed : undefined;
+}

@@ -1,0 +1,494 @@
+/**
+ * `Qcow2Device`: a qcow2 image seen as a BlockDevice of its virtual size, stored in another
+ * BlockDevice (the container). Reads map virtual clusters through L1/L2 tables; writes allocate
+ * host clusters append-only and keep metadata in bounded caches until `flush()`.
+ */
+import {
+  type BlockDevice,
+  ClosedError,
+  CorruptError,
+  checkRange,
+  InvalidArgumentError,
+  ReadOnlyError,
+} from '@fstool/blockdev';
+import { TableCache } from './cache.js';
+import { deflateCluster, inflateCluster } from './compress.js';
+import { BackingFileError, NeedsRepairError, Qcow2UnsupportedError } from './errors.js';
+import {
+  Compatible,
+  decodeHeader,
+  ExtensionType,
+  encodeHeaderCluster,
+  encodeHeaderFields,
+  featureNameTable,
+  hasQcow2Magic,
+  Incompatible,
+  MAX_CLUSTER_BITS,
+  MAX_L1_BYTES,
+  MIN_CLUSTER_BITS,
+  type Qcow2Header,
+  V3_HEADER_LENGTH,
+} from './format/header.js';
+import { entryOffset, type L2Entry, readL2, writeCompressed, writeEntry } from './format/tables.js';
+import { describeHeader, type Qcow2Info } from './info.js';
+import { extendTo, readPadded } from './io.js';
+import {
+  type CreateOptions,
+  DEFAULT_CLUSTER_SIZE,
+  DEFAULT_L2_CACHE,
+  DEFAULT_REFCOUNT_CACHE,
+  type OpenOptions,
+} from './options.js';
+import { Refcounts } from './refcounts.js';
+import { type WriteContext, writeClusters } from './write.js';
+
+/** True when the device starts with the qcow2 magic ('QFI\xfb'). */
+export async function isQcow2(dev: BlockDevice): Promise<boolean> {
+  if (dev.size < 4) return false;
+  const head = new Uint8Array(4);
+  await dev.read(0, head);
+  return hasQcow2Magic(head);
+}
+
+/** The header summary of an image without opening it for I/O (works for dirty or read-only-only images too). */
+export async function readQcow2Info(container: BlockDevice): Promise<Qcow2Info> {
+  const { header } = await readHeader(container);
+  return describeHeader(header, container);
+}
+
+const UNALLOCATED: L2Entry = { kind: 'unallocated', offset: 0, compressedSize: 0, copied: false };
+
+/** Reads the header cluster: the whole first cluster, or the whole file when smaller. */
+export async function readHeader(container: BlockDevice): Promise<{ header: Qcow2Header; cluster0: Uint8Array }> {
+  const buf = new Uint8Array(Math.min(container.size, 2 ** MAX_CLUSTER_BITS));
+  await container.read(0, buf);
+  const header = decodeHeader(buf, container.size);
+  return { header, cluster0: buf.slice(0, Math.min(buf.length, 2 ** header.clusterBits)) };
+}
+
+export class Qcow2Device implements BlockDevice {
+  readonly size: number;
+  readonly readOnly: boolean;
+  readonly clusterSize: number;
+  readonly #h: Qcow2Header;
+  readonly #cluster0: Uint8Array;
+  readonly #l1: Uint8Array;
+  #l1Dirty = false;
+  readonly #l2: TableCache;
+  readonly #refs: Refcounts | undefined;
+  readonly #backing: BlockDevice | undefined;
+  readonly #compress: boolean;
+  #closed = false;
+  #queue: Promise<unknown> = Promise.resolve();
+  /** The last compressed cluster inflated, keyed by its descriptor offset. */
+  #inflated: { offset: number; data: Uint8Array } | undefined;
+  /** Where the next compressed cluster is packed (0: start a new host cluster). */
+  #compressCursor = 0;
+
+  private constructor(
+    readonly container: BlockDevice,
+    header: Qcow2Header,
+    cluster0: Uint8Array,
+    l1: Uint8Array,
+    refs: Refcounts | undefined,
+    backing: BlockDevice | undefined,
+    opts: { l2CacheBytes?: number; compress?: boolean },
+  ) {
+    this.#h = header;
+    this.#cluster0 = cluster0;
+    this.#l1 = l1;
+    this.#refs = refs;
+    this.#backing = backing;
+    this.size = header.size;
+    this.readOnly = refs === undefined;
+    this.clusterSize = 2 ** header.clusterBits;
+    this.#l2 = new TableCache(container, this.clusterSize, opts.l2CacheBytes ?? DEFAULT_L2_CACHE);
+    this.#compress = opts.compress ?? false;
+  }
+
+  /**
+   * Creates an empty image in `container` (which should be empty and growable) and opens it for
+   * writing. The device owns the container (and `opts.backing`): `close()` closes them.
+   */
+  static async create(container: BlockDevice, opts: CreateOptions): Promise<Qcow2Device> {
+    const cs = opts.clusterSize ?? DEFAULT_CLUSTER_SIZE;
+    const clusterBits = Math.log2(cs);
+    const version = opts.version ?? 3;
+    const refcountOrder = opts.refcountOrder ?? 4;
+    if (!Number.isInteger(clusterBits) || clusterBits < MIN_CLUSTER_BITS || clusterBits > MAX_CLUSTER_BITS) {
+      throw new InvalidArgumentError(`qcow2 cluster size ${cs} must be a power of two from 512 B to 2 MiB`);
+    }
+    if (version !== 2 && version !== 3) throw new InvalidArgumentError(`qcow2 version ${version} must be 2 or 3`);
+    if (!Number.isInteger(refcountOrder) || refcountOrder < 0 || refcountOrder > 6) {
+      throw new InvalidArgumentError(`qcow2 refcount order ${refcountOrder} must be 0..6`);
+    }
+    if (version === 2 && refcountOrder !== 4) {
+      throw new InvalidArgumentError('qcow2 version 2 supports only 16-bit refcounts (refcount order 4)');
+    }
+    if (!Number.isSafeInteger(opts.virtualSize) || opts.virtualSize < 0) {
+      throw new InvalidArgumentError(`qcow2 virtual size ${opts.virtualSize} must be a non-negative integer`);
+    }
+    if (container.readOnly) throw new ReadOnlyError('qcow2 container');
+    const l1Size = Math.ceil(opts.virtualSize / (cs * (cs / 8)));
+    if (l1Size * 8 > MAX_L1_BYTES) {
+      throw new InvalidArgumentError(
+        `qcow2 virtual size ${opts.virtualSize} needs an L1 table over ${MAX_L1_BYTES} bytes; use larger clusters`,
+      );
+    }
+    const extensions = [];
+    if (opts.backingFormat !== undefined) {
+      extensions.push({ type: ExtensionType.backingFormat, data: new TextEncoder().encode(opts.backingFormat) });
+    }
+    if (version === 3) extensions.push({ type: ExtensionType.featureNames, data: featureNameTable() });
+    const header: Qcow2Header = {
+      version,
+      backingFileOffset: 0,
+      backingFileSize: 0,
+      clusterBits,
+      size: opts.virtualSize,
+      cryptMethod: 0,
+      l1Size,
+      l1TableOffset: 0,
+      refcountTableOffset: cs,
+      refcountTableClusters: 1,
+      nbSnapshots: 0,
+      snapshotsOffset: 0,
+      incompatible: [],
+      compatible: [],
+      autoclear: [],
+      refcountOrder,
+      headerLength: version === 3 ? V3_HEADER_LENGTH : 72,
+      compressionType: 0,
+      extensions,
+      backingFile: opts.backingFile,
+      backingFormat: opts.backingFormat,
+    };
+    // Layout as QEMU makes it: header, refcount table, refcount block 0 (made on demand), L1 table.
+    const layout = { clusterBits, refcountOrder, tableOffset: cs, tableClusters: 1 };
+    const refs = Refcounts.fresh(container, layout, 2, opts.refcountCacheBytes ?? DEFAULT_REFCOUNT_CACHE);
+    await refs.adjust(0, 1);
+    await refs.adjust(1, 1);
+    const l1Clusters = Math.max(1, Math.ceil((l1Size * 8) / cs));
+    header.l1TableOffset = await refs.allocate(l1Clusters);
+    header.refcountTableOffset = refs.layout.tableOffset;
+    header.refcountTableClusters = refs.layout.tableClusters;
+    const cluster0 = encodeHeaderCluster(header);
+    await container.write(0, cluster0);
+    const l1 = new Uint8Array(l1Clusters * cs);
+    const dev = new Qcow2Device(container, header, cluster0, l1, refs, opts.backing, opts);
+    dev.#l1Dirty = true;
+    await dev.flush();
+    return dev;
+  }
+
+  /**
+   * Opens an image. Writing is refused for images marked dirty or corrupt, images with lazy
+   * refcounts (run `check(…, { repair: true })` first) and images with internal snapshots.
+   */
+  static async open(container: BlockDevice, opts: OpenOptions = {}): Promise<Qcow2Device> {
+    const { header: h, cluster0 } = await readHeader(container);
+    const writable = opts.writable ?? false;
+    refuseIncompatible(h);
+    if (writable) {
+      if (container.readOnly) throw new ReadOnlyError('qcow2 container');
+      refuseUnsafeWrites(h);
+    }
+    let backing: BlockDevice | undefined;
+    if (h.backingFile !== undefined) {
+      if (!opts.openBacking) {
+        throw new BackingFileError(`qcow2 image has backing file "${h.backingFile}" but no way to open it was given`);
+      }
+      backing = await opts.openBacking(h.backingFile, h.backingFormat);
+    }
+    const cs = 2 ** h.clusterBits;
+    const l1 = new Uint8Array(Math.max(1, Math.ceil((h.l1Size * 8) / cs)) * cs);
+    await readPadded(container, h.l1TableOffset, l1.subarray(0, h.l1Size * 8));
+    let refs: Refcounts | undefined;
+    if (writable) {
+      const layout = {
+        clusterBits: h.clusterBits,
+        refcountOrder: h.refcountOrder,
+        tableOffset: h.refcountTableOffset,
+        tableClusters: h.refcountTableClusters,
+      };
+      const end = Math.ceil(container.size / cs);
+      refs = await Refcounts.load(container, layout, end, opts.refcountCacheBytes ?? DEFAULT_REFCOUNT_CACHE);
+    }
+    const dev = new Qcow2Device(container, h, cluster0, l1, refs, backing, opts);
+    if (writable && h.autoclear.length > 0) {
+      // Autoclear features (e.g. persistent bitmaps) are not maintained here: clearing them tells
+      // QEMU their data is stale, as the spec requires of writers that do not understand them.
+      h.autoclear = [];
+      await dev.#writeHeader();
+    }
+    return dev;
+  }
+
+  /** The header summary (what `qemu-img info` shows), as a plain JSON-ready object. */
+  async info(): Promise<Qcow2Info> {
+    return this.#run(async () => describeHeader(this.#h, this.container));
+  }
+
+  read(offset: number, into: Uint8Array): Promise<void> {
+    return this.#run(() => this.#read(offset, into));
+  }
+
+  write(offset: number, data: Uint8Array): Promise<void> {
+    return this.#run(() => this.#write(offset, data.length, data));
+  }
+
+  zero(offset: number, length: number): Promise<void> {
+    return this.#run(() => this.#write(offset, length, undefined));
+  }
+
+  flush(): Promise<void> {
+    return this.#run(() => this.#flush());
+  }
+
+  close(): Promise<void> {
+    return this.#run(async () => {
+      if (this.#closed) return;
+      if (this.#refs) await this.#flush();
+      this.#closed = true;
+      await this.#backing?.close();
+      await this.container.close();
+    });
+  }
+
+  /** Serialises operations: metadata caches are shared state. */
+  #run<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.#queue.then(() => {
+      if (this.#closed) throw new ClosedError();
+      return fn();
+    });
+    this.#queue = p.catch(() => undefined);
+    return p;
+  }
+
+  get #l2Entries(): number {
+    return this.clusterSize / 8;
+  }
+
+  /** Offset of the L2 table for L1 index `i` (0 = none), validated. */
+  #l2Offset(i: number): number {
+    const off = entryOffset(this.#l1, i);
+    if (off % this.clusterSize !== 0) {
+      throw new CorruptError(`qcow2 L1 entry ${i}: L2 table offset ${off} is not cluster aligned`);
+    }
+    return off;
+  }
+
+  /** The L2 table holding virtual cluster `vc`'s entry, or undefined when its L1 entry is empty. */
+  async #table(vc: number): Promise<Uint8Array | undefined> {
+    const off = this.#l2Offset(Math.floor(vc / this.#l2Entries));
+    return off === 0 ? undefined : this.#l2.get(off);
+  }
+
+  #decode(table: Uint8Array | undefined, vc: number): L2Entry {
+    if (!table) return UNALLOCATED;
+    const e = readL2(table, vc % this.#l2Entries, this.#h.clusterBits, this.#h.version === 3);
+    if (e.kind === 'normal' || (e.kind === 'zero' && e.offset !== 0)) {
+      if (e.offset % this.clusterSize !== 0) {
+        throw new CorruptError(`qcow2 L2 entry for virtual cluster ${vc}: offset ${e.offset} is not cluster aligned`);
+      }
+    }
+    return e;
+  }
+
+  async #read(offset: number, into: Uint8Array): Promise<void> {
+    checkRange(offset, into.length, this.size, 'read');
+    const cs = this.clusterSize;
+    const span = cs * this.#l2Entries;
+    // The pending run of same-kind pieces, flushed as one container/backing read or one fill.
+    let run: { kind: 'host' | 'zero' | 'backing'; host: number; at: number; len: number } | undefined;
+    const flushRun = async () => {
+      if (!run) return;
+      const dst = into.subarray(run.at, run.at + run.len);
+      if (run.kind === 'host') await readPadded(this.container, run.host, dst);
+      else if (run.kind === 'backing') await this.#readBacking(offset + run.at, dst);
+      else dst.fill(0);
+      run = undefined;
+    };
+    const add = async (kind: 'host' | 'zero' | 'backing', host: number, at: number, len: number) => {
+      if (run && run.kind === kind && (kind !== 'host' || run.host + run.len === host)) {
+        run.len += len;
+        return;
+      }
+      await flushRun();
+      run = { kind, host, at, len };
+    };
+    let pos = 0;
+    while (pos < into.length) {
+      const voff = offset + pos;
+      const vc = Math.floor(voff / cs);
+      const table = await this.#table(vc);
+      if (!table) {
+        const n = Math.min(span - (voff % span), into.length - pos);
+        await add(this.#backing ? 'backing' : 'zero', 0, pos, n);
+        pos += n;
+        continue;
+      }
+      const inner = voff % cs;
+      const n = Math.min(cs - inner, into.length - pos);
+      const e = this.#decode(table, vc);
+      if (e.kind === 'normal') await add('host', e.offset + inner, pos, n);
+      else if (e.kind === 'zero') await add('zero', 0, pos, n);
+      else if (e.kind === 'unallocated') await add(this.#backing ? 'backing' : 'zero', 0, pos, n);
+      else {
+        await flushRun();
+        const data = await this.#inflate(e, vc);
+        into.set(data.subarray(inner, inner + n), pos);
+      }
+      pos += n;
+    }
+    await flushRun();
+  }
+
+  /** Reads from the backing image; past its end reads zeros. */
+  async #readBacking(voff: number, into: Uint8Array): Promise<void> {
+    const b = this.#backing;
+    const avail = b ? Math.max(0, Math.min(into.length, b.size - voff)) : 0;
+    if (b && avail > 0) await b.read(voff, into.subarray(0, avail));
+    into.fill(0, avail);
+  }
+
+  async #inflate(e: L2Entry, vc: number): Promise<Uint8Array> {
+    if (this.#inflated?.offset === e.offset) return this.#inflated.data;
+    const packed = new Uint8Array(e.compressedSize);
+    await readPadded(this.container, e.offset, packed);
+    const data = new Uint8Array(this.clusterSize);
+    inflateCluster(this.#h.compressionType, packed, data, `qcow2 virtual cluster ${vc} (host offset ${e.offset})`);
+    this.#inflated = { offset: e.offset, data };
+    return data;
+  }
+
+  async #write(offset: number, length: number, data: Uint8Array | undefined): Promise<void> {
+    const refs = this.#refs;
+    if (!refs) throw new ReadOnlyError('qcow2 image');
+    checkRange(offset, length, this.size, data ? 'write' : 'zero');
+    this.#inflated = undefined;
+    await writeClusters(this.#context(refs), offset, length, data);
+  }
+
+  #context(refs: Refcounts): WriteContext {
+    return {
+      container: this.container,
+      clusterSize: this.clusterSize,
+      l2Entries: this.#l2Entries,
+      v3: this.#h.version === 3,
+      hasBacking: this.#backing !== undefined,
+      compress: this.#compress,
+      refs,
+      table: (vc) => this.#table(vc),
+      entry: (table, vc) => this.#decode(table, vc),
+      ensureL2: (vc) => this.#ensureL2(refs, vc),
+      // Every allocated cluster here has refcount 1, so COPIED goes with any host offset.
+      setEntry: (vc, offset, zero) => this.#updateEntry(vc, (t, i) => writeEntry(t, i, offset, offset !== 0, zero)),
+      setCompressed: (vc, offset, size) =>
+        this.#updateEntry(vc, (t, i) => writeCompressed(t, i, this.#h.clusterBits, offset, size)),
+      readBacking: (voff, into) => this.#readBacking(voff, into),
+      inflate: (e, vc) => this.#inflate(e, vc),
+      deflate: (cluster) => deflateCluster(this.#h.compressionType, cluster),
+      placeCompressed: (bytes) => this.#placeCompressed(refs, bytes),
+    };
+  }
+
+  async #updateEntry(vc: number, change: (table: Uint8Array, i: number) => void): Promise<void> {
+    const off = this.#l2Offset(Math.floor(vc / this.#l2Entries));
+    if (off === 0) throw new CorruptError(`qcow2: no L2 table for virtual cluster ${vc}`);
+    await this.#l2.update(off, (t) => change(t, vc % this.#l2Entries));
+  }
+
+  /** Makes sure the L2 table for `vc` exists (allocating it at the end of the image). */
+  async #ensureL2(refs: Refcounts, vc: number): Promise<void> {
+    const i = Math.floor(vc / this.#l2Entries);
+    if (this.#l2Offset(i) !== 0) return;
+    const off = await refs.allocate(1);
+    await this.#l2.create(off);
+    writeEntry(this.#l1, i, off, true);
+    this.#l1Dirty = true;
+  }
+
+  /**
+   * Byte-granular space for one compressed cluster, packed after the previous one. Every host
+   * cluster the data touches gets one reference, as QEMU counts them.
+   */
+  async #placeCompressed(refs: Refcounts, bytes: number): Promise<number> {
+    const cs = this.clusterSize;
+    const cur = this.#compressCursor;
+    let at: number;
+    if (cur % cs !== 0 && cs - (cur % cs) >= bytes) {
+      at = cur;
+      await refs.adjust(Math.floor(cur / cs), 1);
+    } else if (cur % cs !== 0 && refs.end === Math.floor(cur / cs) + 1) {
+      at = cur;
+      await refs.adjust(Math.floor(cur / cs), 1);
+      await refs.allocate(Math.ceil((bytes - (cs - (cur % cs))) / cs));
+    } else {
+      at = await refs.allocate(Math.ceil(bytes / cs));
+    }
+    this.#compressCursor = at + bytes;
+    return at;
+  }
+
+  async #flush(): Promise<void> {
+    const refs = this.#refs;
+    if (refs) {
+      await this.#l2.flush();
+      if (this.#l1Dirty) {
+        await this.container.write(this.#h.l1TableOffset, this.#l1);
+        this.#l1Dirty = false;
+      }
+      await refs.flush();
+      if (refs.tableMoved) {
+        this.#h.refcountTableOffset = refs.layout.tableOffset;
+        this.#h.refcountTableClusters = refs.layout.tableClusters;
+        await this.#writeHeader();
+        refs.tableMoved = false;
+      }
+      // Every allocated cluster lies inside the file, so checkers see no offsets past its end.
+      await extendTo(this.container, refs.end * this.clusterSize);
+    }
+    await this.container.flush();
+  }
+
+  async #writeHeader(): Promise<void> {
+    const n = encodeHeaderFields(this.#h, this.#cluster0);
+    await this.container.write(0, this.#cluster0.subarray(0, n));
+  }
+}
+
+const SUPPORTED_INCOMPATIBLE = new Set<number>([
+  Incompatible.dirty,
+  Incompatible.corrupt,
+  Incompatible.compressionType,
+]);
+
+function refuseIncompatible(h: Qcow2Header): void {
+  if (h.incompatible.includes(Incompatible.externalData)) {
+    throw new Qcow2UnsupportedError('qcow2 images with an external data file are not supported');
+  }
+  if (h.incompatible.includes(Incompatible.extendedL2)) {
+    throw new Qcow2UnsupportedError('qcow2 images with extended L2 entries (subclusters) are not supported');
+  }
+  const unknown = h.incompatible.filter((b) => !SUPPORTED_INCOMPATIBLE.has(b));
+  if (unknown.length > 0) {
+    throw new Qcow2UnsupportedError(`qcow2 image uses unknown incompatible feature bits ${unknown.join(', ')}`);
+  }
+}
+
+function refuseUnsafeWrites(h: Qcow2Header): void {
+  const repair = 'run check with repair (fstool / qemu-img check -r all) before writing';
+  if (h.incompatible.includes(Incompatible.corrupt)) {
+    throw new NeedsRepairError(`qcow2 image is marked corrupt; ${repair}`);
+  }
+  if (h.incompatible.includes(Incompatible.dirty)) {
+    throw new NeedsRepairError(`qcow2 image is marked dirty (refcounts may be stale); ${repair}`);
+  }
+  if (h.compatible.includes(Compatible.lazyRefcounts)) {
+    throw new NeedsRepairError(`qcow2 image uses lazy refcounts; open it read-only or ${repair}`);
+  }
+  if (h.nbSnapshots > 0) {
+    throw new Qcow2UnsupportedError(`writing qcow2 images with internal snapshots is not supported (${h.nbSnapshots})`);
+  }
+}
