@@ -141,7 +141,11 @@ function readExtKeys(t: TableReader, family: Family | undefined, set: Setter): v
   set('rootdevs', t.oneOf('rootdevs', ['none', 'minimal', 'standard'] as const));
   set('deviceTable', t.string('device_table'));
   set('squashOwner', t.bool('squash_owner'));
-  set('features', t.custom('features', readFeatures));
+  if (t.has('features')) {
+    const { set: features, problems } = readFeatures(t.raw('features'));
+    for (const problem of problems) t.fail('features', problem);
+    if (problems.length === 0) set('features', features);
+  }
 }
 
 /** FAT keys: a cluster is 1 to 128 sectors of 512 bytes. */

@@ -139,7 +139,8 @@ export class TableReader {
 }
 
 export function readInt(v: unknown, min: number, max: number): number | { error: string } {
-  if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) {
+  if (typeof v === 'bigint') return { error: `must be from ${min} to ${max}, got an integer beyond 2^53` };
+  if (typeof v === 'number' && Number.isInteger(v)) {
     if (v >= min && v <= max) return Number(v);
     return { error: `must be from ${min} to ${max}, got ${v}` };
   }

@@ -13,7 +13,8 @@ export const MAX_SIZE = 2 ** 53;
 
 /** Parses a byte size, returning the byte count or an error message (`must be …`). */
 export function readSize(value: unknown): number | { error: string } {
-  if (typeof value === 'bigint') return { error: `must be at most 2^53 bytes, got ${value}` };
+  // @iarna/toml returns integers past 2^53 as BigInt (and wraps those past 2^63): never echo them.
+  if (typeof value === 'bigint') return { error: 'must be at most 2^53 bytes, got a larger integer' };
   if (typeof value === 'number') {
     if (!Number.isInteger(value) || value < 0) {
       return { error: `must be a whole, non-negative number of bytes or a string like "64MiB", got ${value}` };
@@ -62,7 +63,7 @@ export function formatSize(bytes: number): string {
 /** A TOML value as a message shows it: strings quoted, tables and arrays by kind. */
 export function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (value instanceof Date) return `the date ${value.toISOString()}`;
+  if (value instanceof Date) return value.toISOString();
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'object' && value !== null) return 'a table';
   return String(value);

@@ -7,7 +7,8 @@ import type { SpecIssue } from './errors.js';
  */
 export function parseToml(text: string): { value: Record<string, unknown> } | { issue: SpecIssue } {
   try {
-    return { value: parseString(text.replace(/\r\n/g, '\n')) };
+    // Also drop a byte-order mark, which Windows editors add and @iarna/toml rejects.
+    return { value: parseString(text.replace(/^\ufeff/, '').replace(/\r\n/g, '\n')) };
   } catch (e) {
     const err = e as { fromTOML?: boolean; line?: number; col?: number; message?: string };
     if (err.fromTOML !== true) throw e;

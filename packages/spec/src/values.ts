@@ -29,8 +29,11 @@ const MAX_MTIME = 2 ** 34 - 1;
 export function readMtime(v: unknown): Read<number> {
   let seconds: number | undefined;
   if (typeof v === 'number' && Number.isInteger(v)) seconds = v;
-  else if (v instanceof Date) seconds = Math.floor(v.getTime() / 1000);
-  else if (
+  else if (v instanceof Date) {
+    // A TOML local time (07:32:00) is a Date too; its ISO form has no date part.
+    if (!/^\d{4}-/.test(v.toISOString())) return { error: `needs a date, got only a time of day (${v.toISOString()})` };
+    seconds = Math.floor(v.getTime() / 1000);
+  } else if (
     typeof v === 'string' &&
     /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})?)?$/i.test(v)
   ) {
@@ -103,29 +106,33 @@ const FEATURE_ALIASES: Record<string, string> = {
   fname_encoding: 'casefold',
 };
 
-/** `features`: an array of names or one comma-separated string; `^name` turns a feature off. */
-export function readFeatures(v: unknown): Read<FeatureSet> {
+/**
+ * `features`: an array of names or one comma-separated string; `^name` turns a feature off.
+ * Returns the set and one message per bad item (each becomes its own issue).
+ */
+export function readFeatures(v: unknown): { set: FeatureSet; problems: string[] } {
+  const set: FeatureSet = { enable: [], disable: [] };
   let items: unknown[];
   if (typeof v === 'string') items = v.split(',').map((s) => s.trim());
   else if (Array.isArray(v)) items = v;
-  else return { error: `must be an array of names or a string like "^has_journal,extent", got ${describe(v)}` };
-  const set: FeatureSet = { enable: [], disable: [] };
+  else
+    return { set, problems: [`must be an array of names or a string like "^has_journal,extent", got ${describe(v)}`] };
   const problems: string[] = [];
   for (const item of items) {
-    if (typeof item !== 'string' || item.trim() === '' || item.trim() === '^') {
-      problems.push(`${describe(item)} is not a feature name`);
+    const raw = typeof item === 'string' ? item.trim().replace(/^\^/, '').toLowerCase() : '';
+    if (raw === '') {
+      problems.push(`must list feature names, got ${describe(item)}`);
       continue;
     }
-    const off = item.trim().startsWith('^');
-    const raw = item.trim().replace(/^\^/, '').toLowerCase();
     const name = FEATURE_ALIASES[raw] ?? raw;
     if (!EXT_FEATURES.includes(name)) {
-      problems.push(`unknown feature "${raw}"${didYouMean(raw, EXT_FEATURES)}`);
+      problems.push(`names an unknown feature "${raw}"${didYouMean(raw, EXT_FEATURES)}`);
       continue;
     }
+    const off = (item as string).trim().startsWith('^');
     const [mine, other] = off ? [set.disable, set.enable] : [set.enable, set.disable];
-    if (other.includes(name)) problems.push(`"${name}" is both turned on and off`);
+    if (other.includes(name)) problems.push(`turns "${name}" both on and off`);
     else if (!mine.includes(name)) mine.push(name);
   }
-  return problems.length > 0 ? { error: `has ${problems.join('; ')}` } : set;
+  return { set, problems };
 }

@@ -73,7 +73,7 @@ describe('broken specs', () => {
       },
     ]);
     expect(issues('[filesystem]\ntype = "ext4"\nsize = 9007199254740993\n')).toEqual([
-      { path: 'filesystem.size', line: 3, column: 1, message: 'size must be at most 2^53 bytes, got 9007199254740993' },
+      { path: 'filesystem.size', line: 3, column: 1, message: 'size must be at most 2^53 bytes, got a larger integer' },
     ]);
   });
 
@@ -221,9 +221,9 @@ inode_ratio = 4096
         path: 'filesystem.features',
         line: 7,
         column: 1,
-        message:
-          'features has unknown feature "extnts" (did you mean "extent"?); "dir_index" is both turned on and off',
+        message: 'features names an unknown feature "extnts" (did you mean "extent"?)',
       },
+      { path: 'filesystem.features', line: 7, column: 1, message: 'features turns "dir_index" both on and off' },
       {
         path: 'filesystem.mtime',
         line: 8,
@@ -431,5 +431,90 @@ describe('compatibility hints', () => {
         message: `unknown key "options" (the original fstool's options table is not supported: write its keys in this table)`,
       },
     ]);
+  });
+});
+
+describe('odd TOML values', () => {
+  it.each([
+    ['mtime = 07:32:00', 'filesystem.mtime', 'mtime needs a date, got only a time of day (07:32:00.000)'],
+    ['size = 18446744073709551615', 'filesystem.size', 'size must be at most 2^53 bytes, got a larger integer'],
+    [
+      'inodes = 9007199254740993',
+      'filesystem.inodes',
+      'inodes must be from 1 to 4294967295, got an integer beyond 2^53',
+    ],
+    [
+      'size = inf',
+      'filesystem.size',
+      'size must be a whole, non-negative number of bytes or a string like "64MiB", got Infinity',
+    ],
+    [
+      'mtime = 1969-12-31T23:59:59Z',
+      'filesystem.mtime',
+      'mtime must be from 1970-01-01 (0) to 2446-05-10 (17179869183), got -1',
+    ],
+    ['features = [1]', 'filesystem.features', 'features must list feature names, got 1'],
+    ['sparse = 1', 'filesystem.sparse', 'sparse must be true or false, got 1'],
+  ])('%s', (line, path, message) => {
+    expect(issues(`[filesystem]\ntype = "ext4"\n${line}\n`)).toEqual([{ path, line: 3, column: 1, message }]);
+  });
+
+  it('accepts a byte-order mark', () => {
+    expect(safeParseSpec('\ufeff[filesystem]\ntype = "ext4"\n')).toMatchObject({ ok: true });
+  });
+
+  it('never throws anything but SpecError, whatever a value is replaced with', () => {
+    const base = `plugins = ["p"]
+[image]
+size = "1GiB"
+partition_table = "gpt"
+alignment = "1MiB"
+[[partitions]]
+name = "a"
+type = "linux"
+size = "64MiB"
+attributes = [0]
+[partitions.filesystem]
+type = "ext4"
+block_size = 4096
+features = "^has_journal"
+mtime = 0
+[[partitions]]
+type = "esp"
+size = "remaining"
+filesystem = { type = "fat32", volume_id = 1, cluster_size = 4096 }
+[output]
+format = "qcow2"
+`;
+    const values = [
+      '""',
+      '0',
+      '-1',
+      '1.5',
+      'true',
+      '[]',
+      '[1, "x"]',
+      '{}',
+      '{ a = 1 }',
+      '1979-05-27',
+      '07:32:00',
+      '9007199254740993',
+    ];
+    const lines = base.split('\n');
+    let checked = 0;
+    lines.forEach((line, i) => {
+      const eq = line.indexOf(' = ');
+      if (eq < 0) return;
+      for (const value of values) {
+        const text = [...lines.slice(0, i), `${line.slice(0, eq)} = ${value}`, ...lines.slice(i + 1)].join('\n');
+        const r = safeParseSpec(text);
+        if (!r.ok) {
+          expect(r.issues.length).toBeGreaterThan(0);
+          for (const issue of r.issues) expect(issue.message).not.toMatch(/undefined|NaN|\[object/);
+        }
+        checked++;
+      }
+    });
+    expect(checked).toBeGreaterThan(100);
   });
 });
