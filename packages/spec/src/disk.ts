@@ -1,6 +1,7 @@
+import { describe } from './describe.js';
 import { readFilesystem } from './filesystem.js';
 import { isTable, type RawIssue, TableReader } from './reader.js';
-import { describe, formatSize } from './size.js';
+import { formatSize } from './size.js';
 import type { DiskSpec, PartitionSpec } from './types.js';
 import { readUuid } from './values.js';
 
@@ -24,9 +25,9 @@ export function readImage(t: TableReader): DiskSpec | undefined {
   if (typeof size === 'number' && (size === 0 || size % sectorSize !== 0)) {
     t.fail('size', `must be a non-zero multiple of the ${sectorSize}-byte sector, got ${formatSize(size)}`);
   }
-  const diskGuid = t.custom('disk_guid', readUuid);
+  const diskGuid = t.value('disk_guid', readUuid);
   if (diskGuid !== undefined && partitionTable === 'mbr') t.fail('disk_guid', 'is for GPT disks only');
-  const seed = t.custom('seed', (v) =>
+  const seed = t.value('seed', (v) =>
     (typeof v === 'string' && v !== '') || typeof v === 'number'
       ? String(v)
       : { error: `must be a non-empty string or a number, got ${describe(v)}` },
@@ -73,7 +74,7 @@ function readPartition(
   if (name !== undefined && table === 'gpt' && name.length > 36) {
     t.fail('name', `must be at most 36 UTF-16 characters on GPT, got ${name.length}`);
   }
-  const type = t.custom('type', (v) => readPartitionType(v, table));
+  const type = t.value('type', (v) => readPartitionType(v, table));
   const fsTable = t.sub('filesystem');
   const filesystem = fsTable === undefined ? undefined : readFilesystem(fsTable, false, plugins);
   // Without a size a partition fits its filesystem; without either there is nothing to size it by.
@@ -84,10 +85,10 @@ function readPartition(
   if (typeof size === 'number' && (size === 0 || size % sectorSize !== 0)) {
     t.fail('size', `must be a non-zero multiple of the ${sectorSize}-byte sector, got ${formatSize(size)}`);
   }
-  const guid = t.custom('guid', readUuid);
+  const guid = t.value('guid', readUuid);
   if (guid !== undefined && table === 'mbr') t.fail('guid', 'is for GPT partitions only');
   const bootable = t.bool('bootable') ?? false;
-  const attributes = t.custom('attributes', readAttributes) ?? [];
+  const attributes = t.value('attributes', readAttributes) ?? [];
   if (t.has('attributes') && table === 'mbr') t.fail('attributes', 'are for GPT partitions only');
   t.finish(PARTITION_KEYS);
   if (type === undefined) return undefined;

@@ -1,5 +1,6 @@
-import { orList, readInt, type TableReader } from './reader.js';
-import { describe, formatSize } from './size.js';
+import { describe } from './describe.js';
+import { isPowerOfTwo, orList, readInt, type TableReader } from './reader.js';
+import { formatSize } from './size.js';
 import { didYouMean } from './suggest.js';
 import { type BareFilesystemSpec, BUILTIN_FS_TYPES, EXT_TYPES, FAT_TYPES, type FilesystemSpec } from './types.js';
 import { readFeatures, readMtime, readUuidOrRandom, readVolumeId } from './values.js';
@@ -21,11 +22,9 @@ const EXT_KEYS = [
   'features',
 ];
 const FAT_KEYS = ['volume_id', 'cluster_size'];
-export const FILESYSTEM_KEYS = [...COMMON_KEYS, ...EXT_KEYS, ...FAT_KEYS];
+const FILESYSTEM_KEYS = [...COMMON_KEYS, ...EXT_KEYS, ...FAT_KEYS];
 
 type Family = 'ext' | 'fat' | 'plugin';
-
-const isPowerOfTwo = (n: number) => n > 0 && 2 ** Math.round(Math.log2(n)) === n;
 
 const powers = (min: number, max: number) => `a power of two from ${min} to ${max}`;
 
@@ -117,13 +116,13 @@ type Setter = <K extends keyof BareFilesystemSpec>(key: K, value: BareFilesystem
 
 /** ext keys: exact mke2fs rules for ext types, plain shape checks for plugin types. */
 function readExtKeys(t: TableReader, family: Family | undefined, set: Setter): void {
-  const blockSize = t.custom('block_size', (v) =>
+  const blockSize = t.value('block_size', (v) =>
     family === 'ext' ? readChoice(v, [1024, 2048, 4096]) : readPowerOfTwo(v, 512, 2 ** 20),
   );
   set('blockSize', blockSize);
   set(
     'inodeSize',
-    t.custom('inode_size', (v) => {
+    t.value('inode_size', (v) => {
       // mke2fs: a power of two, at least the old 128-byte inode, at most one block.
       const max = family === 'ext' ? (blockSize ?? 4096) : 2 ** 20;
       return readPowerOfTwo(v, 128, max, blockSize === undefined ? '' : ` (the block size is ${blockSize})`);
@@ -135,8 +134,8 @@ function readExtKeys(t: TableReader, family: Family | undefined, set: Setter): v
   set('reservedPercent', t.number('reserved_percent', 0, 50));
   // mke2fs refuses journals outside 1024..10240000 blocks.
   set('journalBlocks', t.int('journal_blocks', 1024, 10_240_000));
-  set('uuid', t.custom('uuid', readUuidOrRandom));
-  set('hashSeed', t.custom('hash_seed', readUuidOrRandom));
+  set('uuid', t.value('uuid', readUuidOrRandom));
+  set('hashSeed', t.value('hash_seed', readUuidOrRandom));
   set('sparse', t.bool('sparse'));
   set('rootdevs', t.oneOf('rootdevs', ['none', 'minimal', 'standard'] as const));
   set('deviceTable', t.string('device_table'));
@@ -150,7 +149,7 @@ function readExtKeys(t: TableReader, family: Family | undefined, set: Setter): v
 
 /** FAT keys: a cluster is 1 to 128 sectors of 512 bytes. */
 function readFatKeys(t: TableReader, family: Family | undefined, set: Setter): void {
-  set('volumeId', t.custom('volume_id', readVolumeId));
+  set('volumeId', t.value('volume_id', readVolumeId));
   const cluster = t.size('cluster_size');
   if (cluster !== undefined && family !== 'plugin' && !(isPowerOfTwo(cluster) && cluster >= 512 && cluster <= 65536)) {
     t.fail('cluster_size', `must be ${powers(512, 65536)} bytes, got ${cluster}`);
@@ -184,9 +183,9 @@ export function readFilesystem(t: TableReader, bare: boolean, plugins: boolean):
   }
   set(
     'volumeLabel',
-    t.custom('volume_label', (v) => readLabel(v, family)),
+    t.value('volume_label', (v) => readLabel(v, family)),
   );
-  set('mtime', t.custom('mtime', readMtime));
+  set('mtime', t.value('mtime', readMtime));
 
   // Keys of the other family are reported as such rather than checked against rules that do not apply.
   if (family === 'fat') rejectKeys(t, EXT_KEYS, `is an ext option; ${kind?.type} is a FAT filesystem`);

@@ -1,4 +1,5 @@
-import { describe, readSize } from './size.js';
+import { describe } from './describe.js';
+import { readSize } from './size.js';
 import { didYouMean } from './suggest.js';
 
 /** A key path: table keys and 0-based array indexes. */
@@ -63,7 +64,8 @@ export class TableReader {
     return this.table[key];
   }
 
-  private get<T>(key: string, read: (value: unknown) => T | { error: string }): T | undefined {
+  /** The value of `key` checked by `read`: undefined when absent, or when bad (the problem is recorded). */
+  value<T>(key: string, read: (value: unknown) => T | { error: string }): T | undefined {
     if (!this.has(key)) return undefined;
     const r = read(this.raw(key));
     if (typeof r === 'object' && r !== null && 'error' in r) {
@@ -78,21 +80,23 @@ export class TableReader {
   }
 
   string(key: string): string | undefined {
-    return this.get(key, (v) =>
+    return this.value(key, (v) =>
       typeof v === 'string' && v !== '' ? v : { error: `must be a non-empty string, got ${describe(v)}` },
     );
   }
 
   bool(key: string): boolean | undefined {
-    return this.get(key, (v) => (typeof v === 'boolean' ? v : { error: `must be true or false, got ${describe(v)}` }));
+    return this.value(key, (v) =>
+      typeof v === 'boolean' ? v : { error: `must be true or false, got ${describe(v)}` },
+    );
   }
 
   int(key: string, min: number, max: number): number | undefined {
-    return this.get(key, (v) => readInt(v, min, max));
+    return this.value(key, (v) => readInt(v, min, max));
   }
 
   number(key: string, min: number, max: number): number | undefined {
-    return this.get(key, (v) =>
+    return this.value(key, (v) =>
       typeof v === 'number' && v >= min && v <= max
         ? v
         : { error: `must be a number from ${min} to ${max}, got ${describe(v)}` },
@@ -100,7 +104,7 @@ export class TableReader {
   }
 
   oneOf<T extends string | number>(key: string, allowed: readonly T[]): T | undefined {
-    return this.get(key, (v) =>
+    return this.value(key, (v) =>
       allowed.includes(v as T) ? (v as T) : { error: `must be ${orList(allowed)}, got ${describe(v)}` },
     );
   }
@@ -109,7 +113,7 @@ export class TableReader {
   size(key: string): number | undefined;
   size<K extends string>(key: string, keywords: readonly K[]): number | K | undefined;
   size<K extends string>(key: string, keywords: readonly K[] = []): number | K | undefined {
-    return this.get(key, (v) => {
+    return this.value(key, (v) => {
       if (typeof v === 'string' && keywords.includes(v.trim().toLowerCase() as K)) return v.trim().toLowerCase() as K;
       const r = readSize(v);
       if (typeof r === 'number' || keywords.length === 0 || !r.error.includes('a size like')) return r;
@@ -117,14 +121,9 @@ export class TableReader {
     });
   }
 
-  /** Any value, checked by `read`. */
-  custom<T>(key: string, read: (value: unknown) => T | { error: string }): T | undefined {
-    return this.get(key, read);
-  }
-
   /** A sub-table; a value of another kind is reported. */
   sub(key: string): TableReader | undefined {
-    const t = this.get(key, (v) => (isTable(v) ? v : { error: `must be a table, got ${describe(v)}` }));
+    const t = this.value(key, (v) => (isTable(v) ? v : { error: `must be a table, got ${describe(v)}` }));
     return t === undefined ? undefined : new TableReader(this.issues, this.at(key), t);
   }
 
@@ -138,10 +137,12 @@ export class TableReader {
   }
 }
 
+export const isPowerOfTwo = (n: number) => Number.isInteger(n) && n > 0 && 2 ** Math.round(Math.log2(n)) === n;
+
 export function readInt(v: unknown, min: number, max: number): number | { error: string } {
   if (typeof v === 'bigint') return { error: `must be from ${min} to ${max}, got an integer beyond 2^53` };
   if (typeof v === 'number' && Number.isInteger(v)) {
-    if (v >= min && v <= max) return Number(v);
+    if (v >= min && v <= max) return v;
     return { error: `must be from ${min} to ${max}, got ${v}` };
   }
   return { error: `must be an integer, got ${describe(v)}` };

@@ -1,3 +1,4 @@
+import { describe } from './describe.js';
 import { SpecError } from './errors.js';
 
 /**
@@ -58,13 +59,4 @@ export function formatSize(bytes: number): string {
   const rounded = Math.round(value * 100) / 100;
   const text = `${rounded} ${UNITS[unit]}`;
   return rounded === value ? text : `${text} (${bytes} bytes)`;
-}
-
-/** A TOML value as a message shows it: strings quoted, tables and arrays by kind. */
-export function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value instanceof Date) return value.toISOString();
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object' && value !== null) return 'a table';
-  return String(value);
 }

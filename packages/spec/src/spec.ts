@@ -1,9 +1,9 @@
+import { describe } from './describe.js';
 import { readImage, readPartitions } from './disk.js';
 import { SpecError, type SpecIssue } from './errors.js';
 import { readFilesystem } from './filesystem.js';
 import { locator } from './locate.js';
-import { formatPath, type RawIssue, TableReader } from './reader.js';
-import { describe } from './size.js';
+import { formatPath, isPowerOfTwo, type RawIssue, TableReader } from './reader.js';
 import { parseToml } from './toml.js';
 import type { ImageSpec, OutputSpec } from './types.js';
 
@@ -25,7 +25,7 @@ function readOutput(t: TableReader | undefined): OutputSpec {
   const clusterSize = format === 'raw' ? undefined : t.size('cluster_size');
   // qcow2 clusters: 512 bytes to 2 MiB, a power of two (QEMU's limits).
   if (clusterSize !== undefined) {
-    if (clusterSize >= 512 && clusterSize <= 2 ** 21 && (clusterSize & (clusterSize - 1)) === 0) {
+    if (isPowerOfTwo(clusterSize) && clusterSize >= 512 && clusterSize <= 2 ** 21) {
       output.clusterSize = clusterSize;
     } else t.fail('cluster_size', `must be a power of two from 512 to 2097152 (2 MiB), got ${clusterSize}`);
   }
@@ -37,7 +37,7 @@ function readOutput(t: TableReader | undefined): OutputSpec {
 
 function readPlugins(t: TableReader): string[] {
   return (
-    t.custom('plugins', (v) => {
+    t.value('plugins', (v) => {
       if (!Array.isArray(v) || v.some((p) => typeof p !== 'string' || p === '')) {
         return { error: `must be an array of package names, got ${describe(v)}` };
       }

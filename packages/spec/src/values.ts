@@ -1,4 +1,4 @@
-import { describe } from './size.js';
+import { describe } from './describe.js';
 import { didYouMean } from './suggest.js';
 import type { FeatureSet } from './types.js';
 
