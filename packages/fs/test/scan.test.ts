@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { mustRun, snapshotTree, tempDir } from '@fstool/testkit';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectTree, compareNames, type Entry, NotDirectoryError, NotFoundError } from '../src/index.js';
+import { collectTree, compareNames, type Entry, NotDirectoryError, NotFoundError, reproducible } from '../src/index.js';
 import { scanDirectory } from '../src/node.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -209,5 +209,49 @@ describe('scanDirectory', () => {
     mkdirSync(dir);
     writeFileSync(Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xe9])]), '');
     await expect(collectTree(scanDirectory(dir))).rejects.toThrow(/not valid UTF-8 \(bytes 636166e9\)/);
+    rmSync(dir, { recursive: true });
+  });
+
+  it("reads a symlink's own xattrs, not its target's", async () => {
+    const m = byPath(await collectTree(scanDirectory(tmp.join('tree'), { xattrs: 'all' })));
+    expect(m.get('/order/a')?.xattrs?.has('user.comment')).toBe(true);
+    expect(m.get('/link')?.xattrs).toBeUndefined();
+  });
+
+  describe.skipIf(!isRoot)('on another filesystem (tmpfs)', () => {
+    const mnt = tmp.join('tmpfs');
+    beforeAll(() => {
+      mkdirSync(mnt);
+      mustRun('mount', ['-t', 'tmpfs', 'fstool-test', mnt]);
+    });
+    afterAll(() => {
+      mustRun('umount', [mnt]);
+    });
+
+    it('a copy made elsewhere scans to the same metadata after reproducible()', async () => {
+      mustRun('cp', ['-a', `${tmp.join('tree')}/.`, mnt]);
+      const strip = (es: Entry[]) => es.map(({ open: _o, ...rest }) => rest);
+      const scan = async (dir: string) =>
+        strip(await collectTree(reproducible(scanDirectory(dir), { epoch: 4_000_000_000 })));
+      const a = await scan(tmp.join('tree'));
+      const b = await scan(mnt);
+      // The roots differ (a mount point vs a temp dir); everything below must match.
+      expect(b.slice(1)).toEqual(a.slice(1));
+      // Without reproducible() the host ctimes differ.
+      const rawA = await collectTree(scanDirectory(tmp.join('tree')));
+      const rawB = await collectTree(scanDirectory(mnt));
+      expect(rawA.find((e) => e.path === '/suid')?.ctime).not.toBeUndefined();
+      expect(rawB.find((e) => e.path === '/suid')?.ctimeNsec).not.toBe(rawA.find((e) => e.path === '/suid')?.ctimeNsec);
+    });
+
+    it('oneFileSystem leaves other filesystems empty', async () => {
+      writeFileSync(`${mnt}/inside`, 'x');
+      const all = (await collectTree(scanDirectory(tmp.path))).map((e) => e.path);
+      expect(all).toContain('/tmpfs/inside');
+      const one = (await collectTree(scanDirectory(tmp.path, { oneFileSystem: true }))).map((e) => e.path);
+      expect(one).toContain('/tmpfs');
+      expect(one.some((p) => p.startsWith('/tmpfs/'))).toBe(false);
+      expect(one).toContain('/tree/suid');
+    });
   });
 });
