@@ -8,6 +8,8 @@ import { readUuid } from './values.js';
 const IMAGE_KEYS = ['size', 'partition_table', 'alignment', 'sector_size', 'disk_guid', 'seed'];
 const PARTITION_KEYS = ['name', 'type', 'size', 'guid', 'bootable', 'attributes', 'filesystem'];
 
+export const NO_PARTITIONS = 'a disk needs at least one [[partitions]] entry';
+
 /** MBR holds four primary partitions; extended/logical partitions are not modelled. */
 const MAX_PARTITIONS = { mbr: 4, gpt: 128 } as const;
 
@@ -24,6 +26,14 @@ export function readImage(t: TableReader): DiskSpec | undefined {
   }
   if (typeof size === 'number' && (size === 0 || size % sectorSize !== 0)) {
     t.fail('size', `must be a non-zero multiple of the ${sectorSize}-byte sector, got ${formatSize(size)}`);
+  }
+  // MBR entries hold 32-bit sector numbers.
+  const mbrLimit = 2 ** 32 * sectorSize;
+  if (partitionTable === 'mbr' && typeof size === 'number' && size > mbrLimit) {
+    t.fail(
+      'size',
+      `must be at most ${formatSize(mbrLimit)} on mbr with ${sectorSize}-byte sectors (use gpt), got ${formatSize(size)}`,
+    );
   }
   const diskGuid = t.value('disk_guid', readUuid);
   if (diskGuid !== undefined && partitionTable === 'mbr') t.fail('disk_guid', 'is for GPT disks only');
@@ -130,7 +140,7 @@ export function readPartitions(
     return [];
   }
   if (value.length === 0) {
-    issues.push({ path: ['partitions'], message: 'a disk needs at least one [[partitions]] entry' });
+    issues.push({ path: ['partitions'], message: NO_PARTITIONS });
     return [];
   }
   const parts = (value as Record<string, unknown>[]).map((p, i) =>

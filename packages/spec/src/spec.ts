@@ -1,5 +1,5 @@
 import { describe } from './describe.js';
-import { readImage, readPartitions } from './disk.js';
+import { NO_PARTITIONS, readImage, readPartitions } from './disk.js';
 import { SpecError, type SpecIssue } from './errors.js';
 import { readFilesystem } from './filesystem.js';
 import { locator } from './locate.js';
@@ -81,7 +81,7 @@ function validate(doc: Record<string, unknown>, issues: RawIssue[]): ImageSpec |
     const kind = table === 'mbr' || table === 'gpt' ? table : undefined;
     partitions = readPartitions(issues, top.raw('partitions'), image, kind, plugins.length > 0);
   } else if (hasImage) {
-    issues.push({ path: ['partitions'], message: 'a disk needs at least one [[partitions]] entry' });
+    issues.push({ path: ['partitions'], message: NO_PARTITIONS });
   }
   top.finish(TOP_KEYS);
   return image && { kind: 'disk', image, partitions, output, plugins };

@@ -358,6 +358,26 @@ ${five.join('')}guid = "a1b2c3d4-0000-4000-8000-00000000000f"\n[[partitions]]\nt
     ]);
   });
 
+  it('mbr stops at 2 TiB with 512-byte sectors', () => {
+    const disk = (size: string, sector = 512) =>
+      safeParseSpec(
+        `[image]\nsize = "${size}"\npartition_table = "mbr"\nsector_size = ${sector}\n[[partitions]]\ntype = "linux"\nsize = "remaining"\n`,
+      );
+    expect(disk('2TiB')).toMatchObject({ ok: true });
+    expect(disk('3TiB', 4096)).toMatchObject({ ok: true });
+    expect(disk('3TiB')).toEqual({
+      ok: false,
+      issues: [
+        {
+          path: 'image.size',
+          line: 2,
+          column: 1,
+          message: 'size must be at most 2 TiB on mbr with 512-byte sectors (use gpt), got 3 TiB',
+        },
+      ],
+    });
+  });
+
   it('output rules', () => {
     expect(issues('[filesystem]\ntype = "ext4"\n[output]\nformat = "vmdk"\n')).toEqual([
       { path: 'output.format', line: 4, column: 1, message: 'format must be "raw" or "qcow2", got "vmdk"' },
