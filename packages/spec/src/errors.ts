@@ -9,12 +9,18 @@ export interface SpecIssue {
   message: string;
 }
 
-/** Formats one issue as `file:line:column: path: message` (parts that are unknown are left out). */
+/**
+ * Formats one issue as `file:line: path: message`; a whole-file issue (a TOML syntax error) has no path and
+ * shows its column instead: `file:line:column: message`. Unknown parts are left out.
+ */
 export function formatIssue(issue: SpecIssue, file = '<spec>'): string {
   let where = file;
   if (issue.line !== undefined) where += `:${issue.line}`;
-  if (issue.line !== undefined && issue.column !== undefined) where += `:${issue.column}`;
-  return issue.path === '' ? `${where}: ${issue.message}` : `${where}: ${issue.path}: ${issue.message}`;
+  if (issue.path === '') {
+    if (issue.line !== undefined && issue.column !== undefined) where += `:${issue.column}`;
+    return `${where}: ${issue.message}`;
+  }
+  return `${where}: ${issue.path}: ${issue.message}`;
 }
 
 /**

@@ -112,7 +112,7 @@ export function safeParseSpec(text: string): SafeParseResult {
 
 /**
  * Parses and validates a spec's TOML text. `file` only labels messages (no I/O happens here).
- * Throws `SpecError` listing every problem, one per line as `file:line:column: path: message`.
+ * Throws `SpecError` listing every problem, one per line as `file:line: path: message`.
  */
 export function parseSpec(text: string, file?: string): ImageSpec {
   const r = safeParseSpec(text);

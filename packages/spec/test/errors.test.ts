@@ -426,17 +426,17 @@ size = "lots"
     expect(specError.message).toBe(
       [
         '4 problems in disk.toml:',
-        'disk.toml:8:1: partitions[0].size: size "remaining" is only allowed on the last partition (this is 1 of 2)',
-        'disk.toml:11:1: partitions[0].filesystem.block_size: block_size must be 1024, 2048 or 4096, got 3000',
-        'disk.toml:14:1: partitions[1].name: name "root" is already used by partitions[0]',
-        'disk.toml:16:1: partitions[1].size: size must be "auto" or "remaining", a size like "64MiB", "1G", "512K" or a number of bytes, got "lots"',
+        'disk.toml:8: partitions[0].size: size "remaining" is only allowed on the last partition (this is 1 of 2)',
+        'disk.toml:11: partitions[0].filesystem.block_size: block_size must be 1024, 2048 or 4096, got 3000',
+        'disk.toml:14: partitions[1].name: name "root" is already used by partitions[0]',
+        'disk.toml:16: partitions[1].size: size must be "auto" or "remaining", a size like "64MiB", "1G", "512K" or a number of bytes, got "lots"',
       ].join('\n'),
     );
   });
 
   it('a single problem is the whole message', () => {
     expect(() => parseSpec('[filesystem]\ntype = "ext4"\nsparse = "yes"\n', 'a.toml')).toThrow(
-      /^a\.toml:3:1: filesystem\.sparse: sparse must be true or false, got "yes"$/,
+      /^a\.toml:3: filesystem\.sparse: sparse must be true or false, got "yes"$/,
     );
   });
 });
@@ -536,5 +536,16 @@ format = "qcow2"
       }
     });
     expect(checked).toBeGreaterThan(100);
+  });
+});
+
+describe('SpecError message', () => {
+  it('shows the column of a syntax error', () => {
+    expect(() => parseSpec('[filesystem]\ntype = \n', 'a.toml')).toThrow(/^a\.toml:2:8: TOML syntax error: /);
+  });
+  it('labels a spec without a file name', () => {
+    expect(() => parseSpec('[filesystem]\n')).toThrow(
+      '<spec>:1: filesystem.type: type is required ("ext2", "ext3", "ext4", "fat12", "fat16", "fat32" or "vfat")',
+    );
   });
 });
