@@ -1,5 +1,6 @@
 import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
+import { FsError } from '@fstool/blockdev';
 import { mustRun, snapshotTree, tempDir } from '@fstool/testkit';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -200,6 +201,22 @@ describe('scanDirectory', () => {
     rmSync(`${dir}/c`);
     const src = c!.open!();
     expect(() => src.readSync!(0, new Uint8Array(1))).toThrow(`${dir}/c`);
+    // Any other failure is an FsError with the errno code, naming the path.
+    const a = (await collectTree(scanDirectory(dir))).find((e) => e.path === '/a')!;
+    rmSync(`${dir}/a`);
+    mkdirSync(`${dir}/a`);
+    const err2 = (() => {
+      try {
+        a.open!().readSync!(0, new Uint8Array(1));
+      } catch (e) {
+        return e as FsError;
+      }
+    })();
+    expect(err2).toBeInstanceOf(FsError);
+    expect(err2?.code).toBe('EISDIR');
+    expect(err2?.message).toContain(`${dir}/a: cannot read`);
+    rmSync(`${dir}/a`, { recursive: true });
+    writeFileSync(`${dir}/a`, 'a');
     await expect(collectTree(scanDirectory(`${dir}/nope`))).rejects.toThrow(NotFoundError);
     await expect(collectTree(scanDirectory(`${dir}/a`))).rejects.toThrow(NotDirectoryError);
   });
