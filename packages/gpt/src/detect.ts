@@ -1,9 +1,9 @@
 /** Which partition table a disk has, and its partitions in the common shape. */
 import type { BlockDevice } from '@fstool/blockdev';
-import { listMbrPartitions, looksLikeMbr, type PartitionInfo, readMbr } from '@fstool/mbr';
+import { decodeMbr, listMbrPartitions, looksLikeMbr, type PartitionInfo, readMbr } from '@fstool/mbr';
 import type { GptProblem } from './errors.js';
 import { listGptPartitions } from './partition-list.js';
-import { findGptSectorSize, readGpt } from './read.js';
+import { locateGpt, readGpt } from './read.js';
 
 export type PartitionTableKind = 'gpt' | 'mbr' | 'none';
 
@@ -16,9 +16,13 @@ const EXT_MAGIC_OFFSET = 1024 + 0x38;
  */
 export async function detectPartitionTable(dev: BlockDevice): Promise<PartitionTableKind> {
   if (dev.size < 512) return 'none';
-  if ((await findGptSectorSize(dev)) !== undefined) return 'gpt';
+  const gpt = await locateGpt(dev);
+  if (gpt?.at === 'primary') return 'gpt';
   const s0 = new Uint8Array(512);
   await dev.read(0, s0);
+  // Only a backup header: a GPT with a damaged primary, unless sector 0 now holds a real MBR
+  // (a disk repartitioned as MBR by a tool that left the old backup GPT behind).
+  if (gpt) return looksLikeMbr(s0, dev.size) && !isProtective(s0) ? 'mbr' : 'gpt';
   if (dev.size >= EXT_MAGIC_OFFSET + 2) {
     const m = new Uint8Array(2);
     await dev.read(EXT_MAGIC_OFFSET, m);
@@ -61,4 +65,8 @@ export async function readPartitionTable(dev: BlockDevice): Promise<PartitionTab
     };
   }
   return { kind, sectorSize: 512, partitions: [], warnings: [] };
+}
+
+function isProtective(s0: Uint8Array): boolean {
+  return decodeMbr(s0).entries.some((e) => e.typeId === 0xee);
 }

@@ -20,7 +20,8 @@ export { gptEntry } from './format/entry.js';
 export { type GptHeader, gptHeader } from './format/header.js';
 export { bytesToGuid, deriveGuid, guidToBytes, isGuid, NIL_GUID, randomGuid } from './guid.js';
 export { listGptPartitions } from './partition-list.js';
-export { findGptSectorSize, type GptReadResult, type ReadGptOptions, readGpt } from './read.js';
+export { type GptLayoutPartition, type GptLayoutRequest, type GptPlan, planGpt } from './plan.js';
+export { findGptSectorSize, type GptReadResult, locateGpt, type ReadGptOptions, readGpt } from './read.js';
 export {
   buildGpt,
   DEFAULT_ENTRY_COUNT,

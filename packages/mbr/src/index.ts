@@ -16,6 +16,7 @@ export { type ReadMbrOptions, readMbr, toSpec, writeMbr } from './io.js';
 export { type LayoutPartition, type LayoutRequest, type PlannedPartition, planLayout } from './layout.js';
 export { formatBytes, type PartitionInfo } from './partition-info.js';
 export { listMbrPartitions } from './partition-list.js';
+export { type MbrLayoutPartition, type MbrLayoutRequest, type MbrPlan, planMbr } from './plan-mbr.js';
 export { looksLikeBootSector, looksLikeMbr } from './probe.js';
 export {
   buildMbr,

@@ -94,7 +94,30 @@ export async function writeMbr(dev: BlockDevice, spec: MbrSpec | MbrTable): Prom
     if (offset + s.bytes.length > dev.size) throw new OutOfRangeError(offset, s.bytes.length, dev.size, 'MBR write');
     await dev.write(offset, s.bytes);
   }
+  await wipeStaleGpt(dev, table);
   return table;
+}
+
+/**
+ * Zeroes GPT headers (primary at LBA 1, backup in the last sector, for 512- and 4096-byte sectors)
+ * left outside every partition, as fdisk does: readers would otherwise still see a GPT here.
+ */
+async function wipeStaleGpt(dev: BlockDevice, table: MbrTable): Promise<void> {
+  const sig = new Uint8Array(8);
+  const inside = (off: number, len: number) =>
+    table.partitions.some(
+      (p) =>
+        p.kind !== 'extended' &&
+        off < (p.firstLba + p.sectors) * table.sectorSize &&
+        p.firstLba * table.sectorSize < off + len,
+    );
+  for (const ss of [512, 4096]) {
+    for (const off of [ss, (Math.floor(dev.size / ss) - 1) * ss]) {
+      if (off < ss || off + ss > dev.size || inside(off, ss)) continue;
+      await dev.read(off, sig);
+      if (String.fromCharCode(...sig) === 'EFI PART') await dev.zero(off, ss);
+    }
+  }
 }
 
 function isTable(t: MbrSpec | MbrTable): t is MbrTable {

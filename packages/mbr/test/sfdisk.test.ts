@@ -1,7 +1,7 @@
 import { FileDevice } from '@fstool/blockdev/node';
 import { haveTools, mustRun, tempDir } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { listMbrPartitions, planLayout, readMbr, writeMbr } from '../src/index.js';
+import { listMbrPartitions, planLayout, planMbr, readMbr, writeMbr } from '../src/index.js';
 
 const MiB = 2 ** 20;
 
@@ -123,5 +123,25 @@ describe.skipIf(!haveTools('sfdisk', 'fdisk'))('MBR against sfdisk/fdisk', () =>
       return s.subarray(440);
     };
     expect(await sector0(b)).toEqual(await sector0(a));
+  });
+
+  it('planMbr: seven partitions become three primaries and four logicals that sfdisk agrees with', async () => {
+    const path = tmp.join('planned.img');
+    const dev = await FileDevice.create(path, { size: 256 * MiB });
+    const types = ['efi', 'linux', 'linux', 'swap', 'lvm', 'raid', 'ntfs'];
+    const { spec, partitions } = planMbr({
+      diskSize: dev.size,
+      diskSignature: 7,
+      partitions: types.map((type, i) => ({ type, size: i === 2 ? 'remaining' : 16 * MiB, bootable: i === 0 })),
+    });
+    await writeMbr(dev, spec);
+    await dev.close();
+    const j = JSON.parse(mustRun('sfdisk', ['-J', path])) as SfdiskJson;
+    const got = j.partitiontable.partitions.filter((p) => p.type !== 'f');
+    expect(got.map((p) => [Number(p.node.slice(path.length)), p.start, p.size, p.type])).toEqual(
+      partitions.map((p, i) => [p.index, p.firstLba, p.sectors, ['ef', '83', '83', '82', '8e', 'fd', '7'][i]]),
+    );
+    expect(mustRun('sfdisk', ['--verify', path])).toMatch(/No errors detected/);
+    expect(mustRun('fdisk', ['-l', path])).toMatch(/planned\.img8\s+\d+\s+\d+\s+32768\s+16M\s+7 HPFS\/NTFS\/exFAT/);
   });
 });
