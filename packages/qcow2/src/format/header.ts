@@ -153,13 +153,11 @@ export function hasQcow2Magic(buf: Uint8Array): boolean {
  * a hostile header cannot make a reader allocate more than the file could hold.
  */
 export function decodeHeader(buf: Uint8Array, fileSize: number): Qcow2Header {
+  if (!hasQcow2Magic(buf)) throw new NotQcow2Error('not a qcow2 image: the file does not start with QFI\\xfb');
   if (buf.length < V2_HEADER_LENGTH) {
-    throw new NotQcow2Error(`not a qcow2 image: ${buf.length} bytes is shorter than a qcow2 header`);
+    throw new CorruptError(`qcow2 header: the file is truncated (${buf.length} bytes, the header needs 72)`);
   }
   const v2 = headerV2.decode(buf, 0);
-  if (v2.magic !== QCOW2_MAGIC) {
-    throw new NotQcow2Error(`not a qcow2 image: magic is 0x${v2.magic.toString(16)}, expected 0x514649fb`);
-  }
   if (v2.version !== 2 && v2.version !== 3) {
     throw new Qcow2UnsupportedError(`qcow2 version ${v2.version} is not supported (only 2 and 3)`);
   }
