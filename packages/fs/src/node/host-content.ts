@@ -1,11 +1,12 @@
 import { closeSync, openSync, readSync } from 'node:fs';
-import { isZero } from '@fstool/blockdev';
 import type { ContentSource } from '../entry.js';
 import { hostError } from './errors.js';
 
 /** Granularity of holes found by zero detection (the usual host block size). */
 const HOLE_BLOCK = 4096;
-const SCAN_CHUNK = 1024 * 1024;
+const SCAN_CHUNK = 4 * 1024 * 1024;
+/** Buffer.equals against zeros is memcmp: several times faster than a JS loop. */
+const ZERO_BLOCK = Buffer.alloc(HOLE_BLOCK);
 
 /**
  * A host file's contents: the descriptor opens on first read and closes with `close()`.
@@ -35,12 +36,12 @@ export function hostFileSource(path: string, size: number, maybeSparse: boolean)
     async holes() {
       if (!maybeSparse) return [];
       const holes: Array<[number, number]> = [];
-      const buf = new Uint8Array(Math.min(SCAN_CHUNK, Math.ceil(size / HOLE_BLOCK) * HOLE_BLOCK));
+      const buf = Buffer.allocUnsafe(Math.min(SCAN_CHUNK, Math.ceil(size / HOLE_BLOCK) * HOLE_BLOCK));
       for (let off = 0; off < size; off += buf.length) {
         const n = readAt(off, buf.subarray(0, Math.min(buf.length, size - off)));
         for (let b = 0; b < n; b += HOLE_BLOCK) {
           const len = Math.min(HOLE_BLOCK, n - b);
-          if (!isZero(buf.subarray(b, b + len))) continue;
+          if (!buf.subarray(b, b + len).equals(len === HOLE_BLOCK ? ZERO_BLOCK : ZERO_BLOCK.subarray(0, len))) continue;
           const last = holes[holes.length - 1];
           if (last && last[0] + last[1] === off + b) last[1] += len;
           else holes.push([off + b, len]);
