@@ -549,3 +549,38 @@ describe('SpecError message', () => {
     );
   });
 });
+
+describe('locations', () => {
+  it('finds dotted keys, inline tables and arrays of inline tables', () => {
+    expect(issues('filesystem.type = "ext4"\nfilesystem.blok_size = 1024\n')).toEqual([
+      {
+        path: 'filesystem.blok_size',
+        line: 2,
+        column: 1,
+        message: 'unknown key "blok_size" (did you mean "block_size"?)',
+      },
+    ]);
+    expect(
+      issues('[image]\nsize = "1GiB"\npartition_table = "gpt"\npartitions = "x"\n').map((i) => [i.path, i.line]),
+    ).toEqual([
+      ['image.partitions', 4],
+      ['partitions', undefined],
+    ]);
+    expect(issues(`${DISK}partitions = 1\n`).map((i) => [i.path, i.line])).toEqual([
+      ['image.partitions', 4],
+      ['partitions', undefined],
+    ]);
+    expect(
+      issues(
+        'partitions = [\n  { type = "linux", size = "1MiB" },\n  { type = "linux", size = "1MiB", filesystem = { type = "ext4", uid = 0 } },\n]\n[image]\nsize = "1GiB"\npartition_table = "gpt"\n',
+      ),
+    ).toEqual([
+      {
+        path: 'partitions[1].filesystem.uid',
+        line: 3,
+        column: 66,
+        message: 'unknown key "uid" (did you mean "uuid"?)',
+      },
+    ]);
+  });
+});
