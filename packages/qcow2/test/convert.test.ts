@@ -1,0 +1,87 @@
+import { writeFileSync } from 'node:fs';
+import { MemoryDevice } from '@fstool/blockdev';
+import { FileDevice } from '@fstool/blockdev/node';
+import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { convertToQcow2, convertToRaw, Qcow2Device } from '../src/index.js';
+import { convertFile, formatFromPath, openImageFile } from '../src/node.js';
+import { expectQemuCheckClean, fileBytes, pattern } from './helpers.js';
+
+const MiB = 2 ** 20;
+
+/** Compressible text, random data, zero runs, and clusters whose matches reach back 8 KiB. */
+function mixed(size: number): Uint8Array {
+  const data = new Uint8Array(size);
+  const text = new TextEncoder().encode('all work and no play makes jack a dull boy. '.repeat(50_000));
+  data.set(text.subarray(0, Math.min(text.length, size / 4)), 0);
+  data.set(pattern(size / 8, 41), size / 2);
+  const block = pattern(8192, 42); // incompressible alone, but repeated inside each 64 KiB cluster
+  for (let at = (size * 3) / 4; at + 8192 <= size - 65536; at += 8192) data.set(block, at);
+  return data;
+}
+
+describe.skipIf(!haveTools('qemu-img'))('conversion', () => {
+  const tmp = tempDir('qcow2-convert-');
+  afterAll(() => tmp.cleanup());
+
+  for (const compress of [false, true]) {
+    it(`raw -> qcow2${compress ? ' (compressed)' : ''}: qemu-img check clean, convert -O raw equal`, async () => {
+      const data = mixed(8 * MiB);
+      const path = tmp.join(`conv-${compress}.qcow2`);
+      const out = await FileDevice.create(path, { size: 0, growable: true });
+      const info = await convertToQcow2(new MemoryDevice(data), out, { compress });
+      expect(info.virtualSize).toBe(data.length);
+      expectQemuCheckClean(path);
+      mustRun('qemu-img', ['convert', '-O', 'raw', path, `${path}.raw`]);
+      expect(Buffer.compare(fileBytes(`${path}.raw`), data)).toBe(0);
+      const text = runTool('qemu-img', ['check', path]).stdout;
+      if (compress) {
+        expect(text).not.toMatch(/0\.00% compressed/);
+        expect(info.allocatedBytes).toBeLessThan(data.length / 2);
+      }
+    });
+  }
+
+  it('writing into a compressed image: partial overwrite and zeroing of compressed clusters', async () => {
+    const data = mixed(4 * MiB);
+    const mem = new MemoryDevice(0, { growable: true });
+    const q = await Qcow2Device.create(mem, { virtualSize: data.length, compress: true });
+    await q.write(0, data);
+    await q.write(1000, pattern(5000, 43)); // inside a compressed cluster
+    data.set(pattern(5000, 43), 1000);
+    await q.zero(65536, 65536); // a whole compressed cluster
+    data.fill(0, 65536, 131072);
+    await q.flush();
+    const path = tmp.join('mem.qcow2');
+    writeFileSync(path, mem.bytes());
+    expectQemuCheckClean(path);
+    mustRun('qemu-img', ['convert', '-O', 'raw', path, `${path}.raw`]);
+    expect(Buffer.compare(fileBytes(`${path}.raw`), data)).toBe(0);
+    await q.close();
+  });
+
+  it('convertFile: qcow2 -> raw keeps holes, raw -> qcow2 by extension, formats are probed', async () => {
+    const data = mixed(4 * MiB);
+    const raw = tmp.join('in.img');
+    writeFileSync(raw, data);
+    expect(formatFromPath('x.QCOW2')).toBe('qcow2');
+    expect(formatFromPath('x.img')).toBe('raw');
+    const q = await convertFile(raw, tmp.join('out.qcow2'), { clusterSize: 4096 });
+    expect(q.format).toBe('qcow2');
+    expect(q.info?.clusterSize).toBe(4096);
+    expectQemuCheckClean(tmp.join('out.qcow2'));
+    const back = await convertFile(tmp.join('out.qcow2'), tmp.join('back.raw'));
+    expect(back.format).toBe('raw');
+    expect(back.bytesWritten).toBeLessThan(data.length);
+    expect(Buffer.compare(fileBytes(tmp.join('back.raw')), data)).toBe(0);
+    const opened = await openImageFile(tmp.join('out.qcow2'));
+    expect(opened.format).toBe('qcow2');
+    await opened.device.close();
+
+    const mem = new MemoryDevice(data.length);
+    const src = (await openImageFile(tmp.join('out.qcow2'))).device;
+    await convertToRaw(src, mem);
+    await src.close();
+    expect(Buffer.compare(mem.bytes(), data)).toBe(0);
+  });
+});
