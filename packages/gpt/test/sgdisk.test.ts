@@ -1,9 +1,18 @@
+import { spawnSync } from 'node:child_process';
 import { truncateSync, writeFileSync } from 'node:fs';
 import { FileDevice } from '@fstool/blockdev/node';
-import { planLayout } from '@fstool/mbr';
-import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit';
+import { readMbr, writeMbr } from '@fstool/mbr';
+import { findTool, haveTools, inCI, mustRun, runTool, tempDir } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gptUsableRange, listGptPartitions, moveBackupToEnd, readGpt, repairGpt, writeGpt } from '../src/index.js';
+import {
+  detectPartitionTable,
+  listGptPartitions,
+  moveBackupToEnd,
+  planGpt,
+  readGpt,
+  repairGpt,
+  writeGpt,
+} from '../src/index.js';
 
 const MiB = 2 ** 20;
 
@@ -32,26 +41,40 @@ describe.skipIf(!haveTools('sgdisk', 'sfdisk'))('GPT against sgdisk/sfdisk', () 
   const tmp = tempDir('fstool-gpt-');
   afterAll(() => tmp.cleanup());
 
-  async function ours(name: string, size = 128 * MiB) {
+  async function ours(name: string, size = 128 * MiB, sectorSize = 512) {
     const path = tmp.join(name);
     const dev = await FileDevice.create(path, { size });
-    const plan = planLayout({
+    const { spec, partitions: plan } = planGpt({
       diskSize: size,
-      ...gptUsableRange(size),
-      partitions: [{ size: MiB }, { size: 16 * MiB }, { size: 'remaining' }, { size: 8 * MiB }],
-    });
-    const lba = plan.map((p) => ({ firstLba: p.firstLba, sectors: p.sectors }));
-    const table = await writeGpt(dev, {
+      sectorSize,
       seed: 'sgdisk-test',
       partitions: [
-        { type: 'bios-boot', name: 'bios', ...lba[0]!, attributes: ['legacy-bios-bootable'] },
-        { type: 'esp', name: 'EFI System Partition', ...lba[1]!, attributes: ['required', 'no-block-io'] },
-        { type: 'linux-root-x86-64', name: 'root', ...lba[2]!, attributes: [60, 63] },
-        { type: 'linux-swap', name: 'x'.repeat(36), ...lba[3]! },
+        { type: 'bios-boot', name: 'bios', size: MiB, attributes: ['legacy-bios-bootable'] },
+        { type: 'esp', name: 'EFI System Partition', size: 16 * MiB, attributes: ['required', 'no-block-io'] },
+        { type: 'linux-root-x86-64', name: 'root', size: 'remaining', attributes: [60, 63] },
+        { type: 'linux-swap', name: 'x'.repeat(36), size: 8 * MiB },
       ],
     });
+    const table = await writeGpt(dev, spec);
     await dev.close();
     return { path, table, plan };
+  }
+
+  /** Runs `fn` with the image attached as a loop device of 4096-byte logical sectors. */
+  function withLoop4k<T>(path: string, fn: (loop: string) => T): T | undefined {
+    const losetup = findTool('losetup');
+    if (!losetup) return undefined;
+    const r = spawnSync(losetup, ['-b', '4096', '-f', '--show', path], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      if (inCI) throw new Error(`losetup failed: ${r.stderr}`);
+      return undefined;
+    }
+    const loop = r.stdout.trim();
+    try {
+      return fn(loop);
+    } finally {
+      spawnSync(losetup, ['-d', loop]);
+    }
   }
 
   it('sgdisk -v finds no problems and sgdisk/sfdisk report exactly what we wrote', async () => {
@@ -204,5 +227,43 @@ describe.skipIf(!haveTools('sgdisk', 'sfdisk'))('GPT against sgdisk/sfdisk', () 
     await dev.close();
     expect(sgdiskClean(path)).toBe('clean');
     expect(mustRun('sgdisk', ['-p', path])).toContain(`last usable sector is ${96 * 2048 - 34}`);
+  });
+
+  it('4096-byte sectors: sgdisk on a 4Kn loop device agrees with us both ways', async (ctx) => {
+    const { path, table } = await ours('4k.img', 64 * MiB, 4096);
+    expect(table.firstUsableLba).toBe(6);
+    const p = withLoop4k(path, (loop) => {
+      expect(sgdiskClean(loop)).toBe('clean');
+      return mustRun('sgdisk', ['-p', loop]);
+    });
+    if (p === undefined) return ctx.skip();
+    expect(p).toContain('Sector size (logical/physical): 4096/4096 bytes');
+    expect(p).toContain('First usable sector is 6, last usable sector is 16378');
+    expect(p).toMatch(/^\s+2\s+512\s+4607\s+16\.0 MiB\s+EF00\s+EFI System Partition$/m);
+
+    const theirs = tmp.join('4k-sgdisk.img');
+    blank(theirs, 32 * MiB);
+    withLoop4k(theirs, (loop) =>
+      mustRun('sgdisk', ['-o', '-n', '1:0:+4M', '-t', '1:ef00', '-c', '1:esp', '-n', '2:0:0', loop]),
+    );
+    const dev = await FileDevice.open(theirs);
+    const r = await readGpt(dev);
+    await dev.close();
+    expect(r.warnings).toEqual([]);
+    expect(r.table.sectorSize).toBe(4096);
+    expect(listGptPartitions(r.table).map((x) => [x.index, x.start, x.size, x.type, x.name])).toEqual([
+      [1, MiB, 4 * MiB, 'esp', 'esp'],
+      [2, 5 * MiB, (8187 - 1280) * 4096, 'linux', ''],
+    ]);
+  });
+
+  it('an MBR written over a GPT disk removes the old GPT', async () => {
+    const { path } = await ours('regpt.img', 32 * MiB);
+    const dev = await FileDevice.open(path, { writable: true });
+    await writeMbr(dev, { partitions: [{ type: 'linux', firstLba: 2048, sectors: 4096 }] });
+    expect(await detectPartitionTable(dev)).toBe('mbr');
+    expect((await readMbr(dev)).partitions).toHaveLength(1);
+    await dev.close();
+    expect(JSON.parse(mustRun('sfdisk', ['-J', path])).partitiontable.label).toBe('dos');
   });
 });
