@@ -6,7 +6,7 @@ import { CorruptError } from '@fstool/blockdev';
 import type { ContentSource } from '@fstool/fs';
 import { isInline } from './dir.js';
 import type { Inode } from './inode.js';
-import { fileMap, findRun, type Run } from './mapping.js';
+import { fileMap, type Run, runFrom } from './mapping.js';
 import type { Volume } from './volume.js';
 import { ibodyXattrs } from './xattr.js';
 
@@ -58,14 +58,13 @@ export class FileReader {
     const end = offset + n;
     while (pos < end) {
       const lb = Math.floor(pos / bs);
-      const i = findRun(this.runs, lb);
-      if (i < 0) {
-        // A hole up to the next run (or the end).
-        const next = this.runs.find((r) => r.logical > lb);
-        pos = next ? Math.min(end, next.logical * bs) : end;
+      const r = this.runs[runFrom(this.runs, lb)];
+      if (!r) break;
+      if (r.logical > lb) {
+        // A hole up to the next run.
+        pos = Math.min(end, r.logical * bs);
         continue;
       }
-      const r = this.runs[i] as Run;
       const runEnd = Math.min(end, (r.logical + r.length) * bs);
       if (!r.unwritten) await this.readSpan(r, pos, runEnd, out.subarray(pos - offset, runEnd - offset));
       pos = runEnd;

@@ -58,6 +58,13 @@ export async function dirBlocks(vol: Volume, dir: Inode): Promise<DirBlocks> {
   return { runs, count: Math.ceil(dir.base.i_size / vol.blockSize) };
 }
 
+/** The logical blocks inside i_size that are mapped (holes skipped without visiting them). */
+export function* mappedBlocks(blocks: DirBlocks): Generator<number> {
+  for (const r of blocks.runs) {
+    for (let lb = r.logical; lb < Math.min(r.logical + r.length, blocks.count); lb++) yield lb;
+  }
+}
+
 /** Physical block of a directory's logical block, or undefined for a hole. */
 export function physicalOf(blocks: DirBlocks, lb: number): number | undefined {
   const i = findRun(blocks.runs, lb);
@@ -187,7 +194,7 @@ export async function readDir(vol: Volume, dir: Inode): Promise<DirRecord[]> {
   const blocks = await dirBlocks(vol, dir);
   const out: DirRecord[] = [];
   const indexed = isIndexed(vol, dir);
-  for (let lb = 0; lb < blocks.count; lb++) {
+  for (const lb of mappedBlocks(blocks)) {
     const buf = await readDirBlock(vol, dir, blocks, lb);
     if (!buf) continue;
     // htree interior nodes hold no names (the root's '.' and '..' are read below).

@@ -171,16 +171,22 @@ async function blockMap(vol: Volume, inode: Inode): Promise<FileMap> {
   return { runs, meta };
 }
 
-/** Index of the run containing logical block `lb`, or -1 (a hole). Runs are sorted. */
-export function findRun(runs: readonly Run[], lb: number): number {
+/** Index of the first run ending after logical block `lb` (runs.length when none). Runs are sorted. */
+export function runFrom(runs: readonly Run[], lb: number): number {
   let lo = 0;
-  let hi = runs.length - 1;
-  while (lo <= hi) {
+  let hi = runs.length;
+  while (lo < hi) {
     const mid = (lo + hi) >> 1;
     const r = runs[mid] as Run;
-    if (lb < r.logical) hi = mid - 1;
-    else if (lb >= r.logical + r.length) lo = mid + 1;
-    else return mid;
+    if (r.logical + r.length <= lb) lo = mid + 1;
+    else hi = mid;
   }
-  return -1;
+  return lo;
+}
+
+/** Index of the run containing logical block `lb`, or -1 (a hole). */
+export function findRun(runs: readonly Run[], lb: number): number {
+  const i = runFrom(runs, lb);
+  const r = runs[i];
+  return r && r.logical <= lb ? i : -1;
 }
