@@ -1,3 +1,5 @@
+import { FsError } from '@fstool/blockdev';
+
 /** One problem in a spec: where it is (key path, and the line when known) and what is wrong. */
 export interface SpecIssue {
   /** Key path such as `partitions[2].filesystem.block_size` (array indexes are 0-based); `''` for the whole file. */
@@ -23,18 +25,18 @@ export function formatIssue(issue: SpecIssue, file = '<spec>'): string {
   return `${where}: ${issue.path}: ${issue.message}`;
 }
 
-/**
- * A spec that cannot be used: carries every issue found, not just the first.
- * Shaped like `FsError` from `@fstool/blockdev` (`name`, `code`), without depending on it.
- */
-export class SpecError extends Error {
-  readonly code = 'SPEC';
+/** A spec that cannot be used: carries every issue found, not just the first. */
+export class SpecError extends FsError {
   readonly issues: SpecIssue[];
   readonly file: string | undefined;
   constructor(issues: SpecIssue[], file?: string) {
     const lines = issues.map((issue) => formatIssue(issue, file));
-    super(issues.length === 1 ? lines[0] : `${issues.length} problems in ${file ?? 'the spec'}:\n${lines.join('\n')}`);
-    this.name = 'SpecError';
+    super(
+      'SPEC',
+      issues.length === 1
+        ? (lines[0] as string)
+        : `${issues.length} problems in ${file ?? 'the spec'}:\n${lines.join('\n')}`,
+    );
     this.issues = issues;
     this.file = file;
   }
