@@ -141,7 +141,6 @@ export async function readGpt(dev: BlockDevice, opts: ReadGptOptions = {}): Prom
   }
   if (primary.header && backup.header) compareCopies(primary.header, backup.header, problems);
   await checkProtectiveMbr(dev, problems);
-  if (opts.strict && problems.length > 0) throw new GptCorruptError(problems);
   const h = chosen.header;
   const table: GptTable = {
     sectorSize: ss,
@@ -160,6 +159,7 @@ export async function readGpt(dev: BlockDevice, opts: ReadGptOptions = {}): Prom
       });
     }
   }
+  if (opts.strict && problems.length > 0) throw new GptCorruptError(problems);
   return { table, source, warnings: problems, backupLba, backupMisplaced };
 }
 

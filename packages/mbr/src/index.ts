@@ -12,7 +12,7 @@ export {
 } from './codec.js';
 export { LayoutError, PartitionTableError, PartitionTypeError } from './errors.js';
 export { mbrEntry, mbrSector } from './format/mbr-sector.js';
-export { type ReadMbrOptions, readMbr, toSpec, writeMbr } from './io.js';
+export { mbrTableToSpec, type ReadMbrOptions, readMbr, writeMbr } from './io.js';
 export { type LayoutPartition, type LayoutRequest, type PlannedPartition, planLayout } from './layout.js';
 export { formatBytes, type PartitionInfo } from './partition-info.js';
 export { listMbrPartitions } from './partition-list.js';

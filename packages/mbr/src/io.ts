@@ -83,7 +83,7 @@ async function readLogicals(dev: BlockDevice, ext: MbrPartition, sectorSize: num
  * the disk is kept unless the spec gives its own.
  */
 export async function writeMbr(dev: BlockDevice, spec: MbrSpec | MbrTable): Promise<MbrTable> {
-  const table = buildMbr(isTable(spec) ? toSpec(spec) : spec, dev.size);
+  const table = buildMbr(isTable(spec) ? mbrTableToSpec(spec) : spec, dev.size);
   if (!table.bootCode && dev.size >= MBR_SIZE) {
     const old = new Uint8Array(440);
     await dev.read(0, old);
@@ -125,7 +125,7 @@ function isTable(t: MbrSpec | MbrTable): t is MbrTable {
 }
 
 /** A table back to a spec (so a read table can be edited and written again). */
-export function toSpec(table: MbrTable): MbrSpec {
+export function mbrTableToSpec(table: MbrTable): MbrSpec {
   const spec: MbrSpec = {
     sectorSize: table.sectorSize,
     diskSignature: table.diskSignature,
