@@ -159,6 +159,7 @@ export function checkHeader(
   } catch (e) {
     return { problem: `header at LBA ${lba}: ${(e as Error).message}` };
   }
+  if (h.revision >>> 16 !== 1) return { problem: `header at LBA ${lba} has revision 0x${hex(h.revision)}, not 1.x` };
   if (h.myLba !== lba) return { problem: `header at LBA ${lba} says it is at LBA ${h.myLba}` };
   if (h.entrySize < ENTRY_SIZE || h.entrySize % ENTRY_SIZE !== 0 || (h.entrySize & (h.entrySize - 1)) !== 0) {
     return { problem: `entry size ${h.entrySize} at LBA ${lba} is not 128 × 2^n` };
