@@ -1,5 +1,6 @@
+import { spawnSync } from 'node:child_process';
 import { FileDevice } from '@fstool/blockdev/node';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { findTool, haveTools, inCI, mustRun, tempDir } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listMbrPartitions, planLayout, planMbr, readMbr, writeMbr } from '../src/index.js';
 
@@ -144,4 +145,68 @@ describe.skipIf(!haveTools('sfdisk', 'fdisk'))('MBR against sfdisk/fdisk', () =>
     expect(mustRun('sfdisk', ['--verify', path])).toMatch(/No errors detected/);
     expect(mustRun('fdisk', ['-l', path])).toMatch(/planned\.img8\s+\d+\s+\d+\s+32768\s+16M\s+7 HPFS\/NTFS\/exFAT/);
   });
+
+  it('4096-byte sectors: MBR and EBRs byte-identical to sfdisk on a 4Kn loop device', async (ctx) => {
+    const theirs = tmp.join('4k-sfdisk.img');
+    const mine = tmp.join('4k-ours.img');
+    for (const p of [theirs, mine]) await (await FileDevice.create(p, { size: 64 * MiB })).close();
+    const script = [
+      'label: dos',
+      'label-id: 0x44444444',
+      'start=256, size=2048, type=c, bootable',
+      'start=2304, size=8192, type=f',
+      'start=2560, size=1024, type=83',
+      'start=3840, size=1024, type=82',
+      '',
+    ].join('\n');
+    const ran = withLoop4k(theirs, (loop) => mustRun('sfdisk', ['-q', '--no-reread', loop], { input: script }));
+    if (ran === undefined) return ctx.skip();
+    const dev = await FileDevice.open(mine, { writable: true });
+    await writeMbr(dev, {
+      sectorSize: 4096,
+      diskSignature: 0x44444444,
+      partitions: [
+        { type: 'fat32', bootable: true, firstLba: 256, sectors: 2048 },
+        { type: 'extended', firstLba: 2304, sectors: 8192 },
+        { logical: true, type: 'linux', firstLba: 2560, sectors: 1024 },
+        { logical: true, type: 'swap', firstLba: 3840, sectors: 1024 },
+      ],
+    });
+    await dev.close();
+    const sectorAt = async (path: string, lba: number) => {
+      const d = await FileDevice.open(path);
+      const s = new Uint8Array(512);
+      await d.read(lba * 4096, s);
+      await d.close();
+      return s.subarray(440);
+    };
+    for (const lba of [0, 2304, 2560 + 1024])
+      expect(await sectorAt(mine, lba), `sector ${lba}`).toEqual(await sectorAt(theirs, lba));
+    const back = await FileDevice.open(theirs);
+    const t = await readMbr(back, { sectorSize: 4096 });
+    await back.close();
+    expect(listMbrPartitions(t).map((p) => [p.index, p.start / 4096, p.size / 4096, p.type])).toEqual([
+      [1, 256, 2048, 'fat32'],
+      [2, 2304, 8192, 'extended'],
+      [5, 2560, 1024, 'linux'],
+      [6, 3840, 1024, 'swap'],
+    ]);
+  });
 });
+
+/** Runs `fn` with the image attached as a loop device of 4096-byte logical sectors (undefined: not allowed here). */
+function withLoop4k<T>(path: string, fn: (loop: string) => T): T | undefined {
+  const losetup = findTool('losetup');
+  if (!losetup) return undefined;
+  const r = spawnSync(losetup, ['-b', '4096', '-f', '--show', path], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    if (inCI) throw new Error(`losetup failed: ${r.stderr}`);
+    return undefined;
+  }
+  const loop = r.stdout.trim();
+  try {
+    return fn(loop);
+  } finally {
+    spawnSync(losetup, ['-d', loop]);
+  }
+}
