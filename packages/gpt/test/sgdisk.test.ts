@@ -104,6 +104,12 @@ describe.skipIf(!haveTools('sgdisk', 'sfdisk'))('GPT against sgdisk/sfdisk', () 
     const j = JSON.parse(mustRun('sfdisk', ['-J', path])).partitiontable;
     expect(j.id).toBe(table.diskGuid);
     expect(j.firstlba).toBe(34);
+    expect(j.partitions.map((x: { attrs?: string }) => x.attrs)).toEqual([
+      'LegacyBIOSBootable',
+      'RequiredPartition NoBlockIOProtocol',
+      'GUID:60,63',
+      undefined,
+    ]);
     expect(
       j.partitions.map((x: { start: number; size: number; type: string; uuid: string; name: string }) => [
         x.start,
