@@ -1,6 +1,6 @@
 import type { ContentSource, Entry, SourceTree } from './entry.js';
 import { InvalidPathError } from './errors.js';
-import { compareNames, dirname, normalizePath } from './path.js';
+import { codePointRank, dirname, normalizePath } from './path.js';
 
 /** Contents held in memory, for tests, small generated files and browsers. */
 export function bytesSource(data: Uint8Array): ContentSource {
@@ -40,16 +40,22 @@ export function treeFromEntries(list: Iterable<Entry>, root?: Partial<Entry>): S
   };
 }
 
-/** Tree order: a directory before everything inside it, siblings by name (depth-first). */
+/**
+ * Tree order: a directory before everything inside it, siblings by name (depth-first). Equal to
+ * comparing normalised paths component by component with compareNames, in one pass: '/' ends a
+ * component, so it sorts before any other character.
+ */
 export function comparePaths(a: string, b: string): number {
-  const x = a.split('/');
-  const y = b.split('/');
-  const n = Math.min(x.length, y.length);
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    const d = compareNames(x[i] as string, y[i] as string);
-    if (d !== 0) return d;
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    if (x === 0x2f) return -1;
+    if (y === 0x2f) return 1;
+    return codePointRank(x) - codePointRank(y);
   }
-  return x.length - y.length;
+  return a.length - b.length;
 }
 
 /** Reads a whole tree's metadata into memory (O(entries); contents stay lazy). */

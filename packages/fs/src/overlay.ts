@@ -1,7 +1,7 @@
 import type { Entry, SourceTree } from './entry.js';
 import { InvalidPathError } from './errors.js';
 import { comparePaths } from './memory-tree.js';
-import { dirname, normalizePath } from './path.js';
+import { normalizePath } from './path.js';
 
 /** One change to a tree: what to put at `path`, given what the tree has there. */
 export interface OverlayItem {
@@ -49,21 +49,24 @@ export function overlayTree(tree: SourceTree, items: Iterable<OverlayItem>, opts
         const o = p.items[0]?.origin;
         return o ? `${o}: ` : '';
       };
-      function* emit(e: Entry, pending?: Pending): Generator<Entry> {
+      const NONE: Entry[] = [];
+      /** Checks `e`'s parent against what was emitted; returns parent directories to emit first. */
+      const place = (e: Entry, pending?: Pending): Entry[] => {
+        let made = NONE;
         if (e.path !== '/') {
-          const at = pending ? where(pending) : '';
-          const parent = dirname(e.path);
+          const at = () => (pending ? where(pending) : '');
+          const parent = parentOf(e.path);
           while (stack.length && !isAncestor(stack[stack.length - 1]!.path, e.path)) stack.pop();
           const top = stack[stack.length - 1];
+          if (top && top.kind !== 'dir') throw new InvalidPathError(e.path, `${at()}${top.path} is not a directory`);
           if (top && top.path !== parent) {
             // Parent directories the tree lacks: only overlay entries can get here.
-            if (top.kind !== 'dir') throw new InvalidPathError(e.path, `${at}${top.path} is not a directory`);
             if (opts.missingParents === 'error') {
-              throw new InvalidPathError(e.path, `${at}parent directory ${parent} does not exist`);
+              throw new InvalidPathError(e.path, `${at()}parent directory ${parent} does not exist`);
             }
-            for (const dir of missingBetween(top.path, parent)) {
-              const t = opts.parentTime ?? 0;
-              const d: Entry = {
+            const t = opts.parentTime ?? 0;
+            made = missingBetween(top.path, parent).map(
+              (dir): Entry => ({
                 path: dir,
                 kind: 'dir',
                 mode: 0o755,
@@ -73,17 +76,14 @@ export function overlayTree(tree: SourceTree, items: Iterable<OverlayItem>, opts
                 atime: t,
                 ctime: t,
                 size: 0,
-              };
-              stack.push(d);
-              yield d;
-            }
-          } else if (top && top.kind !== 'dir') {
-            throw new InvalidPathError(e.path, `${at}${top.path} is not a directory`);
+              }),
+            );
+            stack.push(...made);
           }
         }
         stack.push(e);
-        yield e;
-      }
+        return made;
+      };
       const applyAll = (p: Pending, base: Entry | undefined) => {
         let e = base;
         for (const item of p.items) {
@@ -104,29 +104,39 @@ export function overlayTree(tree: SourceTree, items: Iterable<OverlayItem>, opts
           const d = comparePaths(p.path, base.path);
           if (d > 0) break;
           next++;
-          if (d === 0) {
-            yield* emit(applyAll(p, base), p);
-            break;
-          }
-          yield* emit(applyAll(p, undefined), p);
+          const e = applyAll(p, d === 0 ? base : undefined);
+          yield* place(e, p);
+          yield e;
+          if (d === 0) break;
         }
-        if (stack[stack.length - 1]?.path !== base.path) yield* emit(base);
+        if (stack[stack.length - 1]?.path !== base.path) {
+          place(base);
+          yield base;
+        }
       }
       for (; next < sorted.length; next++) {
         const p = sorted[next]!;
-        yield* emit(applyAll(p, undefined), p);
+        const e = applyAll(p, undefined);
+        yield* place(e, p);
+        yield e;
       }
     },
   };
 }
 
+/** dirname() for the normalised paths of a tree, without re-normalising (hot: once per entry). */
+function parentOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
+}
+
 function isAncestor(dir: string, path: string): boolean {
-  return dir === '/' || path.startsWith(`${dir}/`);
+  return dir === '/' || (path.length > dir.length && path.charCodeAt(dir.length) === 0x2f && path.startsWith(dir));
 }
 
 /** Directories strictly below `top` down to `parent` inclusive, outermost first. */
 function missingBetween(top: string, parent: string): string[] {
   const out: string[] = [];
-  for (let d = parent; d !== top && d !== '/'; d = dirname(d)) out.unshift(d);
+  for (let d = parent; d !== top && d !== '/'; d = parentOf(d)) out.unshift(d);
   return out;
 }

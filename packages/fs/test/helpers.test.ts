@@ -121,3 +121,57 @@ describe('treeFromEntries', () => {
     expect(src.readSync?.(9, buf)).toBe(0);
   });
 });
+
+describe('orderings match their byte-wise definitions', () => {
+  const enc = new TextEncoder();
+  const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(enc.encode(a)), Buffer.from(enc.encode(b)));
+  const byComponents = (a: string, b: string) => {
+    const x = a.split('/');
+    const y = b.split('/');
+    for (let i = 0; i < Math.min(x.length, y.length); i++) {
+      const d = bytes(x[i]!, y[i]!);
+      if (d !== 0) return d;
+    }
+    return x.length - y.length;
+  };
+  // A small deterministic generator: every pair of characters that could order differently.
+  const alphabet = [
+    'a',
+    'b',
+    'A',
+    '-',
+    '.',
+    '0',
+    '~',
+    'é',
+    '\u07ff',
+    '\uE000',
+    '\uFF5E',
+    '\uFFFD',
+    '\u{10000}',
+    '\u{1F600}',
+  ];
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+  const name = () => Array.from({ length: 1 + rnd(3) }, () => alphabet[rnd(alphabet.length)]).join('');
+  const path = () => `/${Array.from({ length: 1 + rnd(3) }, name).join('/')}`;
+
+  it('compareNames = UTF-8 byte order', () => {
+    for (let i = 0; i < 5000; i++) {
+      const a = name();
+      const b = name();
+      expect(Math.sign(compareNames(a, b)), `${a} ${b}`).toBe(Math.sign(bytes(a, b)));
+    }
+  });
+
+  it('comparePaths = component-wise byte order', () => {
+    for (let i = 0; i < 5000; i++) {
+      const a = i % 7 === 0 ? '/' : path();
+      const b = i % 11 === 0 ? `${a}/${name()}` : path();
+      expect(Math.sign(comparePaths(a, b)), `${a} ${b}`).toBe(Math.sign(byComponents(a, b)));
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Entry, SourceTree } from '../entry.js';
 import { NotDirectoryError, NotFoundError, UnsupportedError } from '../errors.js';
 import { kindFromMode } from '../mode.js';
+import { compareNames } from '../path.js';
 import { hostError } from './errors.js';
 import { hostFileSource } from './host-content.js';
 import { type XattrPolicy, xattrReader } from './xattrs.js';
@@ -60,9 +61,7 @@ function sortedNames(abs: string): string[] {
       }
     }
   }
-  const keyed = names.map((n) => [Buffer.from(n), n] as const);
-  keyed.sort((a, b) => Buffer.compare(a[0], b[0]));
-  return keyed.map((k) => k[1]);
+  return names.sort(compareNames);
 }
 
 /**
