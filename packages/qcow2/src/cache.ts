@@ -23,14 +23,19 @@ export class TableCache {
     this.#capacity = Math.max(4, Math.floor(capacityBytes / tableBytes));
   }
 
+  /** The table at `offset` when it is cached (and marks it recently used), without I/O. */
+  peek(offset: number): Uint8Array | undefined {
+    const hit = this.#slots.get(offset);
+    if (!hit) return undefined;
+    this.#slots.delete(offset);
+    this.#slots.set(offset, hit);
+    return hit.buf;
+  }
+
   /** The table at `offset`, read from the container on a miss. */
   async get(offset: number): Promise<Uint8Array> {
-    const hit = this.#slots.get(offset);
-    if (hit) {
-      this.#slots.delete(offset);
-      this.#slots.set(offset, hit);
-      return hit.buf;
-    }
+    const hit = this.peek(offset);
+    if (hit) return hit;
     const buf = new Uint8Array(this.tableBytes);
     await readPadded(this.dev, offset, buf);
     await this.#insert(offset, { buf, dirty: false });
@@ -49,7 +54,7 @@ export class TableCache {
    * lookup, so no other operation can evict the table between the two.
    */
   async update<T>(offset: number, change: (table: Uint8Array) => T): Promise<T> {
-    const buf = await this.get(offset);
+    const buf = this.peek(offset) ?? (await this.get(offset));
     const result = change(buf);
     const slot = this.#slots.get(offset);
     if (slot) slot.dirty = true;

@@ -40,7 +40,7 @@ import {
   type OpenOptions,
 } from './options.js';
 import { Refcounts } from './refcounts.js';
-import { type WriteContext, writeClusters } from './write.js';
+import { type Mapping, type WriteContext, writeClusters } from './write.js';
 
 /** True when the device starts with the qcow2 magic ('QFI\xfb'). */
 export async function isQcow2(dev: BlockDevice): Promise<boolean> {
@@ -382,8 +382,7 @@ export class Qcow2Device implements BlockDevice {
       table: (vc) => this.#table(vc),
       entry: (table, vc) => this.#decode(table, vc),
       ensureL2: (vc) => this.#ensureL2(refs, vc),
-      // Every allocated cluster here has refcount 1, so COPIED goes with any host offset.
-      setEntry: (vc, offset, zero) => this.#updateEntry(vc, (t, i) => writeEntry(t, i, offset, offset !== 0, zero)),
+      setEntries: (maps) => this.#setEntries(maps),
       setCompressed: (vc, offset, size) =>
         this.#updateEntry(vc, (t, i) => writeCompressed(t, i, this.#h.clusterBits, offset, size)),
       readBacking: (voff, into) => this.#readBacking(voff, into),
@@ -391,6 +390,25 @@ export class Qcow2Device implements BlockDevice {
       deflate: (cluster) => deflateCluster(this.#h.compressionType, cluster),
       placeCompressed: (bytes) => this.#placeCompressed(refs, bytes),
     };
+  }
+
+  /** Writes L2 entries, one table update per L2 table touched. */
+  async #setEntries(maps: Mapping[]): Promise<void> {
+    const per = this.#l2Entries;
+    for (let i = 0; i < maps.length; ) {
+      const l1Index = Math.floor((maps[i] as Mapping).vc / per);
+      let j = i + 1;
+      while (j < maps.length && Math.floor((maps[j] as Mapping).vc / per) === l1Index) j++;
+      const from = i;
+      // Every allocated cluster here has refcount 1, so COPIED goes with any host offset.
+      await this.#updateEntry((maps[i] as Mapping).vc, (t) => {
+        for (let k = from; k < j; k++) {
+          const m = maps[k] as Mapping;
+          writeEntry(t, m.vc % per, m.offset, m.offset !== 0, m.zero);
+        }
+      });
+      i = j;
+    }
   }
 
   async #updateEntry(vc: number, change: (table: Uint8Array, i: number) => void): Promise<void> {

@@ -105,7 +105,22 @@ export class Refcounts {
   async allocate(n: number): Promise<number> {
     const first = this.end;
     this.end += n;
-    for (let c = first; c < first + n; c++) await this.adjust(c, 1);
+    // One block lookup per refcount block the range touches; new blocks go after the range.
+    for (let c = first; c < first + n; ) {
+      const bi = Math.floor(c / this.perBlock);
+      const stop = Math.min(first + n, (bi + 1) * this.perBlock);
+      let off = this.blockOffset(bi);
+      if (off === 0) off = await this.#newBlock(bi);
+      this.#checkBlock(bi, off);
+      const from = c;
+      await this.#cache.update(off, (block) => {
+        for (let k = from; k < stop; k++) {
+          const i = k % this.perBlock;
+          this.codec.set(block, i, this.codec.get(block, i) + 1);
+        }
+      });
+      c = stop;
+    }
     return first * this.#cs;
   }
 

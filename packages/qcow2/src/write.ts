@@ -22,8 +22,8 @@ export interface WriteContext {
   table(vc: number): Promise<Uint8Array | undefined>;
   entry(table: Uint8Array | undefined, vc: number): L2Entry;
   ensureL2(vc: number): Promise<void>;
-  /** Sets a standard L2 entry: host `offset` (0 = none) and the v3 zero flag. */
-  setEntry(vc: number, offset: number, zero: boolean): Promise<void>;
+  /** Sets standard L2 entries: host `offset` (0 = none) and the v3 zero flag; sorted by `vc`. */
+  setEntries(maps: Mapping[]): Promise<void>;
   setCompressed(vc: number, offset: number, size: number): Promise<void>;
   readBacking(voff: number, into: Uint8Array): Promise<void>;
   inflate(e: L2Entry, vc: number): Promise<Uint8Array>;
@@ -36,7 +36,7 @@ interface Put {
   data: Uint8Array;
 }
 
-interface Mapping {
+export interface Mapping {
   vc: number;
   offset: number;
   zero: boolean;
@@ -58,10 +58,17 @@ export async function writeClusters(
   const frees: L2Entry[] = [];
 
   let pos = 0;
+  // The L2 table of the previous cluster, reused while the clusters stay in its range.
+  let table: Uint8Array | undefined;
+  let tableIndex = -1;
   while (pos < length) {
     const voff = offset + pos;
     const vc = Math.floor(voff / cs);
-    const table = await ctx.table(vc);
+    const l1Index = Math.floor(vc / ctx.l2Entries);
+    if (l1Index !== tableIndex || !table) {
+      table = await ctx.table(vc);
+      tableIndex = l1Index;
+    }
     if (!data && !table && !ctx.hasBacking) {
       pos += Math.min(span - (voff % span), length - pos); // a whole unmapped L2 range already reads zeros
       continue;
@@ -139,7 +146,7 @@ export async function writeClusters(
   }
 
   await writeCoalesced(ctx.container, puts);
-  for (const m of maps) await ctx.setEntry(m.vc, m.offset, m.zero);
+  await ctx.setEntries(maps.sort((a, b) => a.vc - b.vc));
   for (const p of packed) await ctx.setCompressed(p.vc, p.at, p.size);
   for (const e of frees) await releaseCompressed(ctx.refs, e, cs);
 }
