@@ -1,6 +1,367 @@
-import type { BlockDevice } from '@fstool/blockdev';
-import { type FileSystem, UnsupportedError } from '@fstool/fs';
+/**
+ * An opened FAT volume as a `FileSystem`: lookups, listing and streamed reads, and in-place
+ * edits. Edits are ordered so that an interruption leaves at worst lost clusters: new clusters
+ * are allocated, filled and recorded in every FAT before a directory points at them; a
+ * directory stops pointing at clusters before they are freed.
+ */
+import { type BlockDevice, CorruptError, FsError, ReadOnlyError } from '@fstool/blockdev';
+import {
+  basename,
+  compareNames,
+  dirname,
+  type Entry,
+  ExistsError,
+  type FileSystem,
+  type FsInfo,
+  IsDirectoryError,
+  NoSpaceError,
+  NotDirectoryError,
+  NotEmptyError,
+  NotFoundError,
+  normalizePath,
+  splitPath,
+  UnsupportedError,
+} from '@fstool/fs';
+import { decodeBootSector, encodeFsInfo, type Volume } from './boot.js';
+import { clusterOffset, DirHandle, type DirItem } from './directory.js';
+import { FatTable } from './fat-table.js';
+import { readContent, streamContent, writeContent } from './file-io.js';
+import { FSINFO_LEAD, FSINFO_UNKNOWN, fsInfo } from './format/boot-sector.js';
+import { ATTR, DELETED, DIRENT_SIZE } from './format/dirent.js';
+import { checkFatName, displayShortName, ShortNameTable } from './names.js';
+import { MAX_DIR_SLOTS, MAX_FILE_SIZE } from './plan.js';
+import { encodeRecord, encodeShort, type RecordInfo, recordInfo, recordSlots } from './records.js';
 
-export async function openFat(_dev: BlockDevice, _opts: { writable: boolean }): Promise<FileSystem> {
-  throw new UnsupportedError('not yet');
+/** FAT stores local time without a zone; fstool reads and writes it as UTC (see the README). */
+const ZONE = 0;
+const DOT = '.          ';
+const DOTDOT = '..         ';
+
+export async function openFat(dev: BlockDevice, opts: { writable: boolean }): Promise<FileSystem> {
+  if (opts.writable && dev.readOnly) throw new ReadOnlyError('device');
+  if (dev.size < 512) throw new CorruptError(`device of ${dev.size} bytes is too small for a FAT boot sector`);
+  const sector = new Uint8Array(512);
+  await dev.read(0, sector);
+  const vol = decodeBootSector(sector, dev.size);
+  const fat = await FatTable.load(dev, vol);
+  const warnings: string[] = [];
+  if (vol.fatType === 32) {
+    const info = new Uint8Array(512);
+    await dev.read(vol.fsInfoSector * vol.sectorSize, info);
+    const f = fsInfo.decode(info);
+    if (f.leadSignature !== FSINFO_LEAD) warnings.push(`FSInfo sector ${vol.fsInfoSector} has no valid signature`);
+    else {
+      if (f.freeCount !== FSINFO_UNKNOWN && f.freeCount !== fat.free) {
+        warnings.push(`FSInfo says ${f.freeCount} free clusters, the FAT has ${fat.free}`);
+      }
+      if (f.nextFree >= 2 && f.nextFree <= vol.clusters + 1) fat.nextFree = f.nextFree;
+    }
+  }
+  return new FatFileSystem(dev, vol, fat, opts.writable, warnings);
+}
+
+class FatFileSystem implements FileSystem {
+  readonly type: string;
+  #closed = false;
+
+  constructor(
+    readonly dev: BlockDevice,
+    readonly vol: Volume,
+    readonly fat: FatTable,
+    readonly writable: boolean,
+    readonly warnings: string[],
+  ) {
+    this.type = `fat${vol.fatType}`;
+  }
+
+  async info(): Promise<FsInfo> {
+    const v = this.vol;
+    const root = await this.#rootDir();
+    const label = root.items(ZONE).label ?? v.label;
+    const id = v.volumeId.toString(16).toUpperCase().padStart(8, '0');
+    const info: FsInfo = {
+      type: this.type,
+      size: v.dataOffset + v.clusters * v.clusterSize,
+      uuid: `${id.slice(0, 4)}-${id.slice(4)}`,
+      blockSize: v.clusterSize,
+      blocks: v.clusters,
+      freeBlocks: this.fat.free,
+      fatType: v.fatType,
+      volumeId: v.volumeId,
+      clusterSize: v.clusterSize,
+      clusters: v.clusters,
+      freeClusters: this.fat.free,
+      sectorSize: v.sectorSize,
+      reservedSectors: v.reservedSectors,
+      fats: v.numFats,
+      fatSectors: v.fatSectors,
+      oemName: v.oemName,
+      media: v.media,
+    };
+    if (v.fatType !== 32) info.rootEntries = v.rootEntries;
+    if (label && label !== 'NO NAME') info.label = label;
+    return info;
+  }
+
+  async stat(path: string): Promise<Entry> {
+    const p = normalizePath(path);
+    if (p === '/') return this.#rootEntry();
+    const { item } = await this.#resolve(p);
+    return this.#entry(p, item);
+  }
+
+  async list(path: string): Promise<Entry[]> {
+    const p = normalizePath(path);
+    const dir = await this.#dir(p);
+    const { items } = dir.items(ZONE);
+    return items
+      .sort((a, b) => compareNames(a.name, b.name))
+      .map((item) => this.#entry(p === '/' ? `/${item.name}` : `${p}/${item.name}`, item));
+  }
+
+  async *read(path: string): AsyncIterable<Uint8Array> {
+    const p = normalizePath(path);
+    if (p === '/') throw new IsDirectoryError(p);
+    const { item } = await this.#resolve(p);
+    if (item.attr & ATTR.DIRECTORY) throw new IsDirectoryError(p);
+    yield* streamContent(this.dev, this.vol, this.fat, item, p);
+  }
+
+  async add(path: string, entry: Entry): Promise<void> {
+    this.#checkWritable();
+    const p = normalizePath(path);
+    if (p === '/') throw new ExistsError(p);
+    if (entry.kind !== 'file' && entry.kind !== 'dir')
+      throw new UnsupportedError(`${p}: FAT cannot hold a ${entry.kind}`);
+    const name = basename(p);
+    checkFatName(name, p);
+    if (entry.kind === 'file' && entry.size > MAX_FILE_SIZE) {
+      throw new UnsupportedError(`${p}: ${entry.size} bytes is over FAT's file size limit of ${MAX_FILE_SIZE}`);
+    }
+    const parent = await this.#dir(dirname(p));
+    const existing = parent.items(ZONE).items.find((x) => x.name === name);
+    if (existing && existing.attr & ATTR.DIRECTORY) {
+      throw entry.kind === 'dir' ? new ExistsError(p) : new IsDirectoryError(p);
+    }
+    // 1. New clusters: allocate, fill, record in the FATs.
+    const size = entry.kind === 'file' ? entry.size : 0;
+    const cluster = await this.#allocateContent(p, entry, parent);
+    // 2. Point the directory at them (in place of the old record when replacing).
+    const info: RecordInfo = { ...recordInfo(entry, name, false), cluster, size };
+    if (existing) {
+      const short = { raw: existing.raw, ntCase: existing.ntCase, needsLfn: existing.slots > 1 };
+      encodeRecord(parent.bytes, existing.first * DIRENT_SIZE, name, short, info, ZONE);
+      await parent.writeSlots(this.dev, existing.first, existing.slots);
+      // 3. Free what the old record pointed at.
+      if (existing.cluster) this.fat.freeChain(existing.cluster, p);
+      await this.fat.flush(this.dev);
+      return;
+    }
+    await this.#link(parent, name, info);
+  }
+
+  async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    this.#checkWritable();
+    const p = normalizePath(path);
+    if (p === '/') throw new UnsupportedError('the root directory cannot be removed');
+    const { parent, item } = await this.#resolve(p);
+    const chains: Array<[number, string]> = [];
+    if (item.attr & ATTR.DIRECTORY) {
+      const sub = await this.#openDir(p, item);
+      if (sub.items(ZONE).items.length && !opts.recursive) throw new NotEmptyError(p);
+      await this.#collect(sub, chains, new Set([item.cluster]));
+    }
+    if (item.cluster) chains.push([item.cluster, p]);
+    // Unlink first, then free: an interruption leaves lost clusters, never a cross-link.
+    for (let s = item.first; s < item.first + item.slots; s++) parent.bytes[s * DIRENT_SIZE] = DELETED;
+    await parent.writeSlots(this.dev, item.first, item.slots);
+    for (const [c, what] of chains) this.fat.freeChain(c, what);
+    await this.fat.flush(this.dev);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.writable) return;
+    await this.fat.flush(this.dev);
+    if (this.vol.fatType === 32) {
+      const at = this.vol.fsInfoSector * this.vol.sectorSize;
+      const sector = new Uint8Array(512);
+      await this.dev.read(at, sector);
+      encodeFsInfo(sector, this.fat.free, this.fat.nextFree);
+      await this.dev.write(at, sector);
+    }
+    await this.dev.flush();
+  }
+
+  #checkWritable(): void {
+    if (this.#closed) throw new FsError('CLOSED', 'the filesystem is closed');
+    if (!this.writable) throw new ReadOnlyError('filesystem (opened read-only)');
+  }
+
+  #rootDir(): Promise<DirHandle> {
+    return DirHandle.read(this.dev, this.vol, this.fat, '/', this.vol.fatType === 32 ? this.vol.rootCluster : 0);
+  }
+
+  #openDir(path: string, item: DirItem): Promise<DirHandle> {
+    if (item.cluster === 0) throw new CorruptError(`directory ${path} has no first cluster`);
+    return DirHandle.read(this.dev, this.vol, this.fat, path, item.cluster);
+  }
+
+  /** The directory at `path` (the root included). */
+  async #dir(path: string): Promise<DirHandle> {
+    if (path === '/') return this.#rootDir();
+    const { item } = await this.#resolve(path);
+    if (!(item.attr & ATTR.DIRECTORY)) throw new NotDirectoryError(path);
+    return this.#openDir(path, item);
+  }
+
+  /** Walks to a non-root path: the directory holding it and its record. */
+  async #resolve(path: string): Promise<{ parent: DirHandle; item: DirItem }> {
+    const parts = splitPath(path);
+    let dir = await this.#rootDir();
+    let at = '';
+    for (let i = 0; ; i++) {
+      const name = parts[i] as string;
+      at += `/${name}`;
+      const item = find(dir.items(ZONE).items, name);
+      if (!item) throw new NotFoundError(at);
+      if (i === parts.length - 1) return { parent: dir, item };
+      if (!(item.attr & ATTR.DIRECTORY)) throw new NotDirectoryError(at);
+      dir = await this.#openDir(at, item);
+    }
+  }
+
+  #rootEntry(): Entry {
+    return { path: '/', kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0 };
+  }
+
+  #entry(path: string, item: DirItem): Entry {
+    const dir = (item.attr & ATTR.DIRECTORY) !== 0;
+    const ro = (item.attr & ATTR.READ_ONLY) !== 0;
+    const e: Entry = {
+      path,
+      kind: dir ? 'dir' : 'file',
+      mode: dir ? 0o755 : ro ? 0o444 : 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: item.mtime,
+      atime: item.atime,
+      crtime: item.crtime,
+      size: dir ? 0 : item.size,
+    };
+    if (!dir) e.open = () => readContent(this.dev, this.vol, this.fat, item, path);
+    return e;
+  }
+
+  /** Clusters for a new file (filled from its source) or directory (with '.' and '..'), in the FATs. */
+  async #allocateContent(path: string, entry: Entry, parent: DirHandle): Promise<number> {
+    const cs = this.vol.clusterSize;
+    if (entry.kind === 'dir') {
+      const cluster = this.fat.allocate(1, path);
+      const bytes = new Uint8Array(cs);
+      const self: RecordInfo = { ...recordInfo(entry, '', false), cluster, size: 0 };
+      encodeShort(bytes, 0, dotName(DOT), 0, self, ZONE);
+      // '..' of a directory in the root points at cluster 0, also on FAT32.
+      const up = parent.path === '/' ? 0 : parent.cluster;
+      encodeShort(bytes, DIRENT_SIZE, dotName(DOTDOT), 0, { ...self, cluster: up }, ZONE);
+      await this.dev.write(clusterOffset(this.vol, cluster), bytes);
+      await this.fat.flush(this.dev);
+      return cluster;
+    }
+    if (entry.size === 0) return 0;
+    const cluster = this.fat.allocate(Math.ceil(entry.size / cs), path);
+    try {
+      await writeContent(this.dev, this.vol, this.fat.runs(cluster, path), entry, path);
+    } catch (err) {
+      this.fat.freeChain(cluster, path);
+      throw err;
+    }
+    await this.fat.flush(this.dev);
+    return cluster;
+  }
+
+  /** Adds a record for a new name to `parent`, growing the directory when it has no room. */
+  async #link(parent: DirHandle, name: string, info: RecordInfo): Promise<void> {
+    const { items, label, end } = parent.items(ZONE);
+    const names = new ShortNameTable();
+    for (const x of items) names.reserve(x.raw);
+    if (label !== undefined) names.reserve(label.padEnd(11, ' '));
+    const short = names.assign(name);
+    const k = recordSlots(name, short);
+    let dir = parent;
+    let slot = freeRun(dir, k, end);
+    if (slot < 0) {
+      dir = await this.#grow(parent, k, end);
+      slot = freeRun(dir, k, end);
+    }
+    encodeRecord(dir.bytes, slot * DIRENT_SIZE, name, short, info, ZONE);
+    let n = k;
+    // Writing past the old end marker: keep an end marker right after the new record.
+    if (slot + k >= end && slot + k < dir.slotCount && dir.bytes[(slot + k) * DIRENT_SIZE] !== 0) {
+      dir.bytes.fill(0, (slot + k) * DIRENT_SIZE, (slot + k + 1) * DIRENT_SIZE);
+      n++;
+    }
+    await dir.writeSlots(this.dev, slot, n);
+  }
+
+  /** Appends zeroed clusters to a directory so that `k` more slots fit after its last record. */
+  async #grow(dir: DirHandle, k: number, end: number): Promise<DirHandle> {
+    if (dir.cluster === 0) throw new NoSpaceError(`the root directory is full (${this.vol.rootEntries} entries)`);
+    let tail = 0;
+    while (tail < dir.slotCount && isFree(dir, dir.slotCount - 1 - tail, end)) tail++;
+    const slotsPerCluster = this.vol.clusterSize / DIRENT_SIZE;
+    const more = Math.ceil((k - tail) / slotsPerCluster);
+    if (dir.slotCount + more * slotsPerCluster > MAX_DIR_SLOTS) {
+      throw new NoSpaceError(`directory ${dir.path} cannot hold more than ${MAX_DIR_SLOTS} entries`);
+    }
+    const first = this.fat.allocate(more, `directory ${dir.path}`);
+    const zero = new Uint8Array(this.vol.clusterSize);
+    for (const run of this.fat.runs(first, dir.path)) {
+      for (let i = 0; i < run.count; i++) await this.dev.write(clusterOffset(this.vol, run.cluster + i), zero);
+    }
+    const last = dir.runs[dir.runs.length - 1];
+    if (!last) throw new CorruptError(`directory ${dir.path} has no clusters`);
+    this.fat.link(last.cluster + last.count - 1, first);
+    await this.fat.flush(this.dev);
+    return DirHandle.read(this.dev, this.vol, this.fat, dir.path, dir.cluster);
+  }
+
+  /** Every chain below a directory being removed (subdirectories walked once each). */
+  async #collect(dir: DirHandle, out: Array<[number, string]>, seen: Set<number>): Promise<void> {
+    for (const item of dir.items(ZONE).items) {
+      const path = `${dir.path}/${item.name}`;
+      if (!item.cluster) continue;
+      if (item.attr & ATTR.DIRECTORY) {
+        if (seen.has(item.cluster)) throw new CorruptError(`directory ${path} loops back to cluster ${item.cluster}`);
+        seen.add(item.cluster);
+        await this.#collect(await this.#openDir(path, item), out, seen);
+      }
+      out.push([item.cluster, path]);
+    }
+  }
+}
+
+/** Exact long name first, then the short name (case-insensitive, as DOS names are). */
+function find(items: DirItem[], name: string): DirItem | undefined {
+  const upper = name.toUpperCase();
+  return items.find((x) => x.name === name) ?? items.find((x) => displayShortName(x.raw) === upper);
+}
+
+function dotName(raw: string): Uint8Array {
+  return Uint8Array.from(raw, (c) => c.charCodeAt(0));
+}
+
+function isFree(dir: DirHandle, slot: number, end: number): boolean {
+  return slot >= end || dir.bytes[slot * DIRENT_SIZE] === DELETED;
+}
+
+/** First run of `k` free slots (deleted, or past the end marker), or -1. */
+function freeRun(dir: DirHandle, k: number, end: number): number {
+  let run = 0;
+  for (let i = 0; i < dir.slotCount; i++) {
+    run = isFree(dir, i, end) ? run + 1 : 0;
+    if (run === k) return i - k + 1;
+  }
+  return -1;
 }

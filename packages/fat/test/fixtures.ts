@@ -38,9 +38,19 @@ export const TRICKY_NAMES = [
 ];
 
 /** A tree with long, Unicode and case-colliding names, nested and empty dirs, empty and multi-cluster files. */
-export function writeMixedTree(root: string, opts: { many?: number; bigFile?: number } = {}): void {
+export function writeMixedTree(
+  root: string,
+  opts: { many?: number; bigFile?: number; caseVariants?: boolean } = {},
+): void {
   mkdirSync(root, { recursive: true });
-  for (const [i, name] of TRICKY_NAMES.entries()) writeFileSync(join(root, name), `${name}\n${i}\n`);
+  const seen = new Set<string>();
+  for (const [i, name] of TRICKY_NAMES.entries()) {
+    // Tools that treat names case-insensitively (mcopy) cannot take case variants of one name.
+    if (opts.caseVariants === false && seen.has(name.toLowerCase())) continue;
+    seen.add(name.toLowerCase());
+    writeFileSync(join(root, name), `${name}\n${i}\n`);
+    utimesSync(join(root, name), T0 + 2 * i, T0 + 2 * i);
+  }
   mkdirSync(join(root, 'a/b/c/d'), { recursive: true });
   writeFileSync(join(root, 'a/b/c/d/deep file.bin'), pattern(70_000, 3));
   writeFileSync(join(root, 'a/b/empty'), '');
@@ -53,5 +63,4 @@ export function writeMixedTree(root: string, opts: { many?: number; bigFile?: nu
     for (let i = 0; i < many; i++) writeFileSync(join(root, 'many', `file number ${i}.dat`), `${i}`);
   }
   writeFileSync(join(root, 'readonly.txt'), 'ro', { mode: 0o444 });
-  for (const [i, name] of TRICKY_NAMES.entries()) utimesSync(join(root, name), T0 + 2 * i, T0 + 2 * i);
 }

@@ -3,8 +3,15 @@ import { createHash } from 'node:crypto';
 import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileDevice } from '@fstool/blockdev/node';
-import { type BuildReport, type ContentSource, type Entry, type SourceTree, treeFromEntries } from '@fstool/fs';
-import { runTool } from '@fstool/testkit';
+import {
+  type BuildReport,
+  type ContentSource,
+  type Entry,
+  type FileSystem,
+  type SourceTree,
+  treeFromEntries,
+} from '@fstool/fs';
+import { runTool, snapshotTree } from '@fstool/testkit';
 import { type FatOptions, fatDriver } from '../src/index.js';
 
 /** A host directory as a tree (sync walk; contents read lazily through readSync). */
@@ -94,6 +101,7 @@ export const mtoolsEnv = {
   MTOOLSRC: '/dev/null',
   LC_ALL: 'C.UTF-8',
   LANG: 'C.UTF-8',
+  TZ: 'UTC',
 };
 
 export function fsck(image: string): { code: number; out: string } {
@@ -104,4 +112,59 @@ export function fsck(image: string): { code: number; out: string } {
 export function mtool(name: string, args: string[]): { code: number; out: string } {
   const r = runTool(name, args, { env: mtoolsEnv });
   return { code: r.code, out: r.stdout + r.stderr };
+}
+
+/** Every entry below the root of an opened filesystem with its content hash, sorted by path. */
+export async function readTree(fs: FileSystem, dir = '/', out: TreeRecord[] = []): Promise<TreeRecord[]> {
+  for (const e of await fs.list(dir)) {
+    const rec: TreeRecord = { path: e.path, kind: e.kind, size: e.size };
+    if (e.kind === 'file') {
+      const h = createHash('sha256');
+      for await (const chunk of fs.read(e.path)) h.update(chunk);
+      rec.sha256 = h.digest('hex');
+    }
+    out.push(rec);
+    if (e.kind === 'dir') await readTree(fs, e.path, out);
+  }
+  return dir === '/' ? sortRecords(out) : out;
+}
+
+export interface TreeRecord {
+  path: string;
+  kind: string;
+  size: number;
+  sha256?: string;
+}
+
+/** A host snapshot in the same shape as readTree (root dropped, sorted by path). */
+export function hostRecords(root: string): TreeRecord[] {
+  return sortRecords(
+    snapshotTree(root, { xattrs: false })
+      .filter((r) => r.path !== '/')
+      .map((r) => {
+        const rec: TreeRecord = { path: r.path, kind: r.kind, size: r.size };
+        if (r.sha256) rec.sha256 = r.sha256;
+        return rec;
+      }),
+  );
+}
+
+function sortRecords(recs: TreeRecord[]): TreeRecord[] {
+  return recs.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** Opens an image file as a FAT filesystem; `done()` closes both. */
+export async function openImage(
+  path: string,
+  writable = false,
+): Promise<{ fs: FileSystem; done: () => Promise<void> }> {
+  const dev = await FileDevice.open(path, { writable });
+  const fs = await fatDriver.open(dev, { writable });
+  return {
+    fs,
+    done: async () => {
+      await fs.close();
+      await dev.close();
+    },
+  };
 }
