@@ -14,7 +14,10 @@ const EXT_MAGIC_OFFSET = 1024 + 0x38;
  * partition table, 'none' for a bare filesystem or an empty disk. FAT/NTFS boot sectors end in
  * 0x55AA like an MBR; their marks, or an ext superblock, make the answer 'none'.
  */
-export async function detectPartitionTable(dev: BlockDevice): Promise<PartitionTableKind> {
+export async function detectPartitionTable(
+  dev: BlockDevice,
+  opts: { sectorSize?: number } = {},
+): Promise<PartitionTableKind> {
   if (dev.size < 512) return 'none';
   const gpt = await locateGpt(dev);
   if (gpt?.at === 'primary') return 'gpt';
@@ -22,13 +25,13 @@ export async function detectPartitionTable(dev: BlockDevice): Promise<PartitionT
   await dev.read(0, s0);
   // Only a backup header: a GPT with a damaged primary, unless sector 0 now holds a real MBR
   // (a disk repartitioned as MBR by a tool that left the old backup GPT behind).
-  if (gpt) return looksLikeMbr(s0, dev.size) && !isProtective(s0) ? 'mbr' : 'gpt';
+  if (gpt) return looksLikeMbr(s0, dev.size, opts.sectorSize) && !isProtective(s0) ? 'mbr' : 'gpt';
   if (dev.size >= EXT_MAGIC_OFFSET + 2) {
     const m = new Uint8Array(2);
     await dev.read(EXT_MAGIC_OFFSET, m);
     if (m[0] === 0x53 && m[1] === 0xef) return 'none';
   }
-  return looksLikeMbr(s0, dev.size) ? 'mbr' : 'none';
+  return looksLikeMbr(s0, dev.size, opts.sectorSize) ? 'mbr' : 'none';
 }
 
 export interface PartitionTableInfo {
@@ -41,11 +44,17 @@ export interface PartitionTableInfo {
   id?: string;
 }
 
-/** Detects and reads whichever table the disk has. */
-export async function readPartitionTable(dev: BlockDevice): Promise<PartitionTableInfo> {
-  const kind = await detectPartitionTable(dev);
+/**
+ * Detects and reads whichever table the disk has. GPT finds its sector size itself; an MBR's
+ * cannot be told from the image, so pass `sectorSize` for 4Kn MBR disks (default 512).
+ */
+export async function readPartitionTable(
+  dev: BlockDevice,
+  opts: { sectorSize?: number } = {},
+): Promise<PartitionTableInfo> {
+  const kind = await detectPartitionTable(dev, opts);
   if (kind === 'gpt') {
-    const r = await readGpt(dev);
+    const r = await readGpt(dev, opts);
     return {
       kind,
       sectorSize: r.table.sectorSize,
@@ -55,7 +64,7 @@ export async function readPartitionTable(dev: BlockDevice): Promise<PartitionTab
     };
   }
   if (kind === 'mbr') {
-    const t = await readMbr(dev);
+    const t = await readMbr(dev, opts);
     return {
       kind,
       sectorSize: t.sectorSize,
@@ -64,7 +73,7 @@ export async function readPartitionTable(dev: BlockDevice): Promise<PartitionTab
       id: `0x${t.diskSignature.toString(16).padStart(8, '0')}`,
     };
   }
-  return { kind, sectorSize: 512, partitions: [], warnings: [] };
+  return { kind, sectorSize: opts.sectorSize ?? 512, partitions: [], warnings: [] };
 }
 
 function isProtective(s0: Uint8Array): boolean {

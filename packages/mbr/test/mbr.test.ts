@@ -137,6 +137,16 @@ describe('garbage', () => {
     }
     await expect(readMbr(new MemoryDevice(100))).rejects.toBeInstanceOf(CorruptError);
     await expect(readMbr(new MemoryDevice(4096))).rejects.toThrow(/0x55AA/);
+    // A table cut short: the extended partition's first EBR lies past the end of the image.
+    const full = new MemoryDevice(8 * MiB);
+    await writeMbr(full, {
+      partitions: [
+        { type: 'extended', firstLba: 8192, sectors: 8192 },
+        { logical: true, type: 'linux', firstLba: 10240, sectors: 100 },
+      ],
+    });
+    const cut = new MemoryDevice(full.bytes().slice(0, 2 * MiB));
+    await expect(readMbr(cut)).rejects.toThrow(/EBR at sector 8192 is past the end of the disk/);
     // The second EBR (right after the first logical, at sector 4196) linking to itself.
     const dev = new MemoryDevice(8 * MiB);
     await writeMbr(dev, {
