@@ -25,11 +25,11 @@ export function typeBits(kind: EntryKind): number {
   return TYPE_BITS[kind];
 }
 
+const KIND_BY_BITS = new Map(Object.entries(TYPE_BITS).map(([kind, bits]) => [bits, kind as EntryKind]));
+
 /** The kind encoded in st_mode's type bits, or undefined for an unknown type. */
 export function kindFromMode(mode: number): EntryKind | undefined {
-  const t = mode & S_IFMT;
-  for (const [kind, bits] of Object.entries(TYPE_BITS)) if (bits === t) return kind as EntryKind;
-  return undefined;
+  return KIND_BY_BITS.get(mode & S_IFMT);
 }
 
 /** `ls -l` style mode string, e.g. 'drwxr-xr-x', '-rwsr-xr-x', 'lrwxrwxrwx'. */

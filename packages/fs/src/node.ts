@@ -1,2 +1,3 @@
+export { hostEntry } from './node/host-entry.js';
 export { type ScanOptions, scanDirectory } from './node/scan.js';
 export type { XattrPolicy } from './node/xattrs.js';

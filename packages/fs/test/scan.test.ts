@@ -5,7 +5,7 @@ import { mustRun, snapshotTree, tempDir } from '@fstool/testkit';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectTree, compareNames, type Entry, NotDirectoryError, NotFoundError, reproducible } from '../src/index.js';
-import { scanDirectory } from '../src/node.js';
+import { hostEntry, scanDirectory } from '../src/node.js';
 
 const isRoot = process.getuid?.() === 0;
 const tmp = tempDir('fstool-scan-');
@@ -270,5 +270,16 @@ describe('scanDirectory', () => {
       expect(one.some((p) => p.startsWith('/tmpfs/'))).toBe(false);
       expect(one).toContain('/tree/suid');
     });
+  });
+});
+
+describe('hostEntry', () => {
+  it('describes one host path without following symlinks', () => {
+    const e = hostEntry(tmp.join('tree', 'link'), { path: '/etc/x' });
+    expect(e).toMatchObject({ path: '/etc/x', kind: 'symlink', target: 'order/a' });
+    const f = hostEntry(tmp.join('tree', 'order', 'a'));
+    expect(f).toMatchObject({ path: '/', kind: 'file', size: 1, mtimeNsec: 123456789 });
+    expect(f.xattrs?.get('user.comment')).toBeDefined();
+    expect(() => hostEntry(tmp.join('nope'))).toThrow(NotFoundError);
   });
 });

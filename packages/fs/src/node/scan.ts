@@ -1,11 +1,10 @@
-import { type BigIntStats, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { type BigIntStats, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Entry, SourceTree } from '../entry.js';
 import { NotDirectoryError, NotFoundError, UnsupportedError } from '../errors.js';
-import { kindFromMode } from '../mode.js';
 import { compareNames } from '../path.js';
 import { hostError } from './errors.js';
-import { hostFileSource } from './host-content.js';
+import { entryFromStats, utf8 } from './host-entry.js';
 import { type XattrPolicy, xattrReader } from './xattrs.js';
 
 export interface ScanOptions {
@@ -17,29 +16,8 @@ export interface ScanOptions {
   onProgress?: (entries: number) => void;
 }
 
-const NS = 1_000_000_000n;
 /** Entries between yields to the event loop, so progress output can paint. */
 const YIELD_EVERY = 4096;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-/** Whole seconds (floored) and nanoseconds 0..999999999 of a bigint nanosecond time. */
-function splitNs(ns: bigint): [number, number] {
-  let s = ns / NS;
-  let n = ns % NS;
-  if (n < 0n) {
-    s -= 1n;
-    n += NS;
-  }
-  return [Number(s), Number(n)];
-}
-
-/** Linux dev_t: major in bits 8..19 and 32..43, minor in bits 0..7 and 20..31. */
-function splitRdev(rdev: bigint): { major: number; minor: number } {
-  return {
-    major: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)),
-    minor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)),
-  };
-}
 
 /** Children of a host directory sorted by UTF-8 bytes; names that are not UTF-8 are refused. */
 function sortedNames(abs: string): string[] {
@@ -84,57 +62,14 @@ export function scanDirectory(dir: string, opts: ScanOptions = {}): SourceTree {
       const links = new Map<string, string>();
       let count = 0;
       const toEntry = (abs: string, path: string, st: BigIntStats): Entry => {
-        const mode = Number(st.mode);
-        const kind = kindFromMode(mode);
-        if (!kind) throw new UnsupportedError(`${abs}: unknown file type (mode ${mode.toString(8)})`);
-        const [mtime, mtimeNsec] = splitNs(st.mtimeNs);
-        const [atime, atimeNsec] = splitNs(st.atimeNs);
-        const [ctime, ctimeNsec] = splitNs(st.ctimeNs);
-        const e: Entry = {
-          path,
-          kind,
-          mode: mode & 0o7777,
-          uid: Number(st.uid),
-          gid: Number(st.gid),
-          mtime,
-          mtimeNsec,
-          atime,
-          atimeNsec,
-          ctime,
-          ctimeNsec,
-          size: 0,
-          nlink: Number(st.nlink),
-        };
-        if (kind === 'file') {
-          const size = Number(st.size);
-          e.size = size;
-          const sparse = st.blocks * 512n < st.size;
-          e.open = () => hostFileSource(abs, size, sparse);
-        } else if (kind === 'symlink') {
-          let raw: Buffer;
-          try {
-            raw = readlinkSync(abs, { encoding: 'buffer' });
-          } catch (err) {
-            throw hostError(err, abs, 'read the link');
-          }
-          try {
-            e.target = utf8.decode(raw);
-          } catch {
-            throw new UnsupportedError(`${abs}: symlink target is not valid UTF-8 (bytes ${raw.toString('hex')})`);
-          }
-          e.size = raw.length;
-        } else if (kind === 'char' || kind === 'block') {
-          e.rdev = splitRdev(st.rdev);
-        }
-        if (kind !== 'dir' && st.nlink > 1n) {
+        const e = entryFromStats(abs, path, st, readXattrs);
+        if (e.kind !== 'dir' && st.nlink > 1n) {
           // The group is named by its first path in tree order: the same on every host.
           const key = `${st.dev}:${st.ino}`;
           const first = links.get(key);
           if (first === undefined) links.set(key, path);
           e.linkId = first ?? path;
         }
-        const xattrs = readXattrs?.(abs);
-        if (xattrs) e.xattrs = xattrs;
         return e;
       };
 

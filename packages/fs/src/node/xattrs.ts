@@ -30,8 +30,11 @@ function xattrModule(): XattrModule {
   }
 }
 
+/** Reads one host path's xattrs (sorted by name), or undefined when it has none to copy. */
+export type XattrReader = (path: string) => Map<string, Uint8Array> | undefined;
+
 /** A reader for one policy, or undefined for 'none' (fails early when the helper is missing). */
-export function xattrReader(policy: XattrPolicy): ((path: string) => Map<string, Uint8Array> | undefined) | undefined {
+export function xattrReader(policy: XattrPolicy): XattrReader | undefined {
   if (policy === 'none') return undefined;
   const mod = xattrModule();
   // @napi-rs/xattr calls llistxattr/lgetxattr: a symlink's own attributes, never its target's.
