@@ -17,7 +17,10 @@ export interface ConvertOptions
  */
 export async function convertToQcow2(src: BlockDevice, container: BlockDevice, opts: ConvertOptions = {}) {
   const { onProgress, chunkSize, ...create } = opts;
-  const q = await Qcow2Device.create(container, { ...create, virtualSize: src.size });
+  const q = await Qcow2Device.create(container, { ...create, virtualSize: src.size }).catch(async (err) => {
+    await container.close();
+    throw err;
+  });
   try {
     // Whole chunks go to the image: it detects zero clusters itself, and compression needs whole clusters.
     const copyOpts = { chunkSize: chunkSize ?? Math.max(4 * 1024 * 1024, q.clusterSize), blockSize: q.clusterSize };

@@ -245,9 +245,10 @@ export class Qcow2Device implements BlockDevice {
     return this.#run(() => this.#flush());
   }
 
+  /** Flushes metadata, then closes the backing image and the container. Closing twice is harmless. */
   close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     return this.#run(async () => {
-      if (this.#closed) return;
       if (this.#refs) await this.#flush();
       this.#closed = true;
       await this.#backing?.close();
@@ -434,17 +435,23 @@ export class Qcow2Device implements BlockDevice {
   async #placeCompressed(refs: Refcounts, bytes: number): Promise<number> {
     const cs = this.clusterSize;
     const cur = this.#compressCursor;
-    let at: number;
-    if (cur % cs !== 0 && cs - (cur % cs) >= bytes) {
-      at = cur;
-      await refs.adjust(Math.floor(cur / cs), 1);
-    } else if (cur % cs !== 0 && refs.end === Math.floor(cur / cs) + 1) {
-      at = cur;
-      await refs.adjust(Math.floor(cur / cs), 1);
-      await refs.allocate(Math.ceil((bytes - (cs - (cur % cs))) / cs));
-    } else {
-      at = await refs.allocate(Math.ceil(bytes / cs));
+    const c = Math.floor(cur / cs);
+    // Keep packing into the cursor's cluster while its refcount has room for one more reference.
+    if (cur % cs !== 0 && (await refs.get(c)) < refs.codec.max) {
+      if (cs - (cur % cs) >= bytes) {
+        await refs.adjust(c, 1);
+        this.#compressCursor = cur + bytes;
+        return cur;
+      }
+      if (refs.end === c + 1) {
+        // The cursor's cluster is the last one: spill into freshly allocated clusters after it.
+        await refs.adjust(c, 1);
+        await refs.allocate(Math.ceil((bytes - (cs - (cur % cs))) / cs));
+        this.#compressCursor = cur + bytes;
+        return cur;
+      }
     }
+    const at = await refs.allocate(Math.ceil(bytes / cs));
     this.#compressCursor = at + bytes;
     return at;
   }

@@ -42,6 +42,18 @@ describe.skipIf(!haveTools('qemu-img'))('conversion', () => {
     });
   }
 
+  it('packs compressed clusters only as far as narrow refcounts allow (1- and 4-bit)', async () => {
+    const data = new TextEncoder().encode('x'.repeat(4 * MiB)); // each cluster deflates to a few bytes
+    for (const refcountOrder of [0, 2]) {
+      const path = tmp.join(`narrow-${refcountOrder}.qcow2`);
+      const out = await FileDevice.create(path, { size: 0, growable: true });
+      await convertToQcow2(new MemoryDevice(data), out, { compress: true, refcountOrder });
+      expectQemuCheckClean(path);
+      mustRun('qemu-img', ['convert', '-O', 'raw', path, `${path}.raw`]);
+      expect(Buffer.compare(fileBytes(`${path}.raw`), data)).toBe(0);
+    }
+  });
+
   it('writing into a compressed image: partial overwrite and zeroing of compressed clusters', async () => {
     const data = mixed(4 * MiB);
     const mem = new MemoryDevice(0, { growable: true });
