@@ -89,8 +89,9 @@ export function buildGpt(spec: GptSpec, diskSize: number): GptTable {
     throw new InvalidArgumentError(`GPT sector size ${sectorSize} is not 512 or 4096`);
   }
   const entryCount = spec.entryCount ?? DEFAULT_ENTRY_COUNT;
-  if (!Number.isInteger(entryCount) || entryCount < 1 || entryCount * 128 > MAX_ENTRY_ARRAY_BYTES) {
-    throw new InvalidArgumentError(`GPT entry count ${entryCount} is not 1-${MAX_ENTRY_ARRAY_BYTES / 128}`);
+  // UEFI reserves at least 16 KiB for the array: fewer than 128 entries violates the spec.
+  if (!Number.isInteger(entryCount) || entryCount < 128 || entryCount * 128 > MAX_ENTRY_ARRAY_BYTES) {
+    throw new InvalidArgumentError(`GPT entry count ${entryCount} is not 128-${MAX_ENTRY_ARRAY_BYTES / 128}`);
   }
   const guid = (given: string | undefined, ...labels: string[]) => {
     if (given !== undefined) {
