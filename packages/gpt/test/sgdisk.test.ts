@@ -272,4 +272,18 @@ describe.skipIf(!haveTools('sgdisk', 'sfdisk'))('GPT against sgdisk/sfdisk', () 
     await dev.close();
     expect(JSON.parse(mustRun('sfdisk', ['-J', path])).partitiontable.label).toBe('dos');
   });
+
+  it('other entry counts: 256 entries move the first usable sector to 66', async () => {
+    const path = tmp.join('256.img');
+    const dev = await FileDevice.create(path, { size: 16 * MiB });
+    const { spec } = planGpt({
+      diskSize: dev.size,
+      entryCount: 256,
+      partitions: [{ type: 'linux', size: 4 * MiB }],
+    });
+    await writeGpt(dev, spec);
+    await dev.close();
+    expect(sgdiskClean(path)).toBe('clean');
+    expect(mustRun('sgdisk', ['-p', path])).toContain('First usable sector is 66, last usable sector is 32702');
+  });
 });
