@@ -2,6 +2,8 @@
 export interface Io {
   out(text: string): void;
   err(text: string): void;
+  /** Raw bytes to stdout (`cat`); resolves when the consumer can take more. */
+  data(chunk: Uint8Array): Promise<void>;
 }
 
 /** Exit codes: 0 ok, 1 the operation failed, 2 bad usage or bad input. */

@@ -1,0 +1,54 @@
+import { Option } from '@commander-js/extra-typings';
+import { buildSpecFile } from 'fstool/node';
+import { collect, registryWith } from '../context.js';
+import { columns, humanSize, toJson } from '../format.js';
+import { progressBar } from '../progress.js';
+import type { Register } from './index.js';
+
+export const registerBuild: Register = (program, io) => {
+  program
+    .command('build')
+    .description('build a disk or filesystem image from a TOML spec')
+    .argument('<spec>', 'the spec file (relative sources resolve against its directory)')
+    .requiredOption('-o, --output <file>', 'image to write (replaced atomically on success)')
+    .addOption(
+      new Option('--format <format>', 'output format (default: [output] format, else from the name)').choices([
+        'raw',
+        'qcow2',
+      ] as const),
+    )
+    .option('--plugin <name>', 'load a filesystem plugin package or file (repeatable)', collect, [] as string[])
+    .option('--json', 'print the result as JSON')
+    .action(async (spec, opts) => {
+      const bar = progressBar();
+      const started = performance.now();
+      try {
+        const result = await buildSpecFile(spec, {
+          output: opts.output,
+          registry: await registryWith(opts.plugin),
+          ...(opts.format ? { format: opts.format } : {}),
+          onProgress: (_v, p) => bar.onProgress(p),
+          onWarning: (m) => io.err(`warning: ${m}\n`),
+        });
+        bar.stop();
+        if (opts.json) return io.out(toJson(result));
+        const rows = [['#', 'type', 'start', 'size', 'used', 'entries']];
+        for (const v of result.volumes) {
+          rows.push([
+            String(v.index),
+            v.type,
+            humanSize(v.start),
+            humanSize(v.size),
+            humanSize(v.usedBytes),
+            String(v.entries),
+          ]);
+        }
+        io.out(columns(rows));
+        const secs = ((performance.now() - started) / 1000).toFixed(2);
+        const table = result.table ? `${result.table.toUpperCase()} ` : '';
+        io.out(`wrote ${result.output}: ${table}${result.format} image of ${humanSize(result.size)} in ${secs} s\n`);
+      } finally {
+        bar.stop();
+      }
+    });
+};

@@ -1,0 +1,37 @@
+import { Option } from '@commander-js/extra-typings';
+import { parseSize } from '@fstool/spec';
+import { convertImage } from 'fstool/node';
+import { humanSize, toJson } from '../format.js';
+import { progressBar } from '../progress.js';
+import type { Register } from './index.js';
+
+export const registerConvert: Register = (program, io) => {
+  program
+    .command('convert')
+    .description('convert an image between raw and qcow2 (streaming, zero runs stay holes)')
+    .argument('<input>', 'raw or qcow2 image')
+    .argument('<output>', 'image to write (replaced atomically on success)')
+    .addOption(
+      new Option('--format <format>', 'output format (default: from the name)').choices(['raw', 'qcow2'] as const),
+    )
+    .option('--compress', 'write compressed qcow2 clusters (like qemu-img convert -c)')
+    .option('--cluster-size <size>', 'qcow2 cluster size (default 64KiB)', (v) => parseSize(v))
+    .option('--json', 'print the result as JSON')
+    .action(async (input, output, o) => {
+      const bar = progressBar();
+      try {
+        const result = await convertImage(input, output, {
+          ...(o.format ? { format: o.format } : {}),
+          ...(o.compress ? { compress: true } : {}),
+          ...(o.clusterSize !== undefined ? { clusterSize: o.clusterSize } : {}),
+          onProgress: (done, total) => bar.onProgress({ phase: 'convert', done, total }),
+        });
+        bar.stop();
+        if (o.json) return io.out(toJson(result));
+        const size = result.info ? `, ${humanSize(result.info.allocatedBytes)} allocated` : '';
+        io.out(`wrote ${output}: ${result.format}${size}\n`);
+      } finally {
+        bar.stop();
+      }
+    });
+};

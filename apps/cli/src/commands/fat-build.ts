@@ -1,0 +1,57 @@
+import { Option } from '@commander-js/extra-typings';
+import { InvalidArgumentError } from '@fstool/blockdev';
+import type { BareFilesystemSpec } from '@fstool/spec';
+import { parseSize } from '@fstool/spec';
+import { parseTime } from '../time.js';
+import { formatOption, parseSizeOrAuto, runFsBuild } from './fs-build.js';
+import type { Register } from './index.js';
+
+/** `--volume-id DEADBEEF`, `0xdeadbeef` or `dead-beef`. */
+function parseVolumeId(v: string): number {
+  const hex = v.replace(/^0x/i, '').replace('-', '');
+  if (!/^[0-9a-f]{1,8}$/i.test(hex))
+    throw new InvalidArgumentError(`--volume-id must be up to 8 hex digits, got "${v}"`);
+  return Number.parseInt(hex, 16);
+}
+
+export const registerFatBuild: Register = (program, io) => {
+  program
+    .command('fat-build')
+    .description('build a FAT12/16/32 image (with long names) from a directory')
+    .argument('<dir>', 'source directory')
+    .requiredOption('-o, --output <file>', 'image to write (replaced atomically on success)')
+    .addOption(
+      new Option('--fat <bits>', 'FAT type (default: chosen from the size as mkfs.fat does)').choices([
+        '12',
+        '16',
+        '32',
+      ] as const),
+    )
+    .option(
+      '--size <size>',
+      'size (64MiB, 1G, bytes) or auto: the smallest that fits',
+      parseSizeOrAuto,
+      'auto' as const,
+    )
+    .option('--label <label>', 'volume label (up to 11 characters)')
+    .option('--volume-id <hex>', 'volume serial number (default fixed, for reproducible output)', parseVolumeId)
+    .option('--cluster-size <size>', 'bytes per cluster (default as mkfs.fat)', (v) => parseSize(v))
+    .option('--mtime <time>', 'set every time to this (seconds or ISO 8601); else SOURCE_DATE_EPOCH clamps', parseTime)
+    .option('--strict', 'fail on entries FAT cannot hold (symlinks, devices, …) instead of skipping them')
+    .addOption(formatOption())
+    .option('--json', 'print the result as JSON')
+    .action(async (dir, o) => {
+      const fs: BareFilesystemSpec = { type: o.fat ? `fat${o.fat}` : 'vfat', source: dir, size: o.size };
+      if (o.label !== undefined) fs.volumeLabel = o.label;
+      if (o.volumeId !== undefined) fs.volumeId = o.volumeId;
+      if (o.clusterSize !== undefined) fs.clusterSize = o.clusterSize;
+      if (o.mtime !== undefined) fs.mtime = o.mtime;
+      await runFsBuild(io, {
+        output: o.output,
+        fs,
+        ...(o.format ? { format: o.format } : {}),
+        ...(o.strict ? { driverOptions: { strict: true } } : {}),
+        ...(o.json ? { json: true } : {}),
+      });
+    });
+};

@@ -1,0 +1,155 @@
+import type { Entry, FileSystem } from '@fstool/fs';
+import { formatMode, joinPath, NotDirectoryError, normalizePath } from '@fstool/fs';
+import { withFilesystem } from 'fstool/node';
+import { registryWith } from '../context.js';
+import { columns, toJson } from '../format.js';
+import type { Io } from '../io.js';
+import type { Register } from './index.js';
+
+/** Runs `fn` on the filesystem of IMG or IMG:N, closing (and flushing) it afterwards. */
+export async function onFilesystem<T>(ref: string, writable: boolean, fn: (fs: FileSystem) => Promise<T>): Promise<T> {
+  return withFilesystem(ref, await registryWith(), { writable }, fn);
+}
+
+/** UTC, so listings are the same on every host. */
+function formatTime(sec: number): string {
+  return new Date(sec * 1000).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+function longRow(e: Entry, name: string): string[] {
+  const size =
+    e.kind === 'char' || e.kind === 'block' ? `${e.rdev?.major ?? 0}, ${e.rdev?.minor ?? 0}` : String(e.size);
+  return [
+    formatMode(e.kind, e.mode),
+    String(e.nlink ?? 1),
+    String(e.uid),
+    String(e.gid),
+    size,
+    formatTime(e.mtime),
+    e.kind === 'symlink' ? `${name} -> ${e.target ?? ''}` : name,
+  ];
+}
+
+/** JSON form of an entry: everything but the content opener, xattrs as base64. */
+function entryJson(e: Entry): Record<string, unknown> {
+  const { open: _o, xattrs, ...rest } = e;
+  return {
+    ...rest,
+    ...(xattrs
+      ? { xattrs: Object.fromEntries([...xattrs].map(([k, v]) => [k, Buffer.from(v).toString('base64')])) }
+      : {}),
+  };
+}
+
+async function listing(
+  io: Io,
+  fs: FileSystem,
+  path: string,
+  o: { long?: boolean; recursive?: boolean; json?: boolean },
+) {
+  const root = await fs.stat(path);
+  const dirs: Array<[string, Entry[]]> = [];
+  const walk = async (dir: string) => {
+    const children = await fs.list(dir);
+    dirs.push([dir, children]);
+    if (o.recursive) for (const c of children) if (c.kind === 'dir') await walk(c.path);
+  };
+  if (root.kind !== 'dir') dirs.push(['', [root]]);
+  else await walk(root.path);
+  if (o.json) {
+    io.out(toJson(dirs.flatMap(([, entries]) => entries.map(entryJson))));
+    return;
+  }
+  dirs.forEach(([dir, entries], i) => {
+    if (o.recursive) io.out(`${i ? '\n' : ''}${dir}:\n`);
+    const name = (e: Entry) => (dir === '' ? e.path : (e.path.split('/').pop() ?? ''));
+    if (o.long) io.out(columns(entries.map((e) => longRow(e, name(e)))));
+    else for (const e of entries) io.out(`${name(e)}\n`);
+  });
+}
+
+export const registerFileCommands: Register = (program, io) => {
+  program
+    .command('ls')
+    .description('list a directory inside an image')
+    .argument('<image>', 'image file, or IMG:N for partition N')
+    .argument('[path]', 'directory or file inside the image', '/')
+    .option('-l, --long', 'mode, links, owner, group, size, mtime (UTC), name')
+    .option('-R, --recursive', 'list subdirectories too')
+    .option('--json', 'print entries as JSON')
+    .action((ref, path, o) => onFilesystem(ref, false, (fs) => listing(io, fs, normalizePath(path), o)));
+
+  program
+    .command('cat')
+    .description('write a file from inside an image to stdout')
+    .argument('<image>', 'image file, or IMG:N for partition N')
+    .argument('<path>', 'file inside the image')
+    .action((ref, path) =>
+      onFilesystem(ref, false, async (fs) => {
+        for await (const chunk of fs.read(normalizePath(path))) await io.data(chunk);
+      }),
+    );
+
+  program
+    .command('stat')
+    .description('show the metadata of one path inside an image')
+    .argument('<image>', 'image file, or IMG:N for partition N')
+    .argument('<path>', 'path inside the image')
+    .option('--json', 'print as JSON')
+    .action((ref, path, o) =>
+      onFilesystem(ref, false, async (fs) => {
+        const e = await fs.stat(normalizePath(path));
+        if (o.json) return io.out(toJson(entryJson(e)));
+        const rows = Object.entries(entryJson(e)).map(([k, v]) => [
+          `${k}:`,
+          typeof v === 'object' ? JSON.stringify(v) : String(v),
+        ]);
+        rows.splice(2, 0, ['type:', formatMode(e.kind, e.mode)]);
+        io.out(columns(rows));
+      }),
+    );
+
+  program
+    .command('mkdir')
+    .description('create a directory inside an image')
+    .argument('<image>', 'image file, or IMG:N for partition N')
+    .argument('<path>', 'directory to create')
+    .option('-p, --parents', 'create missing parents; no error if it exists')
+    .option('--mode <octal>', 'permission bits', '755')
+    .action((ref, path, o) =>
+      onFilesystem(ref, true, async (fs) => {
+        await makeDirectory(fs, normalizePath(path), { parents: o.parents ?? false, mode: Number.parseInt(o.mode, 8) });
+      }),
+    );
+
+  program
+    .command('rm')
+    .description('remove a file, link, node or (with -r) a directory tree from an image')
+    .argument('<image>', 'image file, or IMG:N for partition N')
+    .argument('<path>', 'path inside the image')
+    .option('-r, --recursive', 'remove directories and their contents')
+    .action((ref, path, o) =>
+      onFilesystem(ref, true, (fs) => fs.remove(normalizePath(path), { recursive: o.recursive ?? false })),
+    );
+};
+
+/** mkdir, or mkdir -p: each missing component is created as root-owned with `mode`. */
+export async function makeDirectory(
+  fs: FileSystem,
+  path: string,
+  o: { parents: boolean; mode: number },
+): Promise<void> {
+  const now = Math.floor(Date.now() / 1000);
+  const dir = (p: string): Entry => ({ path: p, kind: 'dir', mode: o.mode, uid: 0, gid: 0, mtime: now, size: 0 });
+  if (!o.parents) return fs.add(path, dir(path));
+  let at = '/';
+  for (const part of path.split('/').filter(Boolean)) {
+    at = joinPath(at, part);
+    const existing = await fs.stat(at).catch((err: { code?: string }) => {
+      if (err.code === 'ENOENT') return undefined;
+      throw err;
+    });
+    if (!existing) await fs.add(at, dir(at));
+    else if (existing.kind !== 'dir') throw new NotDirectoryError(at);
+  }
+}

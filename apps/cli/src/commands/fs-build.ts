@@ -1,0 +1,66 @@
+import { Option } from '@commander-js/extra-typings';
+import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
+import { parseSize } from '@fstool/spec';
+import { buildImage } from 'fstool/node';
+import { registryWith } from '../context.js';
+import { humanSize, toJson } from '../format.js';
+import type { Io } from '../io.js';
+import { progressBar } from '../progress.js';
+
+export const formatOption = () =>
+  new Option('--format <format>', 'output format (default: from the name: .qcow2/.qcow/.q2 mean qcow2)').choices([
+    'raw',
+    'qcow2',
+  ] as const);
+
+/** `--size 64MiB` or `auto`. */
+export const parseSizeOrAuto = (v: string): number | 'auto' => (v === 'auto' ? 'auto' : parseSize(v));
+
+/** Parses a whole number option, naming the option in the error. */
+export const intOption = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v)) throw new Error(`${name} must be a whole number, got "${v}"`);
+  return Number(v);
+};
+
+export interface FsBuildRequest {
+  output: string;
+  fs: BareFilesystemSpec;
+  format?: 'raw' | 'qcow2';
+  clusterSize?: number;
+  /** Driver options with no spec key (e.g. ext's journalSize). */
+  driverOptions?: Record<string, unknown>;
+  json?: boolean;
+}
+
+/** Builds a bare filesystem image from a host directory: the same path as `fstool build`. */
+export async function runFsBuild(io: Io, req: FsBuildRequest): Promise<void> {
+  const spec: FilesystemImage = {
+    kind: 'filesystem',
+    filesystem: req.fs,
+    output: req.clusterSize !== undefined ? { clusterSize: req.clusterSize } : {},
+    plugins: [],
+  };
+  const bar = progressBar();
+  const started = performance.now();
+  try {
+    const result = await buildImage(spec, {
+      output: req.output,
+      baseDir: process.cwd(),
+      registry: await registryWith(),
+      ...(req.format ? { format: req.format } : {}),
+      ...(req.driverOptions ? { driverOptions: req.driverOptions } : {}),
+      onProgress: (_v, p) => bar.onProgress(p),
+      onWarning: (m) => io.err(`warning: ${m}\n`),
+    });
+    bar.stop();
+    if (req.json) return io.out(toJson(result));
+    const v = result.volumes[0];
+    const secs = ((performance.now() - started) / 1000).toFixed(2);
+    const details = v ? `, ${v.entries} entries, ${humanSize(v.usedBytes)} used` : '';
+    io.out(
+      `wrote ${result.output}: ${v?.type ?? req.fs.type} ${result.format} image of ${humanSize(result.size)}${details}, in ${secs} s\n`,
+    );
+  } finally {
+    bar.stop();
+  }
+}

@@ -1,0 +1,12 @@
+import { createRegistry, type DriverRegistry } from 'fstool';
+import { loadPlugins } from 'fstool/node';
+
+/** The driver registry for one command: built-ins plus `--plugin` packages resolved from the cwd. */
+export async function registryWith(plugins: string[] = []): Promise<DriverRegistry> {
+  const registry = createRegistry();
+  await loadPlugins(plugins, process.cwd(), registry);
+  return registry;
+}
+
+/** Collects a repeatable option (`--plugin a --plugin b`). */
+export const collect = (value: string, previous: string[] = []) => [...previous, value];

@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import type { BlockDevice } from '@fstool/blockdev';
+import { FileDevice } from '@fstool/blockdev/node';
+import type { FileSystem } from '@fstool/fs';
+import { isQcow2, type Qcow2Info, readQcow2Info } from '@fstool/qcow2';
+import { openQcow2File } from '@fstool/qcow2/node';
+import { Disk, type DiskInfo } from '../disk.js';
+import type { DriverRegistry } from '../registry.js';
+
+/** `disk.img:2` → partition 2 of disk.img. A path that exists as written wins (names may contain ':'). */
+export function parseImageRef(ref: string): { path: string; partition?: number } {
+  const m = /^(.*):(\d+)$/.exec(ref);
+  if (!m || existsSync(ref)) return { path: ref };
+  return { path: m[1] as string, partition: Number(m[2]) };
+}
+
+export interface ImageInfo extends DiskInfo {
+  path: string;
+  format: 'raw' | 'qcow2';
+  qcow2?: Qcow2Info;
+}
+
+/** An image file opened through the whole stack: container format, partition table, filesystems. */
+export class OpenImage {
+  private constructor(
+    readonly path: string,
+    readonly format: 'raw' | 'qcow2',
+    readonly disk: Disk,
+    readonly qcow2: Qcow2Info | undefined,
+  ) {}
+
+  static async open(path: string, registry: DriverRegistry, opts: { writable?: boolean } = {}): Promise<OpenImage> {
+    const writable = opts.writable ?? false;
+    const probe = await FileDevice.open(path);
+    let qcow2: Qcow2Info | undefined;
+    try {
+      if (await isQcow2(probe)) qcow2 = await readQcow2Info(probe);
+    } finally {
+      await probe.close();
+    }
+    const device: BlockDevice = qcow2
+      ? await openQcow2File(path, { writable })
+      : await FileDevice.open(path, { writable });
+    try {
+      return new OpenImage(path, qcow2 ? 'qcow2' : 'raw', await Disk.open(device, registry), qcow2);
+    } catch (err) {
+      await device.close();
+      throw err;
+    }
+  }
+
+  /** Opens the filesystem of partition `index` (undefined: the bare filesystem or the only one). */
+  openFilesystem(index: number | undefined, opts: { writable: boolean }): Promise<FileSystem> {
+    return this.disk.openFilesystem(index, opts);
+  }
+
+  async info(): Promise<ImageInfo> {
+    return {
+      path: this.path,
+      format: this.format,
+      ...(this.qcow2 ? { qcow2: this.qcow2 } : {}),
+      ...(await this.disk.describe()),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.disk.device.close();
+  }
+}
+
+/**
+ * Runs `fn` with the filesystem named by `ref` (`IMG` or `IMG:N`) and closes everything after,
+ * flushing edits. The filesystem is closed before the image so its last writes land.
+ */
+export async function withFilesystem<T>(
+  ref: string,
+  registry: DriverRegistry,
+  opts: { writable: boolean },
+  fn: (fs: FileSystem) => Promise<T>,
+): Promise<T> {
+  const { path, partition } = parseImageRef(ref);
+  const image = await OpenImage.open(path, registry, opts);
+  try {
+    const fs = await image.openFilesystem(partition, opts);
+    let result: T;
+    try {
+      result = await fn(fs);
+    } finally {
+      await fs.close();
+    }
+    return result;
+  } finally {
+    await image.close();
+  }
+}
