@@ -96,3 +96,23 @@ export function xattrBlockHash(entryHashes: readonly number[]): number {
   }
   return hash;
 }
+
+/**
+ * POSIX ACLs as the VFS hands them over (`system.posix_acl_*` values: version 2, 8-byte entries)
+ * converted to ext4's compact form (version 1; owner/group-owner/mask/other entries without an id).
+ * Returns undefined when the value is not a well-formed VFS ACL.
+ */
+export function aclToDisk(value: Uint8Array): Uint8Array | undefined {
+  if (value.length < 4 || (value.length - 4) % 8 !== 0) return undefined;
+  const dv = new DataView(value.buffer, value.byteOffset, value.length);
+  if (dv.getUint32(0, true) !== 2) return undefined;
+  const out: number[] = [1, 0, 0, 0];
+  for (let off = 4; off < value.length; off += 8) {
+    const tag = dv.getUint16(off, true);
+    const perm = dv.getUint16(off + 2, true);
+    out.push(tag & 0xff, tag >> 8, perm & 0xff, perm >> 8);
+    // ACL_USER (2) and ACL_GROUP (8) keep their id; the others are short entries.
+    if (tag === 2 || tag === 8) for (let b = 0; b < 4; b++) out.push(value[off + 4 + b] as number);
+  }
+  return Uint8Array.from(out);
+}
