@@ -4,12 +4,12 @@
  * the stored refcounts, as `qemu-img check` does. `repair` rewrites wrong refcounts.
  */
 import { type BlockDevice, CorruptError } from '@fstool/blockdev';
-import { readHeader } from './device.js';
 import { Compatible, encodeHeaderFields, Incompatible, MAX_L1_BYTES, type Qcow2Header } from './format/header.js';
 import { snapshotEntryLength, snapshotHeader } from './format/snapshot.js';
 import { entryOffset, readL2, refcountCodec, reftableOffset } from './format/tables.js';
 import { extendTo, readPadded } from './io.js';
 import { DEFAULT_REFCOUNT_CACHE } from './options.js';
+import { readHeader } from './probe.js';
 import { Refcounts } from './refcounts.js';
 
 export interface CheckOptions {

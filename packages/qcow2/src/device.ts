@@ -13,16 +13,13 @@ import {
 } from '@fstool/blockdev';
 import { TableCache } from './cache.js';
 import { deflateCluster, inflateCluster } from './compress.js';
-import { BackingFileError, NeedsRepairError, Qcow2UnsupportedError } from './errors.js';
+import { BackingFileError } from './errors.js';
+import { refuseIncompatible, refuseUnsafeWrites } from './features.js';
 import {
-  Compatible,
-  decodeHeader,
   ExtensionType,
   encodeHeaderCluster,
   encodeHeaderFields,
   featureNameTable,
-  hasQcow2Magic,
-  Incompatible,
   MAX_CLUSTER_BITS,
   MAX_L1_BYTES,
   MIN_CLUSTER_BITS,
@@ -39,32 +36,11 @@ import {
   DEFAULT_REFCOUNT_CACHE,
   type OpenOptions,
 } from './options.js';
+import { readHeader } from './probe.js';
 import { Refcounts } from './refcounts.js';
 import { type Mapping, type WriteContext, writeClusters } from './write.js';
 
-/** True when the device starts with the qcow2 magic ('QFI\xfb'). */
-export async function isQcow2(dev: BlockDevice): Promise<boolean> {
-  if (dev.size < 4) return false;
-  const head = new Uint8Array(4);
-  await dev.read(0, head);
-  return hasQcow2Magic(head);
-}
-
-/** The header summary of an image without opening it for I/O (works for dirty or read-only-only images too). */
-export async function readQcow2Info(container: BlockDevice): Promise<Qcow2Info> {
-  const { header } = await readHeader(container);
-  return describeHeader(header, container);
-}
-
 const UNALLOCATED: L2Entry = { kind: 'unallocated', offset: 0, compressedSize: 0, copied: false };
-
-/** Reads the header cluster: the whole first cluster, or the whole file when smaller. */
-export async function readHeader(container: BlockDevice): Promise<{ header: Qcow2Header; cluster0: Uint8Array }> {
-  const buf = new Uint8Array(Math.min(container.size, 2 ** MAX_CLUSTER_BITS));
-  await container.read(0, buf);
-  const header = decodeHeader(buf, container.size);
-  return { header, cluster0: buf.slice(0, Math.min(buf.length, 2 ** header.clusterBits)) };
-}
 
 export class Qcow2Device implements BlockDevice {
   readonly size: number;
@@ -129,6 +105,10 @@ export class Qcow2Device implements BlockDevice {
       throw new InvalidArgumentError(`qcow2 virtual size ${opts.virtualSize} must be a non-negative integer`);
     }
     if (container.readOnly) throw new ReadOnlyError('qcow2 container');
+    if ((opts.backingFile === undefined) !== (opts.backing === undefined)) {
+      // Without the backing image, partial writes would fill the rest of a cluster with zeros.
+      throw new InvalidArgumentError('qcow2 create: backingFile (the name) and backing (the opened image) go together');
+    }
     const l1Size = Math.ceil(opts.virtualSize / (cs * (cs / 8)));
     if (l1Size * 8 > MAX_L1_BYTES) {
       throw new InvalidArgumentError(
@@ -480,40 +460,5 @@ export class Qcow2Device implements BlockDevice {
   async #writeHeader(): Promise<void> {
     const n = encodeHeaderFields(this.#h, this.#cluster0);
     await this.container.write(0, this.#cluster0.subarray(0, n));
-  }
-}
-
-const SUPPORTED_INCOMPATIBLE = new Set<number>([
-  Incompatible.dirty,
-  Incompatible.corrupt,
-  Incompatible.compressionType,
-]);
-
-function refuseIncompatible(h: Qcow2Header): void {
-  if (h.incompatible.includes(Incompatible.externalData)) {
-    throw new Qcow2UnsupportedError('qcow2 images with an external data file are not supported');
-  }
-  if (h.incompatible.includes(Incompatible.extendedL2)) {
-    throw new Qcow2UnsupportedError('qcow2 images with extended L2 entries (subclusters) are not supported');
-  }
-  const unknown = h.incompatible.filter((b) => !SUPPORTED_INCOMPATIBLE.has(b));
-  if (unknown.length > 0) {
-    throw new Qcow2UnsupportedError(`qcow2 image uses unknown incompatible feature bits ${unknown.join(', ')}`);
-  }
-}
-
-function refuseUnsafeWrites(h: Qcow2Header): void {
-  const repair = 'run check with repair (fstool / qemu-img check -r all) before writing';
-  if (h.incompatible.includes(Incompatible.corrupt)) {
-    throw new NeedsRepairError(`qcow2 image is marked corrupt; ${repair}`);
-  }
-  if (h.incompatible.includes(Incompatible.dirty)) {
-    throw new NeedsRepairError(`qcow2 image is marked dirty (refcounts may be stale); ${repair}`);
-  }
-  if (h.compatible.includes(Compatible.lazyRefcounts)) {
-    throw new NeedsRepairError(`qcow2 image uses lazy refcounts; open it read-only or ${repair}`);
-  }
-  if (h.nbSnapshots > 0) {
-    throw new Qcow2UnsupportedError(`writing qcow2 images with internal snapshots is not supported (${h.nbSnapshots})`);
   }
 }

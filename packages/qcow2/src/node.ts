@@ -8,10 +8,11 @@ import type { BlockDevice } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
 import { type CheckReport, check } from './check.js';
 import { type ConvertOptions, convertToQcow2, convertToRaw } from './convert.js';
-import { isQcow2, Qcow2Device, readQcow2Info } from './device.js';
+import { Qcow2Device } from './device.js';
 import { BackingFileError } from './errors.js';
 import type { Qcow2Info } from './info.js';
 import type { CacheOptions, CreateOptions } from './options.js';
+import { isQcow2, readQcow2Info } from './probe.js';
 
 export interface CreateQcow2FileOptions extends Omit<CreateOptions, 'virtualSize' | 'backing'> {
   /** Defaults to the backing file's size when there is one. */

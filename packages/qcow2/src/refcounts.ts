@@ -48,7 +48,33 @@ export class Refcounts {
   static async load(dev: BlockDevice, layout: RefcountLayout, end: number, cacheBytes: number): Promise<Refcounts> {
     const table = new Uint8Array(layout.tableClusters * 2 ** layout.clusterBits);
     await readPadded(dev, layout.tableOffset, table);
-    return new Refcounts(dev, layout, table, end, cacheBytes);
+    const r = new Refcounts(dev, layout, table, end, cacheBytes);
+    r.end = Math.max(end, await r.#lastInUse());
+    return r;
+  }
+
+  /**
+   * One past the last cluster in use by the refcounts (the table, its blocks, and clusters with a
+   * non-zero count), so new clusters never land on ones counted past the end of a short file.
+   */
+  async #lastInUse(): Promise<number> {
+    const cs = this.#cs;
+    let last = this.layout.tableOffset / cs + this.layout.tableClusters;
+    for (let bi = 0; bi < this.tableEntries; bi++) {
+      const off = this.blockOffset(bi);
+      if (off !== 0) last = Math.max(last, Math.floor(off / cs) + 1);
+    }
+    // Scan blocks from the top down, stopping once they only cover clusters below `last`.
+    for (let bi = this.tableEntries - 1; bi >= 0 && (bi + 1) * this.perBlock > last; bi--) {
+      const off = this.blockOffset(bi);
+      if (off === 0) continue;
+      this.#checkBlock(bi, off);
+      const block = await this.#cache.get(off);
+      for (let i = this.perBlock - 1; i >= 0; i--) {
+        if (this.codec.get(block, i) !== 0) return Math.max(last, bi * this.perBlock + i + 1);
+      }
+    }
+    return last;
   }
 
   /** A fresh table (all zero) for a new image; `end` is the first cluster after the initial layout. */

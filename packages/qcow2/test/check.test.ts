@@ -1,11 +1,11 @@
 import { FileDevice } from '@fstool/blockdev/node';
 import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readHeader } from '../src/device.js';
 import { NeedsRepairError, Qcow2UnsupportedError } from '../src/errors.js';
 import { entryOffset, refcountCodec, reftableOffset } from '../src/format/tables.js';
 import { check } from '../src/index.js';
 import { checkQcow2File, openQcow2File, qcow2FileInfo } from '../src/node.js';
+import { readHeader } from '../src/probe.js';
 import { expectQemuCheckClean } from './helpers.js';
 
 /** Edits bytes of a file in place. */

@@ -1,8 +1,8 @@
 import { FileDevice } from '@fstool/blockdev/node';
 import { haveTools, tempDir } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readHeader } from '../src/device.js';
 import { createQcow2File, openQcow2File } from '../src/node.js';
+import { readHeader } from '../src/probe.js';
 import { expectContents, expectQemuCheckClean, pattern, qemuRaw, type Write } from './helpers.js';
 
 const GiB = 2 ** 30;

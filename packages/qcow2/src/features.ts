@@ -1,0 +1,40 @@
+/** Which feature bits an image may have to be opened, and to be written. */
+import { NeedsRepairError, Qcow2UnsupportedError } from './errors.js';
+import { Compatible, Incompatible, type Qcow2Header } from './format/header.js';
+
+const SUPPORTED_INCOMPATIBLE = new Set<number>([
+  Incompatible.dirty,
+  Incompatible.corrupt,
+  Incompatible.compressionType,
+]);
+
+/** Refuses images whose incompatible features this implementation cannot read. */
+export function refuseIncompatible(h: Qcow2Header): void {
+  if (h.incompatible.includes(Incompatible.externalData)) {
+    throw new Qcow2UnsupportedError('qcow2 images with an external data file are not supported');
+  }
+  if (h.incompatible.includes(Incompatible.extendedL2)) {
+    throw new Qcow2UnsupportedError('qcow2 images with extended L2 entries (subclusters) are not supported');
+  }
+  const unknown = h.incompatible.filter((b) => !SUPPORTED_INCOMPATIBLE.has(b));
+  if (unknown.length > 0) {
+    throw new Qcow2UnsupportedError(`qcow2 image uses unknown incompatible feature bits ${unknown.join(', ')}`);
+  }
+}
+
+/** Refuses writes where they could corrupt the image (stale refcounts, snapshots). */
+export function refuseUnsafeWrites(h: Qcow2Header): void {
+  const repair = 'run check with repair (fstool / qemu-img check -r all) before writing';
+  if (h.incompatible.includes(Incompatible.corrupt)) {
+    throw new NeedsRepairError(`qcow2 image is marked corrupt; ${repair}`);
+  }
+  if (h.incompatible.includes(Incompatible.dirty)) {
+    throw new NeedsRepairError(`qcow2 image is marked dirty (refcounts may be stale); ${repair}`);
+  }
+  if (h.compatible.includes(Compatible.lazyRefcounts)) {
+    throw new NeedsRepairError(`qcow2 image uses lazy refcounts; open it read-only or ${repair}`);
+  }
+  if (h.nbSnapshots > 0) {
+    throw new Qcow2UnsupportedError(`writing qcow2 images with internal snapshots is not supported (${h.nbSnapshots})`);
+  }
+}
