@@ -115,6 +115,7 @@ export function encodeFsInfo(sector: Uint8Array, freeClusters: number, nextFree:
 /** The layout of an existing volume, from its boot sector. */
 export interface Volume {
   fatType: FatType;
+  totalSectors: number;
   sectorSize: number;
   clusterSize: number;
   reservedSectors: number;
@@ -177,6 +178,7 @@ export function decodeBootSector(sector: Uint8Array, deviceSize: number): Volume
   const hasExt = ext.bootSignature === EXT_BOOT_SIGNATURE;
   const vol: Volume = {
     fatType,
+    totalSectors,
     sectorSize: ss,
     clusterSize: ss * b.sectorsPerCluster,
     reservedSectors: b.reservedSectors,

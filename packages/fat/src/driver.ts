@@ -35,5 +35,7 @@ export function fat(defaults: FatOptions = {}): FileSystemDriver<FatOptions> {
     ...fatDriver,
     minimumSize: (tree, opts, ctx) => fatMinimumSize(tree, { ...defaults, ...opts }, ctx),
     build: (dev, tree, opts, ctx) => fatBuild(dev, tree, { ...defaults, ...opts }, ctx),
+    open: (dev, opts) =>
+      openFat(dev, defaults.timeZone === undefined ? opts : { timeZone: defaults.timeZone, ...opts }),
   });
 }

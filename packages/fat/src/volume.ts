@@ -29,15 +29,21 @@ import { readContent, streamContent, writeContent } from './file-io.js';
 import { FSINFO_LEAD, FSINFO_UNKNOWN, fsInfo } from './format/boot-sector.js';
 import { ATTR, DELETED, DIRENT_SIZE } from './format/dirent.js';
 import { checkFatName, displayShortName, ShortNameTable } from './names.js';
+import { zoneOffset } from './options.js';
 import { MAX_DIR_SLOTS, MAX_FILE_SIZE } from './plan.js';
 import { encodeRecord, encodeShort, type RecordInfo, recordInfo, recordSlots } from './records.js';
 
-/** FAT stores local time without a zone; fstool reads and writes it as UTC (see the README). */
-const ZONE = 0;
 const DOT = '.          ';
 const DOTDOT = '..         ';
 
-export async function openFat(dev: BlockDevice, opts: { writable: boolean }): Promise<FileSystem> {
+/** How to open a volume: FAT stores local times without a zone, so the zone to read them in can be chosen. */
+export interface FatOpenOptions {
+  writable: boolean;
+  /** 'utc' (default) or minutes east of UTC, for reading and writing timestamps. */
+  timeZone?: 'utc' | number;
+}
+
+export async function openFat(dev: BlockDevice, opts: FatOpenOptions): Promise<FileSystem> {
   if (opts.writable && dev.readOnly) throw new ReadOnlyError('device');
   if (dev.size < 512) throw new CorruptError(`device of ${dev.size} bytes is too small for a FAT boot sector`);
   const sector = new Uint8Array(512);
@@ -57,7 +63,7 @@ export async function openFat(dev: BlockDevice, opts: { writable: boolean }): Pr
       if (f.nextFree >= 2 && f.nextFree <= vol.clusters + 1) fat.nextFree = f.nextFree;
     }
   }
-  return new FatFileSystem(dev, vol, fat, opts.writable, warnings);
+  return new FatFileSystem(dev, vol, fat, opts.writable, warnings, zoneOffset(opts.timeZone));
 }
 
 class FatFileSystem implements FileSystem {
@@ -70,6 +76,7 @@ class FatFileSystem implements FileSystem {
     readonly fat: FatTable,
     readonly writable: boolean,
     readonly warnings: string[],
+    readonly zone: number,
   ) {
     this.type = `fat${vol.fatType}`;
   }
@@ -77,11 +84,11 @@ class FatFileSystem implements FileSystem {
   async info(): Promise<FsInfo> {
     const v = this.vol;
     const root = await this.#rootDir();
-    const label = root.items(ZONE).label ?? v.label;
+    const label = root.items(this.zone).label ?? v.label;
     const id = v.volumeId.toString(16).toUpperCase().padStart(8, '0');
     const info: FsInfo = {
       type: this.type,
-      size: v.dataOffset + v.clusters * v.clusterSize,
+      size: v.totalSectors * v.sectorSize,
       uuid: `${id.slice(0, 4)}-${id.slice(4)}`,
       blockSize: v.clusterSize,
       blocks: v.clusters,
@@ -113,7 +120,7 @@ class FatFileSystem implements FileSystem {
   async list(path: string): Promise<Entry[]> {
     const p = normalizePath(path);
     const dir = await this.#dir(p);
-    const { items } = dir.items(ZONE);
+    const { items } = dir.items(this.zone);
     return items
       .sort((a, b) => compareNames(a.name, b.name))
       .map((item) => this.#entry(p === '/' ? `/${item.name}` : `${p}/${item.name}`, item));
@@ -139,7 +146,7 @@ class FatFileSystem implements FileSystem {
       throw new UnsupportedError(`${p}: ${entry.size} bytes is over FAT's file size limit of ${MAX_FILE_SIZE}`);
     }
     const parent = await this.#dir(dirname(p));
-    const existing = parent.items(ZONE).items.find((x) => x.name === name);
+    const existing = parent.items(this.zone).items.find((x) => x.name === name);
     if (existing && existing.attr & ATTR.DIRECTORY) {
       throw entry.kind === 'dir' ? new ExistsError(p) : new IsDirectoryError(p);
     }
@@ -150,7 +157,7 @@ class FatFileSystem implements FileSystem {
     const info: RecordInfo = { ...recordInfo(entry, name, false), cluster, size };
     if (existing) {
       const short = { raw: existing.raw, ntCase: existing.ntCase, needsLfn: existing.slots > 1 };
-      encodeRecord(parent.bytes, existing.first * DIRENT_SIZE, name, short, info, ZONE);
+      encodeRecord(parent.bytes, existing.first * DIRENT_SIZE, name, short, info, this.zone);
       await parent.writeSlots(this.dev, existing.first, existing.slots);
       // 3. Free what the old record pointed at.
       if (existing.cluster) this.fat.freeChain(existing.cluster, p);
@@ -168,7 +175,7 @@ class FatFileSystem implements FileSystem {
     const chains: Array<[number, string]> = [];
     if (item.attr & ATTR.DIRECTORY) {
       const sub = await this.#openDir(p, item);
-      if (sub.items(ZONE).items.length && !opts.recursive) throw new NotEmptyError(p);
+      if (sub.items(this.zone).items.length && !opts.recursive) throw new NotEmptyError(p);
       await this.#collect(sub, chains, new Set([item.cluster]));
     }
     if (item.cluster) chains.push([item.cluster, p]);
@@ -224,7 +231,7 @@ class FatFileSystem implements FileSystem {
     for (let i = 0; ; i++) {
       const name = parts[i] as string;
       at += `/${name}`;
-      const item = find(dir.items(ZONE).items, name);
+      const item = find(dir.items(this.zone).items, name);
       if (!item) throw new NotFoundError(at);
       if (i === parts.length - 1) return { parent: dir, item };
       if (!(item.attr & ATTR.DIRECTORY)) throw new NotDirectoryError(at);
@@ -261,10 +268,10 @@ class FatFileSystem implements FileSystem {
       const cluster = this.fat.allocate(1, path);
       const bytes = new Uint8Array(cs);
       const self: RecordInfo = { ...recordInfo(entry, '', false), cluster, size: 0 };
-      encodeShort(bytes, 0, dotName(DOT), 0, self, ZONE);
+      encodeShort(bytes, 0, dotName(DOT), 0, self, this.zone);
       // '..' of a directory in the root points at cluster 0, also on FAT32.
       const up = parent.path === '/' ? 0 : parent.cluster;
-      encodeShort(bytes, DIRENT_SIZE, dotName(DOTDOT), 0, { ...self, cluster: up }, ZONE);
+      encodeShort(bytes, DIRENT_SIZE, dotName(DOTDOT), 0, { ...self, cluster: up }, this.zone);
       await this.dev.write(clusterOffset(this.vol, cluster), bytes);
       await this.fat.flush(this.dev);
       return cluster;
@@ -283,7 +290,7 @@ class FatFileSystem implements FileSystem {
 
   /** Adds a record for a new name to `parent`, growing the directory when it has no room. */
   async #link(parent: DirHandle, name: string, info: RecordInfo): Promise<void> {
-    const { items, label, end } = parent.items(ZONE);
+    const { items, label, end } = parent.items(this.zone);
     const names = new ShortNameTable();
     for (const x of items) names.reserve(x.raw);
     if (label !== undefined) names.reserve(label.padEnd(11, ' '));
@@ -295,7 +302,7 @@ class FatFileSystem implements FileSystem {
       dir = await this.#grow(parent, k, end);
       slot = freeRun(dir, k, end);
     }
-    encodeRecord(dir.bytes, slot * DIRENT_SIZE, name, short, info, ZONE);
+    encodeRecord(dir.bytes, slot * DIRENT_SIZE, name, short, info, this.zone);
     let n = k;
     // Writing past the old end marker: keep an end marker right after the new record.
     if (slot + k >= end && slot + k < dir.slotCount && dir.bytes[(slot + k) * DIRENT_SIZE] !== 0) {
@@ -329,7 +336,7 @@ class FatFileSystem implements FileSystem {
 
   /** Every chain below a directory being removed (subdirectories walked once each). */
   async #collect(dir: DirHandle, out: Array<[number, string]>, seen: Set<number>): Promise<void> {
-    for (const item of dir.items(ZONE).items) {
+    for (const item of dir.items(this.zone).items) {
       const path = `${dir.path}/${item.name}`;
       if (!item.cluster) continue;
       if (item.attr & ATTR.DIRECTORY) {

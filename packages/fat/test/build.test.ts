@@ -3,11 +3,12 @@ import { createHash } from 'node:crypto';
 import { createReadStream, mkdirSync } from 'node:fs';
 import { InvalidArgumentError, MemoryDevice } from '@fstool/blockdev';
 import { InvalidPathError, NoSpaceError, treeFromEntries, UnsupportedError } from '@fstool/fs';
+import { scanDirectory } from '@fstool/fs/node';
 import { haveTools, pick, snapshotTree, tempDir } from '@fstool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fatDriver } from '../src/index.js';
 import { TRICKY_NAMES, writeMixedTree } from './fixtures.js';
-import { buildImage, fsck, hostTree, mtool, patternSource, sha256Source } from './helpers.js';
+import { buildImage, fsck, mtool, patternSource, sha256Source } from './helpers.js';
 
 const tmp = tempDir('fstool-fat-');
 const src = tmp.join('src');
@@ -53,7 +54,7 @@ describe.skipIf(!haveTools('fsck.vfat', 'mcopy', 'mdir'))('build judged by dosfs
   for (const c of cases) {
     it(`${c.name}: fsck clean, every name listed, mcopy gives the source tree back`, async () => {
       const image = tmp.join(`${c.name}.img`);
-      const tree = hostTree(src);
+      const tree = scanDirectory(src, { xattrs: 'none' });
       const size = c.size || (await fatDriver.minimumSize!(tree, { headroom: 0.05 }, { type: c.type }));
       const report = await buildImage(image, size, tree, { label: 'Fstool Test' }, c.type);
       expect(report.type).toBe(c.type === 'vfat' ? 'fat32' : c.type);
@@ -115,7 +116,10 @@ describe('reproducible output', () => {
     const digest = async (tz: string) => {
       process.env.TZ = tz;
       const image = tmp.join(`repro-${tz.replace('/', '_')}.img`);
-      await buildImage(image, 20 * 2 ** 20, hostTree(src), { label: 'R', volumeId: 0xdeadbeef });
+      await buildImage(image, 20 * 2 ** 20, scanDirectory(src, { xattrs: 'none' }), {
+        label: 'R',
+        volumeId: 0xdeadbeef,
+      });
       return execFileSync('sha256sum', [image]).toString().split(' ')[0];
     };
     const saved = process.env.TZ;
@@ -170,7 +174,7 @@ describe('what FAT cannot hold', () => {
   });
 
   it('a tree too big for the device is refused before writing, with the minimum size', async () => {
-    const tree = hostTree(src);
+    const tree = scanDirectory(src, { xattrs: 'none' });
     const dev = new MemoryDevice(2 * 2 ** 20);
     const err = await fatDriver.build(dev, tree, {}, { type: 'vfat' }).catch((e) => e);
     expect(err).toBeInstanceOf(NoSpaceError);

@@ -1,57 +1,9 @@
-/** Test helpers: a host directory as a SourceTree, image building, and the mtools/dosfstools judges. */
+/** Test helpers: generated contents, image building, tree comparison, and the mtools/dosfstools judges. */
 import { createHash } from 'node:crypto';
-import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync } from 'node:fs';
-import { join } from 'node:path';
 import { FileDevice } from '@fstool/blockdev/node';
-import {
-  type BuildReport,
-  type ContentSource,
-  type Entry,
-  type FileSystem,
-  type SourceTree,
-  treeFromEntries,
-} from '@fstool/fs';
+import type { BuildReport, ContentSource, FileSystem, SourceTree } from '@fstool/fs';
 import { runTool, snapshotTree } from '@fstool/testkit';
 import { type FatOptions, fatDriver } from '../src/index.js';
-
-/** A host directory as a tree (sync walk; contents read lazily through readSync). */
-export function hostTree(root: string): SourceTree {
-  const list: Entry[] = [];
-  const walk = (rel: string) => {
-    const abs = rel === '/' ? root : join(root, rel);
-    const st = lstatSync(abs);
-    const kind: Entry['kind'] = st.isDirectory()
-      ? 'dir'
-      : st.isFile()
-        ? 'file'
-        : st.isSymbolicLink()
-          ? 'symlink'
-          : st.isFIFO()
-            ? 'fifo'
-            : 'socket';
-    const e: Entry = {
-      path: rel,
-      kind,
-      mode: st.mode & 0o7777,
-      uid: st.uid,
-      gid: st.gid,
-      mtime: Math.floor(st.mtimeMs / 1000),
-      size: kind === 'file' ? st.size : 0,
-    };
-    if (kind === 'symlink') e.target = readlinkSync(abs);
-    if (kind === 'file') e.open = () => fileSource(abs);
-    list.push(e);
-    if (kind === 'dir') for (const name of readdirSync(abs)) walk(rel === '/' ? `/${name}` : `${rel}/${name}`);
-  };
-  walk('/');
-  return treeFromEntries(list);
-}
-
-function fileSource(path: string): ContentSource {
-  const fd = openSync(path, 'r');
-  const readSync_ = (offset: number, into: Uint8Array) => readSync(fd, into, 0, into.length, offset);
-  return { readSync: readSync_, read: async (o, i) => readSync_(o, i), close: async () => closeSync(fd) };
-}
 
 /** A file of `size` bytes whose content is a cheap deterministic pattern (never all zero). */
 export function patternSource(size: number, seed = 1): ContentSource {
