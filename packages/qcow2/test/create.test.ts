@@ -38,7 +38,13 @@ describe.skipIf(!haveTools('qemu-img'))('images we create pass qemu-img check an
   const cases = [
     { name: 'v3, 64 KiB clusters, 6 GiB', size: 6 * GiB, clusterSize: 64 * KiB, version: 3 as const },
     { name: 'v3, 4 KiB clusters', size: 256 * MiB, clusterSize: 4 * KiB, version: 3 as const },
-    { name: 'v3, 512 B clusters (refcount table grows)', size: 64 * MiB, clusterSize: 512, version: 3 as const },
+    {
+      name: 'v3, 512 B clusters (refcount table grows; 4-table caches evict constantly)',
+      size: 64 * MiB,
+      clusterSize: 512,
+      version: 3 as const,
+      tinyCaches: true,
+    },
     { name: 'v3, 2 MiB clusters', size: 5 * GiB, clusterSize: 2 * MiB, version: 3 as const },
     { name: 'v2 (compat=0.10)', size: GiB, clusterSize: 64 * KiB, version: 2 as const },
   ];
@@ -50,7 +56,13 @@ describe.skipIf(!haveTools('qemu-img'))('images we create pass qemu-img check an
       // 10 MiB of 512 B clusters outgrow the first refcount table cluster (64 blocks × 256 clusters).
       if (c.clusterSize === 512) writes.push({ offset: 16 * MiB, data: pattern(10 * MiB, 10) });
       if (c.size > 4 * GiB) writes.push({ offset: 4 * GiB + 12345, data: pattern(300_000, 6) }); // past 4 GiB
-      const dev = await createQcow2File(path, { virtualSize: c.size, clusterSize: c.clusterSize, version: c.version });
+      const caches = 'tinyCaches' in c ? { l2CacheBytes: 0, refcountCacheBytes: 0 } : {};
+      const dev = await createQcow2File(path, {
+        virtualSize: c.size,
+        clusterSize: c.clusterSize,
+        version: c.version,
+        ...caches,
+      });
       for (const w of writes) await dev.write(w.offset, w.data);
       await expectContents(dev, writes);
       await dev.close();
@@ -65,11 +77,24 @@ describe.skipIf(!haveTools('qemu-img'))('images we create pass qemu-img check an
       await expectContents(raw, writes);
       await raw.close();
 
-      const again = await openQcow2File(path);
+      const again = await openQcow2File(path, caches);
       await expectContents(again, writes);
       await again.close();
     });
   }
+
+  it('concurrent writes are serialised', async () => {
+    const path = tmp.join('concurrent.qcow2');
+    const dev = await createQcow2File(path, { virtualSize: 32 * MiB, clusterSize: 4096 });
+    const writes: Write[] = Array.from({ length: 64 }, (_, i) => ({
+      offset: ((i * 7919) % 8000) * 4096 + (i % 3) * 1000,
+      data: pattern(10_000 + i, 200 + i),
+    }));
+    await Promise.all(writes.map((w) => dev.write(w.offset, w.data)));
+    await expectContents(dev, writes, 0);
+    await dev.close();
+    expectQemuCheckClean(path);
+  });
 
   it('reopens for writing and keeps qemu-img check clean', async () => {
     const path = tmp.join('reopen.qcow2');

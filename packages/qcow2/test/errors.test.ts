@@ -88,6 +88,19 @@ describe('bad input gives typed errors, never a hang or a giant allocation', () 
     expect((aes as Error).message).toMatch(/encrypted/);
   });
 
+  it('create refuses impossible geometry', async () => {
+    const mem = () => new MemoryDevice(0, { growable: true });
+    await expect(Qcow2Device.create(mem(), { virtualSize: 2 ** 50, clusterSize: 512 })).rejects.toThrow(/L1 table/);
+    await expect(Qcow2Device.create(mem(), { virtualSize: 2 ** 20, clusterSize: 1000 })).rejects.toThrow(
+      /power of two/,
+    );
+    await expect(Qcow2Device.create(mem(), { virtualSize: 2 ** 20, version: 2, refcountOrder: 3 })).rejects.toThrow(
+      /version 2/,
+    );
+    await expect(Qcow2Device.create(mem(), { virtualSize: -1 })).rejects.toThrow(FsError);
+    await expect(Qcow2Device.create(mem(), { virtualSize: 2 ** 20, backingFile: 'x.img' })).rejects.toThrow(/backing/);
+  });
+
   it('random corruption of metadata never escapes as an untyped error', async () => {
     const good = await smallImage();
     let x = 12345;
