@@ -59,10 +59,18 @@ export function shortNameBytes(raw: string): Uint8Array {
   return out;
 }
 
-/** 'FOO     TXT' → 'FOO.TXT'. */
+/**
+ * Bytes 0x80–0xFF of code page 850, mtools' default, for short names written by other tools
+ * (mcopy stores 'é.txt' as 0x90 + the lower-case flag, with no long name).
+ */
+const CP850_HIGH =
+  'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜø£Ø×ƒáíóúñÑªº¿®¬½¼¡«»░▒▓│┤ÁÂÀ©╣║╗╝¢¥┐└┴┬├─┼ãÃ╚╔╩╦╠═╬¤ðÐÊËÈıÍÎÏ┘┌█▄¦Ì▀ÓßÔÒõÕµþÞÚÛÙýÝ¯´\u00ad±‗¾¶§÷¸°¨·¹³²■\u00a0';
+
+/** 'FOO     TXT' (one char per byte) → 'FOO.TXT', high bytes read as code page 850. */
 export function displayShortName(raw: string, ntCase = 0): string {
-  let base = raw.slice(0, 8).trimEnd();
-  let ext = raw.slice(8, 11).trimEnd();
+  const text = raw.replace(/[\u0080-\u00ff]/g, (c) => CP850_HIGH[c.charCodeAt(0) - 0x80] as string);
+  let base = text.slice(0, 8).trimEnd();
+  let ext = text.slice(8, 11).trimEnd();
   if (ntCase & CASE_LOWER_BASE) base = base.toLowerCase();
   if (ntCase & CASE_LOWER_EXT) ext = ext.toLowerCase();
   return ext ? `${base}.${ext}` : base;

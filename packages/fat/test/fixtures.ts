@@ -35,6 +35,8 @@ export const TRICKY_NAMES = [
   'UPPER',
   'Mixed.TXT',
   '$%~!@#.{}',
+  'é.txt',
+  'ÉCOLE.TXT',
 ];
 
 /** A tree with long, Unicode and case-colliding names, nested and empty dirs, empty and multi-cluster files. */

@@ -84,7 +84,10 @@ async function editAndCheck(image: string, name: string, smallRoot: boolean): Pr
   mkdirSync(out);
   const r = mtool('mcopy', ['-s', '-i', image, '::*', `${out}/`]);
   expect(r.code, r.out).toBe(0);
-  expect(hostRecords(out)).toEqual(hostRecords(expected));
+  // mcopy stores 'é.txt' as short name 0x90 with the lower-case flag but ignores that flag for
+  // non-ASCII bytes when extracting (mtools 4.0.32); our reader honours it.
+  const extracted = hostRecords(out).map((x) => (x.path === '/É.txt' ? { ...x, path: '/é.txt' } : x));
+  expect(extracted.sort((a, b) => (a.path < b.path ? -1 : 1))).toEqual(hostRecords(expected));
 }
 
 describe.skipIf(!haveTools('mkfs.fat', 'fsck.vfat', 'mcopy'))('images made by mkfs.fat and filled by mcopy', () => {
