@@ -6,7 +6,7 @@
 import { type BlockDevice, CorruptError } from '@fstool/blockdev';
 import { Compatible, encodeHeaderFields, Incompatible, MAX_L1_BYTES, type Qcow2Header } from './format/header.js';
 import { snapshotEntryLength, snapshotHeader } from './format/snapshot.js';
-import { entryOffset, readL2, refcountCodec, reftableOffset } from './format/tables.js';
+import { entryCopied, entryOffset, readL2, refcountCodec, reftableOffset, setEntryCopied } from './format/tables.js';
 import { extendTo, readPadded } from './io.js';
 import { DEFAULT_REFCOUNT_CACHE } from './options.js';
 import { readHeader } from './probe.js';
@@ -17,7 +17,7 @@ export interface CheckOptions {
   repair?: boolean;
 }
 
-export type ProblemKind = 'leak' | 'refcount' | 'overlap' | 'out-of-file' | 'unaligned';
+export type ProblemKind = 'leak' | 'refcount' | 'copied' | 'overlap' | 'out-of-file' | 'unaligned';
 
 export interface CheckProblem {
   kind: ProblemKind;
@@ -27,7 +27,10 @@ export interface CheckProblem {
 export interface CheckReport {
   /** No corruptions and no leaks (after repair, when repairing). */
   ok: boolean;
-  /** Errors that can lose data: refcounts too low, overlapping metadata, offsets past the end, misalignment. */
+  /**
+   * Errors that can lose data: refcounts too low, COPIED flags that disagree with refcounts,
+   * overlapping metadata, offsets past the end, misalignment.
+   */
   corruptions: number;
   /** Clusters whose refcount is higher than their references. */
   leaks: number;
@@ -52,21 +55,24 @@ class Tally {
   readonly problems: CheckProblem[] = [];
   corruptions = 0;
   leaks = 0;
-  /** Corruptions that are only wrong refcounts (which repair fixes). */
-  lowRefcounts = 0;
+  /** Corruptions that are only wrong refcounts or COPIED flags (which repair fixes). */
+  repairable = 0;
+  /** Refcounts as stored in the image. */
+  readonly stored: Uint32Array;
 
   constructor(
     readonly clusters: number,
     readonly cs: number,
   ) {
     this.computed = new Uint32Array(clusters);
+    this.stored = new Uint32Array(clusters);
     this.role = new Uint8Array(clusters);
   }
 
   report(kind: ProblemKind, message: string): void {
     if (kind === 'leak') this.leaks++;
     else this.corruptions++;
-    if (kind === 'refcount') this.lowRefcounts++;
+    if (kind === 'refcount' || kind === 'copied') this.repairable++;
     if (this.problems.length < MAX_MESSAGES) this.problems.push({ kind, message });
   }
 
@@ -159,6 +165,7 @@ async function tally(container: BlockDevice, h: Qcow2Header): Promise<Tally> {
   }
 
   await compareRefcounts(container, h, t);
+  await copiedFlags(container, h, t.stored, t);
   return t;
 }
 
@@ -205,6 +212,7 @@ async function compareRefcounts(container: BlockDevice, h: Qcow2Header, t: Tally
     for (let k = 0; k < last; k++) {
       const c = i * perBlock + k;
       const stored = off === 0 ? 0 : codec.get(block, k);
+      t.stored[c] = stored;
       const want = t.computed[c] as number;
       if (stored > want) t.report('leak', `host cluster ${c}: refcount ${stored}, referenced ${want} times (leak)`);
       else if (stored < want) t.report('refcount', `host cluster ${c}: refcount ${stored}, referenced ${want} times`);
@@ -232,15 +240,66 @@ async function repair(container: BlockDevice, h: Qcow2Header, cluster0: Uint8Arr
     }
   }
   await refs.flush();
+  fixed += await copiedFlags(container, h, t.computed, undefined);
   h.refcountTableOffset = refs.layout.tableOffset;
   h.refcountTableClusters = refs.layout.tableClusters;
   h.incompatible = h.incompatible.filter(
-    (b) => b !== Incompatible.dirty && (b !== Incompatible.corrupt || t.corruptions > t.lowRefcounts),
+    (b) => b !== Incompatible.dirty && (b !== Incompatible.corrupt || t.corruptions > t.repairable),
   );
   h.compatible = h.compatible.filter((b) => b !== Compatible.lazyRefcounts);
   const n = encodeHeaderFields(h, cluster0);
   await container.write(0, cluster0.subarray(0, n));
   await extendTo(container, refs.end * cs);
   await container.flush();
+  return fixed;
+}
+
+/**
+ * COPIED must be set exactly on the active L1/L2 entries whose cluster has refcount 1, and never on
+ * compressed ones. With a tally, mismatches are reported against `counts`; without one they are
+ * fixed in place (after repair, `counts` are the true refcounts). Returns the entries fixed.
+ */
+async function copiedFlags(
+  container: BlockDevice,
+  h: Qcow2Header,
+  counts: Uint32Array,
+  t: Tally | undefined,
+): Promise<number> {
+  const cs = 2 ** h.clusterBits;
+  const countOf = (off: number) => (off % cs === 0 && off / cs < counts.length ? (counts[off / cs] as number) : -1);
+  if (countOf(h.l1TableOffset) < 0) return 0;
+  let fixed = 0;
+  let l1Fixed = 0;
+  const mismatch = (table: Uint8Array, i: number, want: boolean, what: string) => {
+    if (t) t.report('copied', `${what}: COPIED flag ${want ? 'missing' : 'set'} (refcount is ${want ? 1 : 'not 1'})`);
+    else setEntryCopied(table, i, want);
+    fixed++;
+  };
+  const l1 = new Uint8Array(h.l1Size * 8);
+  await readPadded(container, h.l1TableOffset, l1);
+  const seen = new Set<number>();
+  const l2 = new Uint8Array(cs);
+  for (let i = 0; i < h.l1Size; i++) {
+    const off = entryOffset(l1, i);
+    const n = countOf(off);
+    if (off === 0 || n < 0) continue;
+    if (entryCopied(l1, i) !== (n === 1)) {
+      mismatch(l1, i, n === 1, `L1 entry ${i}`);
+      l1Fixed++;
+    }
+    if (seen.has(off)) continue;
+    seen.add(off);
+    await readPadded(container, off, l2);
+    const before = fixed;
+    for (let j = 0; j < cs / 8; j++) {
+      const e = readL2(l2, j, h.clusterBits, h.version === 3);
+      const m = e.kind === 'compressed' ? 1 : e.offset === 0 ? -1 : countOf(e.offset);
+      if (m < 0) continue;
+      const want = e.kind !== 'compressed' && m === 1;
+      if (e.copied !== want) mismatch(l2, j, want, `L2 table at ${off}, entry ${j}`);
+    }
+    if (!t && fixed > before) await container.write(off, l2);
+  }
+  if (!t && l1Fixed > 0) await container.write(h.l1TableOffset, l1);
   return fixed;
 }

@@ -49,9 +49,10 @@ describe.skipIf(!haveTools('qemu-img', 'qemu-io'))('check() agrees with qemu-img
     const path = image('leak.qcow2');
     const { l2 } = await layout(path);
     await patch(path, l2, new Uint8Array(8)); // unmap virtual cluster 0: its data cluster leaks
-    expect(runTool('qemu-img', ['check', path]).code).toBe(3); // 3 = leaks only
+    const qemu = runTool('qemu-img', ['check', '--output=json', path]);
+    expect(qemu.code).toBe(3); // 3 = leaks only
     const r = await checkQcow2File(path);
-    expect(r).toMatchObject({ ok: false, corruptions: 0, leaks: 1 });
+    expect(r).toMatchObject({ ok: false, corruptions: 0, leaks: JSON.parse(qemu.stdout).leaks });
     expect(r.problems[0]?.kind).toBe('leak');
     const fixed = await checkQcow2File(path, { repair: true });
     expect(fixed).toMatchObject({ ok: true, repaired: 1, leaks: 0 });
@@ -68,10 +69,12 @@ describe.skipIf(!haveTools('qemu-img', 'qemu-io'))('check() agrees with qemu-img
     await f.close();
     refcountCodec(header.refcountOrder).set(block, l2 / cs, 0); // the L2 table's own refcount
     await patch(path, block0, block);
-    expect(runTool('qemu-img', ['check', path]).code).toBe(2); // 2 = corruptions
+    const qemu = runTool('qemu-img', ['check', '--output=json', path]);
+    expect(qemu.code).toBe(2); // 2 = corruptions
     const r = await checkQcow2File(path);
-    expect(r).toMatchObject({ ok: false, corruptions: 1 });
-    expect(r.problems[0]?.kind).toBe('refcount');
+    // The refcount, and the L1 entry's COPIED flag that no longer matches it: qemu counts both.
+    expect(r).toMatchObject({ ok: false, corruptions: JSON.parse(qemu.stdout).corruptions });
+    expect(r.problems.map((p) => p.kind)).toEqual(['refcount', 'copied']);
     expect((await checkQcow2File(path, { repair: true })).ok).toBe(true);
     expectQemuCheckClean(path);
   });
@@ -94,6 +97,27 @@ describe.skipIf(!haveTools('qemu-img', 'qemu-io'))('check() agrees with qemu-img
     const r2 = await check(await FileDevice.open(past));
     expect(r2.problems.map((p) => p.kind)).toContain('out-of-file');
     expect(runTool('qemu-img', ['check', past]).code).not.toBe(0);
+  });
+
+  it('finds wrong COPIED flags like qemu-img, and repair fixes them', async () => {
+    const path = image('copied.qcow2');
+    const { l2, header } = await layout(path);
+    const f = await FileDevice.open(path, { writable: true });
+    const l1 = new Uint8Array(8);
+    await f.read(header.l1TableOffset, l1);
+    l1[0] = (l1[0] as number) & 0x7f; // clear COPIED on L1[0]
+    await f.write(header.l1TableOffset, l1);
+    const e = new Uint8Array(8);
+    await f.read(l2 + 8, e);
+    e[0] = (e[0] as number) & 0x7f; // and on L2[1]
+    await f.write(l2 + 8, e);
+    await f.close();
+    const qemu = JSON.parse(runTool('qemu-img', ['check', '--output=json', path]).stdout);
+    const r = await checkQcow2File(path);
+    expect(r.corruptions).toBe(qemu.corruptions);
+    expect(r.problems.map((p) => p.kind)).toEqual(['copied', 'copied']);
+    expect(await checkQcow2File(path, { repair: true })).toMatchObject({ ok: true, repaired: 2 });
+    expectQemuCheckClean(path);
   });
 
   it('refuses writes to a dirty image until repaired', async () => {

@@ -25,6 +25,16 @@ export function entryOffset(table: Uint8Array, i: number): number {
   return (hi & OFFSET_HI_MASK) * TWO32 + ((lo & OFFSET_LO_MASK) >>> 0);
 }
 
+/** The COPIED flag (bit 63) of an L1 or L2 entry: set exactly when the cluster's refcount is 1. */
+export function entryCopied(table: Uint8Array, i: number): boolean {
+  return (tableEntry.get(table, i * 8, 'hi') & COPIED) !== 0;
+}
+
+export function setEntryCopied(table: Uint8Array, i: number, copied: boolean): void {
+  const hi = tableEntry.get(table, i * 8, 'hi');
+  tableEntry.set(table, i * 8, 'hi', (copied ? hi | COPIED : hi & ~COPIED) >>> 0);
+}
+
 export type L2Kind = 'unallocated' | 'zero' | 'normal' | 'compressed';
 
 export interface L2Entry {
