@@ -1,17 +1,328 @@
 /**
- * The in-place editor: add and remove entries on an opened filesystem.
+ * The in-place editor: `add` (files, directories, symlinks, nodes; replacing non-directories),
+ * `remove` (recursive for directories) and `mkdirp`, on top of the reader.
+ *
+ * Order of writes, so that a crash leaves at worst leaked blocks or inodes: space is checked
+ * first; blocks and the inode are taken in memory; data and mapping blocks are written; bitmaps,
+ * descriptors and superblock go out; then the inode; then the directory entry (a replace swaps
+ * the entry's inode number in one block write). Removal runs the other way: unlink, then free.
  */
-import type { Entry } from '@fstool/fs';
-import { UnsupportedError } from '@fstool/fs';
+import { FsError, InvalidArgumentError } from '@fstool/blockdev';
+import {
+  basename,
+  checkName,
+  dirname,
+  type Entry,
+  InvalidPathError,
+  IsDirectoryError,
+  NoSpaceError,
+  NotDirectoryError,
+  NotEmptyError,
+  NotFoundError,
+  normalizePath,
+  splitPath,
+} from '@fstool/fs';
+import { inodeChecksumSeed } from '../checksum.js';
+import { FT } from '../format/dirent.js';
+import { encodeDevice, INODE_FLAGS, inodeBase } from '../format/inode.js';
+import { INCOMPAT, RO_COMPAT } from '../format/superblock.js';
+import { dirBlocks, isInline, lookup, readDir } from '../read/dir.js';
 import { ExtFileSystem } from '../read/filesystem.js';
+import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
+import type { Run } from '../read/mapping.js';
 import type { Volume } from '../read/volume.js';
+import { encodeUtf8 } from '../utf8.js';
+import { Allocator, type Extent } from './alloc.js';
+import { dotBlock, sealLeaf } from './dir-block.js';
+import { blockList, dirInsert, dirRemove, dirRepoint, type EditContext } from './dir-edit.js';
+import { writeFileData } from './file-write.js';
+import { newInodeRaw, setTime, writeInode } from './inode-write.js';
+import { buildMapping, mappingBlocks } from './mapping-write.js';
+import { releaseInode } from './release.js';
+
+/** Most links an inode may have; directories past it count 1 with dir_nlink. */
+const LINK_MAX = 65000;
+/** Deepest directory nesting `remove` follows (a loop in a corrupt tree ends here). */
+const MAX_DEPTH = 4096;
+
+const FILE_TYPES = {
+  file: FT.file,
+  dir: FT.dir,
+  char: FT.char,
+  block: FT.block,
+  fifo: FT.fifo,
+  socket: FT.socket,
+  symlink: FT.symlink,
+};
 
 export class ExtEditor extends ExtFileSystem {
-  constructor(vol: Volume) {
+  private readonly alloc: Allocator;
+  /** Inodes created in this session by linkId, so later entries of a hard-link group link to them. */
+  private readonly links = new Map<string, number>();
+  private readonly fixedNow: number | undefined;
+
+  constructor(vol: Volume, now?: number) {
     super(vol, true);
+    this.alloc = new Allocator(vol);
+    this.fixedNow = now;
   }
 
-  override async add(path: string, _entry: Entry): Promise<void> {
-    throw new UnsupportedError(`${path}: editing is not implemented yet`);
+  private ctx(): EditContext {
+    return { vol: this.vol, alloc: this.alloc, now: this.fixedNow ?? Math.floor(Date.now() / 1000) };
+  }
+
+  override async add(path: string, entry: Entry): Promise<void> {
+    const p = normalizePath(path);
+    const ctx = this.ctx();
+    if (p === '/') {
+      if (entry.kind !== 'dir') throw new InvalidPathError(p, 'the root can only be a directory');
+      await this.setAttributes(ctx, await readInode(this.vol, 2), entry);
+      return;
+    }
+    const name = basename(p);
+    checkName(name, p);
+    const parent = await this.resolve(dirname(p), true);
+    if (inodeKind(parent.inode) !== 'dir') throw new NotDirectoryError(parent.path);
+    if (isInline(parent.inode)) throw new FsError('UNSUPPORTED', `${parent.path}: inline directories cannot be edited`);
+    const existing = await lookup(this.vol, parent.inode, name);
+    const old = existing ? await readInode(this.vol, existing.ino) : undefined;
+    if (old && inodeKind(old) === 'dir') {
+      if (entry.kind !== 'dir') throw new IsDirectoryError(p);
+      await this.setAttributes(ctx, old, entry);
+      return;
+    }
+    const linked = entry.linkId !== undefined && entry.kind !== 'dir' ? this.links.get(entry.linkId) : undefined;
+    let ino: number;
+    if (linked !== undefined && linked !== old?.ino) {
+      const target = await readInode(this.vol, linked);
+      if (target.base.i_links_count >= LINK_MAX) throw new FsError('EMLINK', `${p}: too many links`);
+      await this.checkSpace(0, 0, parent.inode);
+      await this.writeRaw(ctx, target, { i_links_count: target.base.i_links_count + 1 }, ['ctime']);
+      ino = linked;
+    } else {
+      ino = await this.create(ctx, entry, parent.inode, p);
+      if (entry.linkId !== undefined && entry.kind !== 'dir') this.links.set(entry.linkId, ino);
+    }
+    const fileType = this.vol.hasIncompat(INCOMPAT.filetype) ? FILE_TYPES[entry.kind] : 0;
+    let dir = parent.inode;
+    if (existing && old) {
+      await dirRepoint(ctx, dir, existing, ino, fileType);
+    } else {
+      dir = await dirInsert(ctx, dir, { name: encodeUtf8(name), ino, fileType });
+    }
+    await this.alloc.flush(ctx.now);
+    const links = entry.kind === 'dir' ? this.dirLinks(dir.base.i_links_count, +1) : dir.base.i_links_count;
+    await this.writeRaw(ctx, dir, { i_links_count: links }, ['mtime', 'ctime']);
+    if (old) await releaseInode(ctx, old, false);
+    await this.alloc.flush(ctx.now);
+  }
+
+  override async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    const p = normalizePath(path);
+    if (p === '/') throw new InvalidPathError(p, 'the root cannot be removed');
+    const ctx = this.ctx();
+    const parent = await this.resolve(dirname(p), true);
+    if (inodeKind(parent.inode) !== 'dir') throw new NotDirectoryError(parent.path);
+    await this.removeAt(ctx, parent.path, parent.inode, basename(p), opts.recursive ?? false, 0, new Set());
+    await this.alloc.flush(ctx.now);
+  }
+
+  /** Creates every missing directory of `path` (like mkdir -p), with `attrs` for the new ones. */
+  async mkdirp(path: string, attrs: Partial<Entry> = {}): Promise<void> {
+    let cur = '/';
+    for (const part of splitPath(path)) {
+      cur = cur === '/' ? `/${part}` : `${cur}/${part}`;
+      try {
+        const e = await this.stat(cur);
+        if (e.kind !== 'dir') throw new NotDirectoryError(cur);
+        continue;
+      } catch (e) {
+        if (!(e instanceof NotFoundError)) throw e;
+      }
+      const now = this.ctx().now;
+      await this.add(cur, { mode: 0o755, uid: 0, gid: 0, mtime: now, size: 0, ...attrs, path: cur, kind: 'dir' });
+    }
+  }
+
+  override async close(): Promise<void> {
+    await this.alloc.flush(this.ctx().now);
+    await super.close();
+  }
+
+  private dirLinks(links: number, delta: number): number {
+    const n = links + delta;
+    if (links === 1 && this.vol.hasRoCompat(RO_COMPAT.dir_nlink)) return 1;
+    if (n >= LINK_MAX) {
+      if (!this.vol.hasRoCompat(RO_COMPAT.dir_nlink)) throw new FsError('EMLINK', 'too many subdirectories');
+      return 1;
+    }
+    return Math.max(n, 2);
+  }
+
+  /** Patches base fields and stamps the named times with `now`, then writes the inode. */
+  private async writeRaw(
+    ctx: EditContext,
+    inode: Inode,
+    patch: Parameters<typeof inodeBase.patch>[0],
+    times: Array<'mtime' | 'ctime'>,
+  ): Promise<Inode> {
+    const raw = inode.raw.slice();
+    inodeBase.patch(patch, raw);
+    for (const t of times) setTime(this.vol, raw, t, ctx.now);
+    await writeInode(this.vol, inode.ino, raw);
+    return decodeInode(this.vol, inode.ino, raw);
+  }
+
+  /** mode/owner/times of an existing directory from an entry (add onto a directory). */
+  private async setAttributes(ctx: EditContext, inode: Inode, e: Entry): Promise<void> {
+    const raw = inode.raw.slice();
+    inodeBase.patch({ i_mode: (inode.base.i_mode & 0o170000) | (e.mode & 0o7777), i_uid: e.uid, i_gid: e.gid }, raw);
+    setTime(this.vol, raw, 'mtime', e.mtime, e.mtimeNsec ?? 0);
+    setTime(this.vol, raw, 'ctime', ctx.now);
+    await writeInode(this.vol, inode.ino, raw);
+  }
+
+  /**
+   * Fails with NoSpaceError before anything is written when the worst case does not fit: the
+   * data, its mapping, and rebuilding the parent directory once.
+   */
+  private async checkSpace(dataBlocks: number, inodes: number, parent: Inode): Promise<void> {
+    const vol = this.vol;
+    if (inodes > 0 && this.alloc.freeInodes() < inodes) throw new NoSpaceError('ext: no free inodes');
+    const extents = vol.hasIncompat(INCOMPAT.extent);
+    const whole: Run[] = dataBlocks ? [{ logical: 0, physical: 0, length: dataBlocks, unwritten: false }] : [];
+    const dirData = (await dirBlocks(vol, parent)).count + 1;
+    const worstRuns = (n: number): Run[] =>
+      Array.from({ length: n }, (_, i) => ({ logical: i, physical: i * 2, length: 1, unwritten: false }));
+    const need =
+      dataBlocks +
+      (extents
+        ? mappingBlocks(vol, worstRuns(Math.min(dataBlocks, 100_000)), true)
+        : mappingBlocks(vol, whole, false)) +
+      dirData +
+      mappingBlocks(vol, worstRuns(dirData), extents && (parent.base.i_flags & INODE_FLAGS.extents) !== 0);
+    const free = this.alloc.freeBlocks();
+    if (need > free) throw new NoSpaceError(`ext: ${need} blocks may be needed, ${free} free`);
+  }
+
+  /** Allocates and writes a new inode for `e` (not yet linked); returns its number. */
+  private async create(ctx: EditContext, e: Entry, parent: Inode, path: string): Promise<number> {
+    const vol = this.vol;
+    const bs = vol.blockSize;
+    const extents = vol.hasIncompat(INCOMPAT.extent);
+    let content: Uint8Array | undefined;
+    let size = 0;
+    if (e.kind === 'symlink') {
+      if (e.target === undefined) throw new InvalidArgumentError(`${path}: symlink without a target`);
+      content = encodeUtf8(e.target);
+      if (content.length === 0 || content.length >= bs)
+        throw new InvalidArgumentError(`${path}: symlink target length ${content.length} is not allowed`);
+      size = content.length;
+    } else if (e.kind === 'file') {
+      size = e.size;
+      if (!Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`${path}: bad size ${size}`);
+      if (size > 0 && !e.open) throw new InvalidArgumentError(`${path}: file of ${size} bytes without contents`);
+    }
+    const fast = e.kind === 'symlink' && size < 60;
+    const dataBlocks =
+      e.kind === 'dir' ? 1 : e.kind === 'file' || (e.kind === 'symlink' && !fast) ? Math.ceil(size / bs) : 0;
+    await this.checkSpace(dataBlocks, 1, parent);
+
+    const isDir = e.kind === 'dir';
+    const goalGroup = this.alloc.groupOf(parent.ino);
+    const ino = await this.alloc.allocInode(isDir, goalGroup);
+    const taken: Extent[] = [];
+    const goal = vol.groupStart(this.alloc.groupOf(ino));
+    try {
+      let runs: Run[] = [];
+      let iblock: Uint8Array = new Uint8Array(60);
+      let flags = 0;
+      if (e.kind === 'file' && size > 0) {
+        const src = (e.open as NonNullable<Entry['open']>)();
+        try {
+          runs = await writeFileData(vol, this.alloc, src, size, goal, taken);
+        } finally {
+          await src.close();
+        }
+      } else if (isDir || (e.kind === 'symlink' && !fast)) {
+        const got = await this.alloc.allocBlocks(1, goal);
+        taken.push(...got);
+        const b = (got[0] as Extent).start;
+        const block = isDir ? dotBlock(vol, ino, parent.ino) : new Uint8Array(bs);
+        if (isDir) sealLeaf(vol, inodeChecksumSeed(vol.csumSeed, ino, 0), block);
+        else block.set(content as Uint8Array);
+        await vol.writeBlocks(b, block);
+        runs = [{ logical: 0, physical: b, length: 1, unwritten: false }];
+        if (isDir) size = bs;
+      }
+      let meta = 0;
+      if (runs.length > 0 || ((e.kind === 'file' || isDir) && extents)) {
+        meta = mappingBlocks(vol, runs, extents);
+        const metaExts = await this.alloc.allocBlocks(meta, goal);
+        taken.push(...metaExts);
+        iblock = await buildMapping(vol, ino, 0, runs, extents, blockList(metaExts));
+        if (extents) flags |= INODE_FLAGS.extents;
+      }
+      if (fast) iblock.set(content as Uint8Array);
+      if (e.kind === 'char' || e.kind === 'block') {
+        const [w0, w1] = encodeDevice(e.rdev?.major ?? 0, e.rdev?.minor ?? 0);
+        const dv = new DataView(iblock.buffer);
+        dv.setUint32(0, w0, true);
+        dv.setUint32(4, w1, true);
+      }
+      const data = runs.reduce((s, r) => s + r.length, 0);
+      const raw = newInodeRaw(vol, {
+        entry: e,
+        links: isDir ? 2 : 1,
+        size,
+        flags,
+        iblock,
+        blocks: data + meta,
+        now: ctx.now,
+      });
+      // Allocation reaches the disk before anything points at it.
+      await this.alloc.flush(ctx.now);
+      await writeInode(vol, ino, raw);
+      if (e.xattrs && e.xattrs.size > 0)
+        vol.warn(`${path}: extended attributes were not written (not supported by the editor yet)`);
+      return ino;
+    } catch (err) {
+      // Nothing refers to what was taken yet: give it back.
+      await this.alloc.loadFor(taken);
+      for (const t of taken) this.alloc.freeBlocksRun(t.start, t.len);
+      await this.alloc.freeInode(ino, isDir);
+      throw err;
+    }
+  }
+
+  private async removeAt(
+    ctx: EditContext,
+    parentPath: string,
+    parentIn: Inode,
+    name: string,
+    recursive: boolean,
+    depth: number,
+    seen: Set<number>,
+  ): Promise<void> {
+    const path = parentPath === '/' ? `/${name}` : `${parentPath}/${name}`;
+    if (depth > MAX_DEPTH) throw new FsError('CORRUPT', `${path}: directories nested deeper than ${MAX_DEPTH}`);
+    const rec = await lookup(this.vol, parentIn, name);
+    if (!rec) throw new NotFoundError(path);
+    const inode = await readInode(this.vol, rec.ino);
+    const isDir = inodeKind(inode) === 'dir';
+    if (isDir) {
+      if (seen.has(inode.ino)) throw new FsError('CORRUPT', `${path}: directory loop (inode ${inode.ino})`);
+      seen.add(inode.ino);
+      const children = (await readDir(this.vol, inode)).filter((r) => r.name !== '.' && r.name !== '..');
+      if (children.length > 0 && !recursive) throw new NotEmptyError(path);
+      for (const c of children)
+        await this.removeAt(ctx, path, await readInode(this.vol, inode.ino), c.name, true, depth + 1, seen);
+    }
+    const parent = await readInode(this.vol, parentIn.ino);
+    await dirRemove(ctx, parent, rec);
+    const links = isDir ? this.dirLinks(parent.base.i_links_count, -1) : parent.base.i_links_count;
+    await this.writeRaw(ctx, parent, { i_links_count: links }, ['mtime', 'ctime']);
+    await releaseInode(ctx, await readInode(this.vol, inode.ino), isDir);
+    await this.alloc.flush(ctx.now);
   }
 }

@@ -37,5 +37,5 @@ export async function openExt(dev: BlockDevice, opts: OpenOptions = { writable: 
   const why = vol.readOnlyReason();
   if (why) throw new UnsupportedError(`ext: cannot open for writing: ${why}`);
   if (dev.readOnly) throw new UnsupportedError('ext: cannot open for writing: the device is read-only');
-  return new ExtEditor(vol);
+  return new ExtEditor(vol, opts.now);
 }

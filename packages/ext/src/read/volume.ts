@@ -24,6 +24,8 @@ export interface OpenOptions {
   writable: boolean;
   /** Report checksum mismatches as warnings instead of failing. */
   ignoreChecksums?: boolean;
+  /** Seconds since the epoch stamped on edits (parent mtimes, deletion times); default: the clock. */
+  now?: number;
 }
 
 /** A metadata checksum that does not match what is stored. */
@@ -162,7 +164,7 @@ export class Volume {
     const inc = this.features.incompat & (INCOMPAT.mmp | INCOMPAT.large_dir);
     if (inc)
       return `feature(s) not supported for writing: ${featureNames({ compat: 0, incompat: inc, roCompat: 0 }).join(', ')}`;
-    if (this.blockSize > 65536) return 'block size too large';
+    if (this.blockSize >= 65536) return '64 KiB blocks are not supported for writing';
     return undefined;
   }
 

@@ -1,0 +1,340 @@
+/**
+ * Block and inode allocation on an existing filesystem: bitmaps loaded per group on demand
+ * (uninitialised groups synthesised from the layout, as the kernel does), changes kept in memory
+ * and counted in the group descriptors, then written back with their checksums by `flush()`.
+ */
+import { CorruptError } from '@fstool/blockdev';
+import { NoSpaceError } from '@fstool/fs';
+import { bitmapChecksum, superblockChecksum } from '../checksum.js';
+import { BG_FLAGS } from '../format/group-desc.js';
+import { INCOMPAT, RO_COMPAT, superblock } from '../format/superblock.js';
+import type { Run } from '../read/mapping.js';
+import { groupHasSuper, type Volume } from '../read/volume.js';
+
+/** A run of physical blocks. */
+export interface Extent {
+  start: number;
+  len: number;
+}
+
+const bit = (map: Uint8Array, i: number) => ((map[i >> 3] as number) >> (i & 7)) & 1;
+const setBit = (map: Uint8Array, i: number) => {
+  map[i >> 3] = (map[i >> 3] as number) | (1 << (i & 7));
+};
+const clearBit = (map: Uint8Array, i: number) => {
+  map[i >> 3] = (map[i >> 3] as number) & ~(1 << (i & 7));
+};
+
+export class Allocator {
+  private readonly blockMaps = new Map<number, Uint8Array>();
+  private readonly inodeMaps = new Map<number, Uint8Array>();
+  /** Groups whose bitmaps (or counts) changed since the last flush. */
+  private readonly dirtyBlocks = new Set<number>();
+  private readonly dirtyInodes = new Set<number>();
+  /** Groups whose block bitmap does not agree with its free count: never allocated from. */
+  private readonly suspect = new Set<number>();
+
+  constructor(private readonly vol: Volume) {}
+
+  freeBlocks(): number {
+    let n = 0;
+    for (let g = 0; g < this.vol.groupCount; g++) if (!this.suspect.has(g)) n += this.vol.desc(g).bg_free_blocks_count;
+    return n;
+  }
+
+  freeInodes(): number {
+    let n = 0;
+    for (let g = 0; g < this.vol.groupCount; g++) n += this.vol.desc(g).bg_free_inodes_count;
+    return n;
+  }
+
+  /** The group's block bitmap (one bit per block of the group, padding bits set). */
+  async blockBitmap(g: number): Promise<Uint8Array> {
+    let map = this.blockMaps.get(g);
+    if (map) return map;
+    const d = this.vol.desc(g);
+    if ((d.bg_flags & BG_FLAGS.block_uninit) !== 0 && this.checksummedGroups()) {
+      map = this.uninitBlockBitmap(g);
+    } else {
+      map = (await this.vol.block(d.bg_block_bitmap)).slice();
+    }
+    const n = this.vol.groupBlocks(g);
+    for (let i = n; i < this.vol.blockSize * 8; i++) setBit(map, i);
+    let free = 0;
+    for (let i = 0; i < n; i++) if (!bit(map, i)) free++;
+    if (free !== d.bg_free_blocks_count) {
+      this.vol.warn(
+        `group ${g}: block bitmap has ${free} free blocks, descriptor says ${d.bg_free_blocks_count}; not allocating there`,
+      );
+      this.suspect.add(g);
+    }
+    this.blockMaps.set(g, map);
+    return map;
+  }
+
+  async inodeBitmap(g: number): Promise<Uint8Array> {
+    let map = this.inodeMaps.get(g);
+    if (map) return map;
+    const d = this.vol.desc(g);
+    if ((d.bg_flags & BG_FLAGS.inode_uninit) !== 0 && this.checksummedGroups()) {
+      map = new Uint8Array(this.vol.blockSize);
+    } else {
+      map = (await this.vol.block(d.bg_inode_bitmap)).slice();
+    }
+    for (let i = this.vol.inodesPerGroup; i < this.vol.blockSize * 8; i++) setBit(map, i);
+    this.inodeMaps.set(g, map);
+    return map;
+  }
+
+  /** uninit_bg/metadata_csum: only then do the BLOCK_UNINIT/INODE_UNINIT flags mean anything. */
+  private checksummedGroups(): boolean {
+    return this.vol.metadataCsum || this.vol.gdtCsum;
+  }
+
+  /** What an uninitialised group's bitmap holds: its superblock area and any group's tables inside it. */
+  private uninitBlockBitmap(g: number): Uint8Array {
+    const vol = this.vol;
+    const map = new Uint8Array(vol.blockSize);
+    const start = vol.groupStart(g);
+    const n = vol.groupBlocks(g);
+    const mark = (b: number, count = 1) => {
+      for (let i = 0; i < count; i++) if (b + i >= start && b + i < start + n) setBit(map, b + i - start);
+    };
+    const perBlock = vol.blockSize / vol.descSize;
+    const metaBg = vol.hasIncompat(INCOMPAT.meta_bg);
+    if (groupHasSuper(vol.sb, g)) {
+      const classic = metaBg ? vol.sb.s_first_meta_bg : vol.gdtBlocks.length;
+      mark(start, 1 + classic + vol.sb.s_reserved_gdt_blocks);
+    }
+    if (metaBg) {
+      const m = Math.floor(g / perBlock);
+      const pos = g % perBlock;
+      if (m >= vol.sb.s_first_meta_bg && (pos === 0 || pos === 1 || pos === perBlock - 1)) {
+        mark(start + (groupHasSuper(vol.sb, g) ? 1 : 0));
+      }
+    }
+    const itb = vol.inodeTableBlocks();
+    for (let h = 0; h < vol.groupCount; h++) {
+      const d = vol.desc(h);
+      mark(d.bg_block_bitmap);
+      mark(d.bg_inode_bitmap);
+      mark(d.bg_inode_table, itb);
+    }
+    return map;
+  }
+
+  private isFree(map: Uint8Array, i: number): boolean {
+    return !bit(map, i);
+  }
+
+  /**
+   * Takes `count` blocks, as few runs as possible, searching from `goal` onwards (wrapping).
+   * Throws NoSpaceError (nothing taken) when there are not enough.
+   */
+  async allocBlocks(count: number, goal: number): Promise<Extent[]> {
+    if (count === 0) return [];
+    if (count > this.freeBlocks()) {
+      throw new NoSpaceError(`ext: ${count} blocks needed, ${this.freeBlocks()} free`);
+    }
+    const vol = this.vol;
+    const out: Extent[] = [];
+    let left = count;
+    const g0 = Math.max(0, Math.min(vol.groupCount - 1, Math.floor((goal - vol.firstDataBlock) / vol.blocksPerGroup)));
+    for (let k = 0; k < vol.groupCount && left > 0; k++) {
+      const g = (g0 + k) % vol.groupCount;
+      if (vol.desc(g).bg_free_blocks_count === 0 || this.suspect.has(g)) continue;
+      const map = await this.blockBitmap(g);
+      if (this.suspect.has(g)) continue;
+      const n = vol.groupBlocks(g);
+      const start = vol.groupStart(g);
+      let i = k === 0 ? Math.max(0, Math.min(n, goal - start)) : 0;
+      const scan = async (from: number, to: number) => {
+        for (let j = from; j < to && left > 0; j++) {
+          if ((j & 7) === 0 && map[j >> 3] === 0xff) {
+            j += 7;
+            continue;
+          }
+          if (!this.isFree(map, j)) continue;
+          let len = 0;
+          while (j + len < to && len < left && this.isFree(map, j + len)) len++;
+          this.take(g, map, j, len);
+          const last = out[out.length - 1];
+          if (last && last.start + last.len === start + j) last.len += len;
+          else out.push({ start: start + j, len });
+          left -= len;
+          j += len - 1;
+        }
+      };
+      await scan(i, n);
+      if (left > 0 && i > 0) await scan(0, i);
+      i = 0;
+    }
+    if (left > 0) {
+      for (const e of out) this.freeBlocksRun(e.start, e.len);
+      throw new NoSpaceError(`ext: ${count} blocks needed, only ${count - left} could be found`);
+    }
+    return out;
+  }
+
+  private take(g: number, map: Uint8Array, i: number, len: number): void {
+    for (let j = 0; j < len; j++) setBit(map, i + j);
+    const d = this.vol.desc(g);
+    this.vol.setDesc(g, {
+      bg_free_blocks_count: d.bg_free_blocks_count - len,
+      bg_flags: d.bg_flags & ~BG_FLAGS.block_uninit,
+    });
+    this.dirtyBlocks.add(g);
+  }
+
+  /** Returns blocks to the free pool. Their bitmaps must be loaded (they were read or allocated). */
+  freeBlocksRun(start: number, len: number): void {
+    const vol = this.vol;
+    for (let b = start; b < start + len; b++) {
+      const g = Math.floor((b - vol.firstDataBlock) / vol.blocksPerGroup);
+      const map = this.blockMaps.get(g);
+      if (!map) throw new CorruptError(`ext: freeing block ${b} of group ${g} whose bitmap is not loaded`);
+      const i = b - vol.groupStart(g);
+      if (this.isFree(map, i)) {
+        vol.warn(`block ${b} was already free`);
+        continue;
+      }
+      clearBit(map, i);
+      vol.setDesc(g, { bg_free_blocks_count: vol.desc(g).bg_free_blocks_count + 1 });
+      this.dirtyBlocks.add(g);
+    }
+  }
+
+  /** Loads the bitmaps of the groups these runs live in (before freeing them). */
+  async loadFor(runs: ReadonlyArray<Extent | Run>): Promise<void> {
+    for (const r of runs) {
+      const start = 'start' in r ? r.start : r.physical;
+      const len = 'len' in r ? r.len : r.length;
+      const g0 = Math.floor((start - this.vol.firstDataBlock) / this.vol.blocksPerGroup);
+      const g1 = Math.floor((start + len - 1 - this.vol.firstDataBlock) / this.vol.blocksPerGroup);
+      for (let g = g0; g <= g1; g++) await this.blockBitmap(g);
+    }
+  }
+
+  /** Takes a free inode, preferring `goalGroup` (directories: the emptiest group). */
+  async allocInode(isDir: boolean, goalGroup: number): Promise<number> {
+    const vol = this.vol;
+    if (this.freeInodes() === 0) throw new NoSpaceError('ext: no free inodes');
+    const order: number[] = [];
+    if (isDir) {
+      const groups = [...Array(vol.groupCount).keys()];
+      groups.sort((a, b) => vol.desc(b).bg_free_inodes_count - vol.desc(a).bg_free_inodes_count || a - b);
+      order.push(...groups);
+    } else {
+      for (let k = 0; k < vol.groupCount; k++) order.push((goalGroup + k) % vol.groupCount);
+    }
+    const first = vol.sb.s_rev_level === 0 ? 11 : vol.sb.s_first_ino;
+    for (const g of order) {
+      const d = vol.desc(g);
+      if (d.bg_free_inodes_count === 0) continue;
+      const map = await this.inodeBitmap(g);
+      for (let i = 0; i < vol.inodesPerGroup; i++) {
+        const ino = g * vol.inodesPerGroup + i + 1;
+        if (ino < first || bit(map, i)) continue;
+        setBit(map, i);
+        const patch: Parameters<Volume['setDesc']>[1] = {
+          bg_free_inodes_count: d.bg_free_inodes_count - 1,
+          bg_flags: d.bg_flags & ~BG_FLAGS.inode_uninit,
+        };
+        if (isDir) patch.bg_used_dirs_count = d.bg_used_dirs_count + 1;
+        if (this.checksummedGroups()) {
+          const unusedFrom = vol.inodesPerGroup - d.bg_itable_unused;
+          if (i >= unusedFrom) patch.bg_itable_unused = vol.inodesPerGroup - i - 1;
+        }
+        vol.setDesc(g, patch);
+        this.dirtyInodes.add(g);
+        return ino;
+      }
+    }
+    throw new NoSpaceError('ext: no free inodes');
+  }
+
+  async freeInode(ino: number, isDir: boolean): Promise<void> {
+    const vol = this.vol;
+    const g = Math.floor((ino - 1) / vol.inodesPerGroup);
+    const i = (ino - 1) % vol.inodesPerGroup;
+    const map = await this.inodeBitmap(g);
+    if (!bit(map, i)) {
+      vol.warn(`inode ${ino} was already free`);
+      return;
+    }
+    clearBit(map, i);
+    const d = vol.desc(g);
+    vol.setDesc(g, {
+      bg_free_inodes_count: d.bg_free_inodes_count + 1,
+      bg_used_dirs_count: isDir ? Math.max(0, d.bg_used_dirs_count - 1) : d.bg_used_dirs_count,
+    });
+    this.dirtyInodes.add(g);
+  }
+
+  /** Group of an inode (allocation goal for its blocks and its children). */
+  groupOf(ino: number): number {
+    return Math.floor((ino - 1) / this.vol.inodesPerGroup);
+  }
+
+  /**
+   * Writes changed bitmaps, then the descriptors and superblock counts that describe them. The
+   * bitmaps go first: a crash in between leaves blocks marked used but counted free (e2fsck fixes
+   * counts silently), never the reverse.
+   */
+  async flush(now: number): Promise<void> {
+    const vol = this.vol;
+    if (this.dirtyBlocks.size === 0 && this.dirtyInodes.size === 0) return;
+    const full = vol.descSize >= 64;
+    for (const g of this.dirtyBlocks) {
+      const map = this.blockMaps.get(g) as Uint8Array;
+      await vol.writeBlocks(vol.desc(g).bg_block_bitmap, map);
+      if (vol.metadataCsum) {
+        const c = bitmapChecksum(vol.csumSeed, map, vol.blocksPerGroup);
+        vol.setDesc(g, { bg_block_bitmap_csum: full ? c : c & 0xffff });
+      }
+    }
+    for (const g of this.dirtyInodes) {
+      const map = this.inodeMaps.get(g) as Uint8Array;
+      await vol.writeBlocks(vol.desc(g).bg_inode_bitmap, map);
+      if (vol.metadataCsum) {
+        const c = bitmapChecksum(vol.csumSeed, map, vol.inodesPerGroup);
+        vol.setDesc(g, { bg_inode_bitmap_csum: full ? c : c & 0xffff });
+      }
+    }
+    const dirty = new Set([...this.dirtyBlocks, ...this.dirtyInodes]);
+    const perBlock = vol.blockSize / vol.descSize;
+    const gdtBlocks = new Set<number>();
+    for (const g of dirty) {
+      if (vol.metadataCsum || vol.gdtCsum) vol.setDesc(g, { bg_checksum: vol.descChecksum(g) });
+      gdtBlocks.add(Math.floor(g / perBlock));
+    }
+    for (const i of gdtBlocks) {
+      const block = new Uint8Array(vol.blockSize);
+      block.set(vol.gdt.subarray(i * vol.blockSize, Math.min(vol.gdt.length, (i + 1) * vol.blockSize)));
+      // Past the last descriptor the block keeps what it had on disk.
+      if ((i + 1) * vol.blockSize > vol.gdt.length) {
+        const old = await vol.block(vol.gdtBlocks[i] as number);
+        block.set(old.subarray(vol.gdt.length - i * vol.blockSize), vol.gdt.length - i * vol.blockSize);
+      }
+      await vol.writeBlocks(vol.gdtBlocks[i] as number, block);
+    }
+    this.dirtyBlocks.clear();
+    this.dirtyInodes.clear();
+    await this.writeSuperblock(now);
+  }
+
+  private async writeSuperblock(now: number): Promise<void> {
+    const vol = this.vol;
+    let freeBlocks = 0;
+    let freeInodes = 0;
+    for (let g = 0; g < vol.groupCount; g++) {
+      const d = vol.desc(g);
+      freeBlocks += d.bg_free_blocks_count;
+      freeInodes += d.bg_free_inodes_count;
+    }
+    const raw = vol.sbRaw;
+    superblock.patch({ s_free_blocks_count: freeBlocks, s_free_inodes_count: freeInodes, s_wtime: now }, raw);
+    if (vol.hasRoCompat(RO_COMPAT.metadata_csum)) superblock.set(raw, 0, 's_checksum', superblockChecksum(raw));
+    await vol.dev.write(1024, raw);
+  }
+}

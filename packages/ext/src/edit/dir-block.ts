@@ -1,0 +1,204 @@
+/**
+ * Directory block bytes for the editor: packing entries into leaf blocks, inserting into and
+ * removing from a leaf in place, dx root/node blocks, and sealing each kind with its checksum.
+ */
+import { dirLeafChecksum, dxNodeChecksum } from '../checksum.js';
+import {
+  DIR_TAIL_FT,
+  DIR_TAIL_SIZE,
+  DX_ENTRY_SIZE,
+  DX_NODE_ENTRIES,
+  DX_ROOT_ENTRIES,
+  DX_TAIL_SIZE,
+  dirEntry,
+  direntSize,
+  dirTail,
+  dxCountLimit,
+  dxEntry,
+  dxNode,
+  dxRoot,
+  dxTail,
+  FT,
+} from '../format/dirent.js';
+import type { Volume } from '../read/volume.js';
+
+/** An entry to place: name bytes, inode and file_type. */
+export interface NewDirent {
+  name: Uint8Array;
+  ino: number;
+  fileType: number;
+}
+
+/** Bytes of a leaf block that hold entries (the rest is the checksum tail). */
+export function leafLimit(vol: Volume): number {
+  return vol.blockSize - (vol.metadataCsum ? DIR_TAIL_SIZE : 0);
+}
+
+function putEntry(buf: Uint8Array, off: number, e: NewDirent, recLen: number): void {
+  dirEntry.encode({ inode: e.ino, rec_len: recLen, name_len: e.name.length, file_type: e.fileType }, buf, off);
+  buf.set(e.name, off + 8);
+}
+
+/** A leaf block holding `entries` (which must fit), the last one spanning to the tail. */
+export function encodeLeaf(vol: Volume, entries: readonly NewDirent[]): Uint8Array {
+  const buf = new Uint8Array(vol.blockSize);
+  const limit = leafLimit(vol);
+  let off = 0;
+  entries.forEach((e, i) => {
+    const size = i === entries.length - 1 ? limit - off : direntSize(e.name.length);
+    putEntry(buf, off, e, size);
+    off += size;
+  });
+  if (entries.length === 0) dirEntry.encode({ inode: 0, rec_len: limit, name_len: 0, file_type: 0 }, buf, 0);
+  return buf;
+}
+
+/** The first block of a new directory: '.' and '..'. */
+export function dotBlock(vol: Volume, self: number, parent: number): Uint8Array {
+  return encodeLeaf(vol, [
+    { name: Uint8Array.of(0x2e), ino: self, fileType: FT.dir },
+    { name: Uint8Array.of(0x2e, 0x2e), ino: parent, fileType: FT.dir },
+  ]);
+}
+
+/** Puts `e` into the first gap big enough in a leaf block; false when none is. */
+export function insertIntoLeaf(vol: Volume, buf: Uint8Array, e: NewDirent): boolean {
+  const need = direntSize(e.name.length);
+  const limit = leafLimit(vol);
+  for (let off = 0; off < limit; ) {
+    const d = dirEntry.decode(buf, off);
+    if (d.rec_len < 8) return false;
+    const used = d.inode === 0 ? 0 : direntSize(d.name_len);
+    if (d.rec_len - used >= need) {
+      if (used > 0) dirEntry.set(buf, off, 'rec_len', used);
+      putEntry(buf, off + used, e, d.rec_len - used);
+      return true;
+    }
+    off += d.rec_len;
+  }
+  return false;
+}
+
+/** Removes the entry at `offset` of a leaf block: merged into the one before, or emptied when first. */
+export function removeFromLeaf(buf: Uint8Array, offset: number): void {
+  if (offset === 0) {
+    dirEntry.set(buf, 0, 'inode', 0);
+    return;
+  }
+  let prev = 0;
+  for (let off = 0; off < offset; ) {
+    prev = off;
+    off += dirEntry.get(buf, off, 'rec_len');
+  }
+  const len = dirEntry.get(buf, offset, 'rec_len');
+  dirEntry.set(buf, prev, 'rec_len', dirEntry.get(buf, prev, 'rec_len') + len);
+}
+
+/** Writes the leaf checksum tail (metadata_csum). */
+export function sealLeaf(vol: Volume, seed: number, buf: Uint8Array): void {
+  if (!vol.metadataCsum) return;
+  const off = buf.length - DIR_TAIL_SIZE;
+  dirTail.encode(
+    {
+      det_reserved_zero1: 0,
+      det_rec_len: DIR_TAIL_SIZE,
+      det_reserved_zero2: 0,
+      det_reserved_ft: DIR_TAIL_FT,
+      det_checksum: 0,
+    },
+    buf,
+    off,
+  );
+  dirTail.set(buf, off, 'det_checksum', dirLeafChecksum(seed, buf));
+}
+
+/** dx block entries: the child for hashes below the next entry's hash. */
+export interface DxChild {
+  hash: number;
+  block: number;
+}
+
+function countOffset(root: boolean): number {
+  return root ? DX_ROOT_ENTRIES : DX_NODE_ENTRIES;
+}
+
+export function dxLimit(vol: Volume, root: boolean): number {
+  return (vol.blockSize - countOffset(root) - (vol.metadataCsum ? DX_TAIL_SIZE : 0)) / DX_ENTRY_SIZE;
+}
+
+/** Fills the count/limit header and entries of a dx block (the first child's hash is implied). */
+export function putDxEntries(vol: Volume, buf: Uint8Array, root: boolean, children: readonly DxChild[]): void {
+  const co = countOffset(root);
+  const limit = dxLimit(vol, root);
+  dxCountLimit.encode({ limit, count: children.length, block: (children[0] as DxChild).block }, buf, co);
+  for (let i = 1; i < children.length; i++) {
+    const c = children[i] as DxChild;
+    dxEntry.encode({ hash: c.hash, block: c.block }, buf, co + i * DX_ENTRY_SIZE);
+  }
+}
+
+/** Reads the children of a dx block. */
+export function getDxEntries(buf: Uint8Array, root: boolean): DxChild[] {
+  const co = countOffset(root);
+  const { count } = dxCountLimit.decode(buf, co);
+  const out: DxChild[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push({
+      hash: i === 0 ? 0 : dxEntry.get(buf, co + i * DX_ENTRY_SIZE, 'hash'),
+      block: dxEntry.get(buf, co + i * DX_ENTRY_SIZE, 'block'),
+    });
+  }
+  return out;
+}
+
+/** A dx root block for directory `self` in `parent`. */
+export function encodeDxRoot(
+  vol: Volume,
+  self: number,
+  parent: number,
+  hashVersion: number,
+  levels: number,
+  children: readonly DxChild[],
+): Uint8Array {
+  const buf = new Uint8Array(vol.blockSize);
+  dxRoot.encode(
+    {
+      dot_inode: self,
+      dot_rec_len: 12,
+      dot_name_len: 1,
+      dot_file_type: FT.dir,
+      dot_name: 0x2e,
+      dotdot_inode: parent,
+      dotdot_rec_len: vol.blockSize - 12,
+      dotdot_name_len: 2,
+      dotdot_file_type: FT.dir,
+      dotdot_name: 0x2e2e,
+      reserved_zero: 0,
+      hash_version: hashVersion,
+      info_length: 8,
+      indirect_levels: levels,
+      unused_flags: 0,
+    },
+    buf,
+  );
+  putDxEntries(vol, buf, true, children);
+  return buf;
+}
+
+/** An interior dx node block. */
+export function encodeDxNode(vol: Volume, children: readonly DxChild[]): Uint8Array {
+  const buf = new Uint8Array(vol.blockSize);
+  dxNode.encode({ fake_inode: 0, fake_rec_len: vol.blockSize, name_len: 0, file_type: 0 }, buf);
+  putDxEntries(vol, buf, false, children);
+  return buf;
+}
+
+/** Writes a dx block's checksum tail (metadata_csum). */
+export function sealDx(vol: Volume, seed: number, buf: Uint8Array, root: boolean): void {
+  if (!vol.metadataCsum) return;
+  const co = countOffset(root);
+  const { limit, count } = dxCountLimit.decode(buf, co);
+  const tail = co + limit * DX_ENTRY_SIZE;
+  dxTail.encode({ dt_reserved: 0, dt_checksum: 0 }, buf, tail);
+  dxTail.set(buf, tail, 'dt_checksum', dxNodeChecksum(seed, buf, co, count, tail));
+}

@@ -1,0 +1,344 @@
+/**
+ * Changing directories in place: insert (into a gap, by splitting an htree leaf, or by rebuilding
+ * the directory into fresh blocks — linear or indexed as its size asks), remove, and repointing an
+ * entry at another inode (atomic replace). Parents' sizes, maps and times are kept in step.
+ */
+import { CorruptError } from '@fstool/blockdev';
+import { UnsupportedError } from '@fstool/fs';
+import { DIR_TAIL_SIZE, dirEntry, dxRoot, FT } from '../format/dirent.js';
+import { nameHash } from '../format/htree.js';
+import { INODE_FLAGS, type InodeBase } from '../format/inode.js';
+import { COMPAT, SB_FLAGS } from '../format/superblock.js';
+import { layoutDirectory } from '../plan/dir-layout.js';
+import {
+  type DirBlocks,
+  type DirRecord,
+  dirBlocks,
+  dirSeed,
+  dxHashVersion,
+  dxPath,
+  isIndexed,
+  isInline,
+  mappedBlocks,
+  parseEntries,
+  physicalOf,
+  readDir,
+  readDirBlock,
+} from '../read/dir.js';
+import type { Inode } from '../read/inode.js';
+import { fileMap, type Run, usesExtents } from '../read/mapping.js';
+import type { Volume } from '../read/volume.js';
+import { encodeUtf8 } from '../utf8.js';
+import type { Allocator, Extent } from './alloc.js';
+import {
+  type DxChild,
+  dxLimit,
+  encodeDxNode,
+  encodeDxRoot,
+  encodeLeaf,
+  getDxEntries,
+  insertIntoLeaf,
+  type NewDirent,
+  putDxEntries,
+  removeFromLeaf,
+  sealDx,
+  sealLeaf,
+} from './dir-block.js';
+import { updateInode } from './inode-write.js';
+import { buildMapping, mappingBlocks } from './mapping-write.js';
+
+/** What directory and mapping changes need: the volume, the allocator and the time to stamp. */
+export interface EditContext {
+  vol: Volume;
+  alloc: Allocator;
+  now: number;
+}
+
+/** Expands extents into single block numbers (mapping blocks are few). */
+export function blockList(exts: readonly Extent[]): number[] {
+  const out: number[] = [];
+  for (const e of exts) for (let i = 0; i < e.len; i++) out.push(e.start + i);
+  return out;
+}
+
+/**
+ * Gives an inode a new mapping over `runs`: new mapping blocks are written first, then the
+ * inode (with `patch` and `addedBlocks` more data blocks charged), then the old mapping blocks
+ * are freed.
+ */
+export async function remap(
+  ctx: EditContext,
+  inode: Inode,
+  runs: readonly Run[],
+  patch: Partial<InodeBase>,
+  addedBlocks: number,
+): Promise<Inode> {
+  const { vol, alloc } = ctx;
+  const old = await fileMap(vol, inode);
+  const extents = usesExtents(inode);
+  const need = mappingBlocks(vol, runs, extents);
+  const goal = runs[runs.length - 1]?.physical ?? vol.firstDataBlock;
+  const meta = await alloc.allocBlocks(need, goal);
+  const iblock = await buildMapping(vol, inode.ino, inode.base.i_generation, runs, extents, blockList(meta));
+  const charged = addedBlocks + need - old.meta.length;
+  const updated = await updateInode(vol, inode, {
+    ...patch,
+    i_block: iblock,
+    i_blocks: inode.base.i_blocks + (charged * vol.blockSize) / 512,
+  });
+  const freed = old.meta.map((b) => ({ start: b, len: 1 }));
+  await alloc.loadFor(freed);
+  for (const f of freed) alloc.freeBlocksRun(f.start, f.len);
+  return updated;
+}
+
+function refuseInline(dir: Inode): void {
+  if (isInline(dir))
+    throw new UnsupportedError(`ext: directory inode ${dir.ino} keeps its entries inline; editing it is not supported`);
+}
+
+/** Writes a leaf block after sealing it. */
+async function writeLeaf(ctx: EditContext, dir: Inode, pb: number, buf: Uint8Array): Promise<void> {
+  sealLeaf(ctx.vol, dirSeed(ctx.vol, dir), buf);
+  await ctx.vol.writeBlocks(pb, buf);
+}
+
+/** Appends one block holding `content` to a directory. */
+async function appendBlock(ctx: EditContext, dir: Inode, blocks: DirBlocks, content: Uint8Array): Promise<Inode> {
+  const lb = blocks.count;
+  const last = blocks.runs[blocks.runs.length - 1];
+  const [ext] = await ctx.alloc.allocBlocks(1, last ? last.physical + last.length : ctx.vol.firstDataBlock);
+  const pb = (ext as Extent).start;
+  await writeLeaf(ctx, dir, pb, content);
+  const runs = [...blocks.runs, { logical: lb, physical: pb, length: 1, unwritten: false }];
+  return remap(ctx, dir, runs, { i_size: (lb + 1) * ctx.vol.blockSize }, 1);
+}
+
+/** Adds an entry. Returns the directory's inode as it is afterwards. */
+export async function dirInsert(ctx: EditContext, dir: Inode, entry: NewDirent): Promise<Inode> {
+  refuseInline(dir);
+  const { vol } = ctx;
+  const blocks = await dirBlocks(vol, dir);
+  if (isIndexed(vol, dir)) {
+    const done = await htreeInsert(ctx, dir, blocks, entry);
+    if (done) return done;
+    return rebuild(ctx, dir, entry);
+  }
+  for (const lb of mappedBlocks(blocks)) {
+    const buf = (await readDirBlock(vol, dir, blocks, lb))?.slice();
+    if (buf && insertIntoLeaf(vol, buf, entry)) {
+      await writeLeaf(ctx, dir, physicalOf(blocks, lb) as number, buf);
+      return dir;
+    }
+  }
+  if (vol.hasCompat(COMPAT.dir_index)) return rebuild(ctx, dir, entry);
+  return appendBlock(ctx, dir, blocks, encodeLeaf(vol, [entry]));
+}
+
+/** Hash and minor hash of a name for this directory's index. */
+function hashOf(vol: Volume, version: number, name: Uint8Array): { hash: number; minor: number } {
+  return nameHash(name, version, vol.sb.s_hash_seed);
+}
+
+/**
+ * Inserts through the index: into the leaf the hash selects, or by splitting that leaf when its
+ * parent index block has room. Undefined when the index cannot take it (the caller rebuilds).
+ */
+async function htreeInsert(
+  ctx: EditContext,
+  dir: Inode,
+  blocks: DirBlocks,
+  entry: NewDirent,
+): Promise<Inode | undefined> {
+  const { vol } = ctx;
+  const root = await readDirBlock(vol, dir, blocks, 0);
+  if (!root) return undefined;
+  const version = dxHashVersion(vol, root);
+  let path: Awaited<ReturnType<typeof dxPath>>;
+  try {
+    path = await dxPath(vol, dir, blocks, hashOf(vol, version, entry.name).hash);
+  } catch (e) {
+    if (e instanceof CorruptError) return undefined;
+    throw e;
+  }
+  const leafPb = physicalOf(blocks, path.leaf) as number;
+  const leaf = (await readDirBlock(vol, dir, blocks, path.leaf))?.slice();
+  if (!leaf) return undefined;
+  if (insertIntoLeaf(vol, leaf, entry)) {
+    await writeLeaf(ctx, dir, leafPb, leaf);
+    return dir;
+  }
+  const parent = path.path[path.path.length - 1];
+  if (!parent || parent.count >= parent.limit) return undefined;
+
+  // Split: entries sorted by hash, the upper half (by bytes) moves to a new block.
+  const records: DirRecord[] = [];
+  const region = leaf.subarray(0, vol.blockSize - (vol.metadataCsum ? DIR_TAIL_SIZE : 0));
+  parseEntries(region, path.leaf, `directory inode ${dir.ino}`, records, vol.blockSize);
+  const all = [...records.map((r) => ({ name: encodeUtf8(r.name), ino: r.ino, fileType: r.fileType })), entry].map(
+    (e) => ({
+      e,
+      ...hashOf(vol, version, e.name),
+    }),
+  );
+  all.sort((a, b) => a.hash - b.hash || a.minor - b.minor);
+  const total = all.reduce((s, x) => s + 8 + x.e.name.length, 0);
+  let split = 0;
+  for (let acc = 0; split < all.length - 1 && acc < total / 2; split++)
+    acc += 8 + (all[split] as (typeof all)[number]).e.name.length;
+  split = Math.max(1, split);
+  const splitHash = (all[split] as (typeof all)[number]).hash;
+  const continued = (all[split - 1] as (typeof all)[number]).hash === splitHash ? 1 : 0;
+  const lower = encodeLeaf(
+    vol,
+    all.slice(0, split).map((x) => x.e),
+  );
+  const upper = encodeLeaf(
+    vol,
+    all.slice(split).map((x) => x.e),
+  );
+  // New block first (unreachable until the inode grows), then the index, then the old leaf.
+  const newLb = blocks.count;
+  const grown = await appendBlock(ctx, dir, blocks, upper);
+  const pBlocks = await dirBlocks(vol, grown);
+  const dxPb = physicalOf(pBlocks, parent.lblock) as number;
+  const dx = (await vol.block(dxPb)).slice();
+  const isRoot = parent.lblock === 0;
+  const children = getDxEntries(dx, isRoot);
+  children.splice(parent.index + 1, 0, { hash: (splitHash | continued) >>> 0, block: newLb });
+  putDxEntries(vol, dx, isRoot, children);
+  sealDx(vol, dirSeed(vol, grown), dx, isRoot);
+  await vol.writeBlocks(dxPb, dx);
+  await writeLeaf(ctx, grown, leafPb, lower);
+  return grown;
+}
+
+/**
+ * Rewrites a directory into fresh blocks (old ones freed after the inode switches), as an htree
+ * when it needs more than one block and the filesystem has dir_index, else linear.
+ */
+async function rebuild(ctx: EditContext, dir: Inode, extra?: NewDirent): Promise<Inode> {
+  const { vol, alloc } = ctx;
+  const records = await readDir(vol, dir);
+  const parent = records.find((r) => r.name === '..')?.ino ?? dir.ino;
+  const entries: NewDirent[] = records
+    .filter((r) => r.name !== '.' && r.name !== '..')
+    .map((r) => ({ name: encodeUtf8(r.name), ino: r.ino, fileType: r.fileType }));
+  if (extra) entries.push(extra);
+  const old = await dirBlocks(vol, dir);
+  const oldRoot = isIndexed(vol, dir) ? await readDirBlock(vol, dir, old, 0) : undefined;
+  const rootVersion = oldRoot ? dxRoot.get(oldRoot, 0, 'hash_version') : vol.sb.s_def_hash_version;
+  const unsigned = (vol.sb.s_flags & SB_FLAGS.unsigned_hash) !== 0;
+  const version = unsigned && rootVersion <= 2 ? rootVersion + 3 : rootVersion;
+  const layout = layoutDirectory(
+    entries.map((e) => e.name),
+    {
+      blockSize: vol.blockSize,
+      csum: vol.metadataCsum,
+      dirIndex: vol.hasCompat(COMPAT.dir_index),
+      largeDir: false,
+      hashVersion: version,
+      hashSeed: vol.sb.s_hash_seed,
+    },
+  );
+  const oldMap = await fileMap(vol, dir);
+  const exts = await alloc.allocBlocks(layout.blocks, old.runs[0]?.physical ?? vol.firstDataBlock);
+  const phys = blockList(exts);
+  const seed = dirSeed(vol, dir);
+  const leafBlocks: Uint8Array[] = layout.leafStart.map((start, i) => {
+    const end = layout.leafStart[i + 1] ?? layout.order.length;
+    const leaf = encodeLeaf(
+      vol,
+      Array.from(layout.order.subarray(start, end), (k) => entries[k] as NewDirent),
+    );
+    sealLeaf(vol, seed, leaf);
+    return leaf;
+  });
+  const out: Uint8Array[] = [];
+  let flags = dir.base.i_flags & ~INODE_FLAGS.index;
+  if (layout.hashes === undefined) {
+    // Linear: '.' and '..' open the first block.
+    const first = layout.order.subarray(0, layout.leafStart[1] ?? layout.order.length);
+    const head = encodeLeaf(vol, [
+      { name: Uint8Array.of(0x2e), ino: dir.ino, fileType: FT.dir },
+      { name: Uint8Array.of(0x2e, 0x2e), ino: parent, fileType: FT.dir },
+      ...Array.from(first, (k) => entries[k] as NewDirent),
+    ]);
+    sealLeaf(vol, seed, head);
+    out.push(head, ...leafBlocks.slice(1));
+  } else {
+    flags |= INODE_FLAGS.index;
+    const hashes = layout.hashes;
+    const levels = layout.indexLevels ?? 0;
+    const nodeCount = layout.blocks - 1 - leafBlocks.length;
+    const firstLeaf = 1 + nodeCount;
+    const leafChildren: DxChild[] = layout.leafStart.map((start, i) => {
+      const h = hashes[layout.order[start] as number] as number;
+      const prev = start > 0 ? (hashes[layout.order[start - 1] as number] as number) : -1;
+      return { hash: i === 0 ? 0 : (h | (prev === h ? 1 : 0)) >>> 0, block: firstLeaf + i };
+    });
+    let rootChildren = leafChildren;
+    const nodes: Uint8Array[] = [];
+    if (levels === 1) {
+      const per = dxLimit(vol, false);
+      rootChildren = [];
+      for (let i = 0; i < leafChildren.length; i += per) {
+        const chunk = leafChildren.slice(i, i + per);
+        rootChildren.push({ hash: (chunk[0] as DxChild).hash, block: 1 + nodes.length });
+        const node = encodeDxNode(vol, chunk);
+        sealDx(vol, seed, node, false);
+        nodes.push(node);
+      }
+    }
+    const rootBlock = encodeDxRoot(vol, dir.ino, parent, rootVersion, levels, rootChildren);
+    sealDx(vol, seed, rootBlock, true);
+    out.push(rootBlock, ...nodes, ...leafBlocks);
+  }
+  for (let i = 0; i < out.length; i++) await vol.writeBlocks(phys[i] as number, out[i] as Uint8Array);
+  const runs: Run[] = [];
+  let logical = 0;
+  for (const e of exts) {
+    runs.push({ logical, physical: e.start, length: e.len, unwritten: false });
+    logical += e.len;
+  }
+  const dataBefore = oldMap.runs.reduce((s, r) => s + r.length, 0);
+  const updated = await remap(
+    ctx,
+    dir,
+    runs,
+    { i_size: out.length * vol.blockSize, i_flags: flags },
+    out.length - dataBefore,
+  );
+  const freed = oldMap.runs.map((r) => ({ start: r.physical, len: r.length }));
+  await alloc.loadFor(freed);
+  for (const f of freed) alloc.freeBlocksRun(f.start, f.len);
+  return updated;
+}
+
+/** Removes the entry `name` (which must exist). */
+export async function dirRemove(ctx: EditContext, dir: Inode, rec: DirRecord): Promise<void> {
+  refuseInline(dir);
+  const blocks = await dirBlocks(ctx.vol, dir);
+  const pb = physicalOf(blocks, rec.lblock);
+  const buf = (await readDirBlock(ctx.vol, dir, blocks, rec.lblock))?.slice();
+  if (pb === undefined || !buf)
+    throw new CorruptError(`ext: directory inode ${dir.ino}: entry ${rec.name} is in a hole`);
+  removeFromLeaf(buf, rec.offset);
+  await writeLeaf(ctx, dir, pb, buf);
+}
+
+/** Points an existing entry at another inode (one block write: the atomic step of a replace). */
+export async function dirRepoint(
+  ctx: EditContext,
+  dir: Inode,
+  rec: DirRecord,
+  ino: number,
+  fileType: number,
+): Promise<void> {
+  refuseInline(dir);
+  const blocks = await dirBlocks(ctx.vol, dir);
+  const pb = physicalOf(blocks, rec.lblock) as number;
+  const buf = (await readDirBlock(ctx.vol, dir, blocks, rec.lblock))?.slice() as Uint8Array;
+  dirEntry.patch({ inode: ino, file_type: fileType }, buf, rec.offset);
+  await writeLeaf(ctx, dir, pb, buf);
+}

@@ -1,0 +1,57 @@
+import { FileDevice } from '@fstool/blockdev/node';
+import { haveTools, tempDir } from '@fstool/testkit';
+import { afterAll, describe, it } from 'vitest';
+import { openExt } from '../src/read/index.js';
+import {
+  addHost,
+  copyTree,
+  expectMountedEquals,
+  fsckClean,
+  putDir,
+  putFile,
+  putSymlink,
+  removeBoth,
+} from './edit-helpers.js';
+import { makeImage, makeSourceTree, noise } from './read-fixtures.js';
+
+const variants = [
+  { name: 'ext4 1 KiB', type: 'ext4', args: ['-b', '1024'] },
+  { name: 'ext4 4 KiB', type: 'ext4', args: ['-b', '4096'] },
+  { name: 'ext4 ^extents', type: 'ext4', args: ['-b', '1024', '-O', '^extents,^64bit'] },
+  { name: 'ext3 1 KiB', type: 'ext3', args: ['-b', '1024'] },
+  { name: 'ext2 4 KiB', type: 'ext2', args: ['-b', '4096'] },
+  { name: 'ext4 uninit_bg', type: 'ext4', args: ['-b', '1024', '-O', '^metadata_csum,uninit_bg'] },
+];
+
+describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'dumpe2fs', 'mknod', 'python3'))('editing images in place', () => {
+  const tmp = tempDir('ext-edit-');
+  afterAll(() => tmp.cleanup());
+
+  for (const v of variants) {
+    it(`${v.name}: add, replace, mkdir, symlinks, rm -r; e2fsck clean and the mounted tree matches`, async () => {
+      const src = tmp.join(`${v.name}-src`.replace(/\W+/g, '_'));
+      const mirror = tmp.join(`${v.name}-mirror`.replace(/\W+/g, '_'));
+      const img = tmp.join(`${v.name}.img`.replace(/[^\w.]+/g, '_'));
+      makeSourceTree(src, { bigDir: 60 });
+      copyTree(src, mirror);
+      makeImage(img, src, { type: v.type, args: v.args, size: '96M' });
+      const fs = await openExt(await FileDevice.open(img, { writable: true }), { writable: true });
+      await putFile(fs, mirror, '/new.txt', new TextEncoder().encode('hello\n'));
+      await putFile(fs, mirror, '/etc/hostname', noise(200_000, 77)); // replace with a bigger file
+      await putFile(fs, mirror, '/etc/empty', new Uint8Array(0));
+      await putDir(fs, mirror, '/newdir');
+      await putDir(fs, mirror, '/newdir/sub');
+      await putFile(fs, mirror, '/newdir/sub/deep.bin', noise(70_000, 5));
+      await putSymlink(fs, mirror, '/newdir/fast', '../new.txt');
+      await putSymlink(fs, mirror, '/newdir/slow', `${'x/'.repeat(50)}y`);
+      await removeBoth(fs, mirror, '/data');
+      await removeBoth(fs, mirror, '/fast-link');
+      await addHost(fs, tmp.join(`${v.name}-src`.replace(/\W+/g, '_'), 'etc'), '/etc-copy');
+      copyTree(tmp.join(`${v.name}-src`.replace(/\W+/g, '_'), 'etc'), `${mirror}/etc-copy`);
+      for (let i = 0; i < 120; i++) await putFile(fs, mirror, `/many/added-${i}`, noise(i * 13, i));
+      await fs.close();
+      fsckClean(img);
+      await expectMountedEquals(img, mirror);
+    });
+  }
+});
