@@ -128,6 +128,7 @@ export async function fatBuild(
     hiddenSectors: opts.hiddenSectors ?? 0,
     zone: zoneOffset(opts.timeZone),
     hideDotFiles: opts.hideDotFiles ?? false,
+    zeroed: opts.zeroed ?? false,
   };
   if (plan.label !== undefined) params.label = plan.label;
   await writeVolume(dev, geo, plan, used, params, ctx);

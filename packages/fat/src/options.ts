@@ -22,6 +22,8 @@ export interface FatOptions {
   hiddenSectors?: number;
   /** Set the hidden attribute on names starting with '.'. Default false. */
   hideDotFiles?: boolean;
+  /** The device already reads as zeros (a new sparse file): all-zero stretches are not written at all. */
+  zeroed?: boolean;
   /** Extra free space `minimumSize` adds, as a fraction of the data (0.1 = 10%). Default 0. */
   headroom?: number;
 }

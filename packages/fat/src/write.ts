@@ -24,6 +24,7 @@ export interface WriteParams {
   hiddenSectors: number;
   zone: number;
   hideDotFiles: boolean;
+  zeroed: boolean;
 }
 
 /** Appends to the device through one buffer; all-zero chunks go through `zero()` (sparse-friendly). */
@@ -33,6 +34,7 @@ class Emitter {
   constructor(
     readonly dev: BlockDevice,
     public offset: number,
+    readonly zeroed: boolean,
   ) {}
 
   /** A writable window of up to `max` bytes at the end (flushes first when full). */
@@ -44,14 +46,14 @@ class Emitter {
   async flush(): Promise<void> {
     if (this.len === 0) return;
     const data = this.buf.subarray(0, this.len);
-    if (isZero(data)) await this.dev.zero(this.offset, this.len);
-    else await this.dev.write(this.offset, data);
+    if (!isZero(data)) await this.dev.write(this.offset, data);
+    else if (!this.zeroed) await this.dev.zero(this.offset, this.len);
     this.offset += this.len;
     this.len = 0;
   }
 }
 
-async function writeFat(dev: BlockDevice, geo: Geometry, plan: TreePlan, used: number): Promise<void> {
+async function writeFat(dev: BlockDevice, geo: Geometry, plan: TreePlan, used: number, zeroed: boolean): Promise<void> {
   const type = geo.fatType;
   const fatLen = geo.fatSectors * SECTOR_SIZE;
   const ends = new Set<number>();
@@ -74,6 +76,7 @@ async function writeFat(dev: BlockDevice, geo: Geometry, plan: TreePlan, used: n
     }
   }
   const tail = fatBytes(type, count + (count & 1));
+  if (zeroed) return;
   for (let k = 0; k < NUM_FATS; k++) {
     const start = geo.reservedSectors * SECTOR_SIZE + k * fatLen;
     if (tail < fatLen) await dev.zero(start + tail, fatLen - tail);
@@ -154,13 +157,13 @@ export async function writeVolume(
   };
   if (p.label !== undefined) boot.label = p.label;
   await dev.write(0, encodeBootRegion(boot, free, used + 2 <= geo.clusters + 1 ? used + 2 : 0xffffffff));
-  await writeFat(dev, geo, plan, used);
+  await writeFat(dev, geo, plan, used, p.zeroed);
   if (geo.fatType !== 32) {
     const root = new Uint8Array(geo.rootSectors * SECTOR_SIZE);
     encodeDir(plan.root, plan, root, p);
     await dev.write((geo.reservedSectors + NUM_FATS * geo.fatSectors) * SECTOR_SIZE, root);
   }
-  const em = new Emitter(dev, geo.firstDataSector * SECTOR_SIZE);
+  const em = new Emitter(dev, geo.firstDataSector * SECTOR_SIZE, p.zeroed);
   const total = used * geo.clusterSize;
   let reported = 0;
   for (const node of plan.order) {

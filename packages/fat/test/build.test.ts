@@ -64,6 +64,7 @@ describe.skipIf(!haveTools('fsck.vfat', 'mcopy', 'mdir'))('build judged by dosfs
       expectExtractedEqual(image, c.name);
       const label = mtool('mlabel', ['-s', '-i', image, '::']);
       expect(label.out).toContain('FSTOOL TEST');
+      expect(mtool('mattrib', ['-i', image, '::/readonly.txt']).out).toMatch(/^\s*A\s+R\s+::\/readonly\.txt/);
     });
   }
 
@@ -127,6 +128,7 @@ describe('reproducible output', () => {
       const a = await digest('UTC');
       const b = await digest('America/New_York');
       expect(b).toBe(a);
+      expect(await digest('Asia/Kolkata', true)).toBe(a); // a fresh sparse file reads as zeros
     } finally {
       if (saved === undefined) delete process.env.TZ;
       else process.env.TZ = saved;
