@@ -10,7 +10,6 @@ import { inodesNeeded, minimumSize } from './plan/minimum.js';
 import { type ExtOptions, extType, resolveFeatures } from './plan/options.js';
 import { makePlan } from './plan/plan.js';
 import { summarize, type TreeSummary } from './plan/summary.js';
-import { openExt, probeExt } from './read/index.js';
 import { encodeUtf8 } from './utf8.js';
 import { formatUuid, parseUuid, randomUuid } from './uuid.js';
 import { writeImage } from './write/index.js';
@@ -35,7 +34,8 @@ export const extDriver = defineDriver<ExtOptions>({
   type: 'ext4',
   aliases: ['ext2', 'ext3'],
 
-  probe: probeExt,
+  // The reader is loaded on first use: building never needs it.
+  probe: async (dev: BlockDevice) => (await import('./read/index.js')).probeExt(dev),
 
   async minimumSize(tree: SourceTree, opts: ExtOptions, ctx: BuildContext): Promise<number> {
     const { features, summary } = setup(await summarize(tree), opts, ctx);
@@ -103,5 +103,5 @@ export const extDriver = defineDriver<ExtOptions>({
     };
   },
 
-  open: (dev: BlockDevice, opts: { writable: boolean }) => openExt(dev, opts),
+  open: async (dev: BlockDevice, opts: { writable: boolean }) => (await import('./read/index.js')).openExt(dev, opts),
 });

@@ -1,9 +1,11 @@
 /** The writer over in-memory trees, judged by e2fsck, dumpe2fs and debugfs. */
-
-import { type Entry, treeFromEntries } from '@fstool/fs';
+import { writeFileSync } from 'node:fs';
+import { type BlockDevice, MemoryDevice } from '@fstool/blockdev';
+import { bytesSource, type Entry, NoSpaceError, treeFromEntries } from '@fstool/fs';
 import { haveTools, mustRun, tempDir } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildImage, dir, file, fsck, sha256 } from './helpers.js';
+import { extDriver } from '../src/driver.js';
+import { buildImage, dir, file, fsck, SEED, sha256, UUID } from './helpers.js';
 
 const MiB = 2 ** 20;
 
@@ -45,5 +47,110 @@ describe.skipIf(!haveTools('e2fsck', 'dumpe2fs', 'debugfs'))('ext writer', () =>
     await buildImage(a, treeFromEntries(smallTree()), 'ext4', {}, 16 * MiB);
     await buildImage(b, treeFromEntries(smallTree()), 'ext4', {}, 16 * MiB);
     expect(sha256(a)).toBe(sha256(b));
+  });
+});
+
+describe.skipIf(!haveTools('e2fsck', 'dumpe2fs', 'debugfs'))('ext writer edge cases', () => {
+  const tmp = tempDir('fstool-ext-edge-');
+  afterAll(() => tmp.cleanup());
+
+  it('writes everything on a device that is not zeroed (garbage underneath)', async () => {
+    const dev = new MemoryDevice(8 * MiB);
+    dev.bytes().fill(0xa5);
+    await extDriver.build(dev, treeFromEntries(smallTree()), { uuid: UUID, hashSeed: SEED }, { type: 'ext4' });
+    const img = tmp.join('garbage.img');
+    writeFileSync(img, dev.bytes());
+    const r = fsck(img);
+    expect(r.code, r.out).toBe(0);
+  });
+
+  it('refuses a tree that does not fit before writing anything, with the numbers', async () => {
+    const big = new Uint8Array(3 * MiB);
+    const entries = [file('/a', ''), { ...file('/big', ''), size: big.length, open: () => bytesSource(big) }];
+    let writes = 0;
+    const dev = new MemoryDevice(2 * MiB);
+    const counting: BlockDevice = {
+      size: dev.size,
+      readOnly: false,
+      read: (o, into) => dev.read(o, into),
+      write: async () => void writes++,
+      zero: async () => void writes++,
+      flush: async () => {},
+      close: async () => {},
+    };
+    const err = await extDriver.build(counting, treeFromEntries(entries), {}, { type: 'ext4' }).catch((e) => e);
+    expect(err).toBeInstanceOf(NoSpaceError);
+    expect(err.message).toMatch(/at least \d+ bytes, this one has 2097152/);
+    expect(writes).toBe(0);
+  });
+
+  it('applies the -O style feature list and options (dumpe2fs)', async () => {
+    const img = tmp.join('features.img');
+    await buildImage(
+      img,
+      treeFromEntries(smallTree()),
+      'ext4',
+      {
+        features: '-huge_file,^dir_nlink,+large_dir',
+        label: 'fstool',
+        inodeSize: 256,
+        reservedPercent: 1,
+        inodes: 4096,
+      },
+      16 * MiB,
+    );
+    expect(fsck(img).code).toBe(0);
+    const h = mustRun('dumpe2fs', ['-h', img]);
+    const features = /Filesystem features:\s+(.*)/.exec(h)?.[1]?.split(' ') ?? [];
+    expect(features).toContain('large_dir');
+    expect(features).not.toContain('huge_file');
+    expect(features).not.toContain('dir_nlink');
+    expect(h).toMatch(/Filesystem volume name:\s+fstool/);
+    expect(h).toMatch(/Filesystem UUID:\s+01234567-89ab-cdef-0123-456789abcdef/);
+    expect(h).toMatch(/Directory Hash Seed:\s+fedcba98-7654-3210-fedc-ba9876543210/);
+    expect(Number(/Inode count:\s+(\d+)/.exec(h)?.[1])).toBe(4096);
+    expect(Number(/Reserved block count:\s+(\d+)/.exec(h)?.[1])).toBe(Math.floor(16384 * 0.01));
+  });
+
+  it('warns (naming the path) about times a 128-byte inode cannot hold, and keeps them in 256-byte inodes', async () => {
+    const late = [file('/future', 'x', { mtime: 2 ** 32 + 10, mtimeNsec: 5 })];
+    const warnings: string[] = [];
+    await buildImage(tmp.join('t128.img'), treeFromEntries(late), 'ext2', { inodeSize: 128 }, 8 * MiB, (m) =>
+      warnings.push(m),
+    );
+    expect(warnings.join('\n')).toMatch(/\/future: a timestamp is outside/);
+    expect(fsck(tmp.join('t128.img')).code).toBe(0);
+    const w256: string[] = [];
+    await buildImage(tmp.join('t256.img'), treeFromEntries(late), 'ext4', {}, 8 * MiB, (m) => w256.push(m));
+    expect(w256).toEqual([]);
+    expect(mustRun('debugfs', ['-R', 'stat /future', tmp.join('t256.img')])).toMatch(/mtime: 0x0000000a:00000015/);
+  });
+
+  it('builds a 100,000-entry directory with a two-level htree', async () => {
+    const entries: Entry[] = [dir('/bigdir')];
+    for (let i = 0; i < 100_000; i++) entries.push({ ...file(`/bigdir/file-number-${i}`, ''), size: 0 });
+    const img = tmp.join('100k.img');
+    await buildImage(img, treeFromEntries(entries), 'ext4', { blockSize: 1024 }, 160 * MiB);
+    const r = fsck(img);
+    expect(r.code, r.out).toBe(0);
+    expect(mustRun('debugfs', ['-R', 'htree /bigdir', img])).toContain('Indirect levels: 1');
+  });
+
+  it('handles a directory with 70,000 subdirectories (dir_nlink)', async () => {
+    const entries: Entry[] = [dir('/many')];
+    for (let i = 0; i < 70_000; i++) entries.push(dir(`/many/d${i}`));
+    const img = tmp.join('70k.img');
+    await buildImage(img, treeFromEntries(entries), 'ext4', {}, 512 * MiB);
+    const r = fsck(img);
+    expect(r.code, r.out).toBe(0);
+    expect(mustRun('debugfs', ['-R', 'stat /many', img])).toMatch(/Links: 1\b/);
+  });
+
+  it('is byte-identical for the same big tree', async () => {
+    const entries: Entry[] = [dir('/x')];
+    for (let i = 0; i < 3000; i++) entries.push(file(`/x/f${i}`, `content ${i}`.repeat(i % 50)));
+    await buildImage(tmp.join('r1.img'), treeFromEntries(entries), 'ext3', {}, 32 * MiB);
+    await buildImage(tmp.join('r2.img'), treeFromEntries(entries), 'ext3', {}, 32 * MiB);
+    expect(sha256(tmp.join('r1.img'))).toBe(sha256(tmp.join('r2.img')));
   });
 });

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { FileDevice } from '@fstool/blockdev/node';
 import { type BuildReport, bytesSource, type Entry, type SourceTree } from '@fstool/fs';
 import { runTool } from '@fstool/testkit';
-import { type ExtOptions, extDriver } from '../src/index.js';
+import { extDriver } from '../src/driver.js';
+import type { ExtOptions } from '../src/plan/options.js';
 
 export const UUID = '01234567-89ab-cdef-0123-456789abcdef';
 export const SEED = 'fedcba98-7654-3210-fedc-ba9876543210';
