@@ -8,4 +8,7 @@ process.exitCode = await run(process.argv.slice(2), {
   data: async (chunk) => {
     if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
   },
+  stdin: process.stdin,
+  stdout: process.stdout,
+  isTTY: process.stdin.isTTY === true,
 });

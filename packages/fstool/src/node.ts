@@ -4,4 +4,6 @@ export { type ConvertImageOptions, convertImage } from './node/convert.js';
 export { type ImageInfo, OpenImage, parseImageRef, withFilesystem } from './node/image.js';
 export { createOutput, type OutputFormat, type OutputOptions, outputFormat } from './node/output.js';
 export { loadPlugins, PluginError } from './node/plugins.js';
+export { type RepackOptions, repack } from './node/repack.js';
+export { isBlockDevicePath, openBlockTarget, TargetError } from './node/target.js';
 export { type PreparedTree, prepareTree, SourceError, sourceDateEpoch } from './node/trees.js';

@@ -18,7 +18,7 @@ async function statOrUndefined(fs: FileSystem, path: string): Promise<Entry | un
  * Copies a host file, link, node or whole directory into an image, like `cp -a`: onto an existing
  * directory it lands inside it; existing files are replaced, existing directories merged.
  */
-async function addHostPath(fs: FileSystem, host: string, dest: string): Promise<number> {
+export async function addHostPath(fs: FileSystem, host: string, dest: string): Promise<number> {
   const top = hostEntry(host);
   const existing = await statOrUndefined(fs, dest);
   const target = existing?.kind === 'dir' && top.kind !== 'dir' ? joinPath(dest, basename(host)) : dest;

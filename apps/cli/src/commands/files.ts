@@ -30,8 +30,18 @@ function longRow(e: Entry, name: string): string[] {
   ];
 }
 
+/** `stat` as text: one `key: value` row per field, with the `ls -l` type and mode string. */
+export function statText(e: Entry): string {
+  const rows = Object.entries(entryJson(e)).map(([k, v]) => [
+    `${k}:`,
+    typeof v === 'object' ? JSON.stringify(v) : String(v),
+  ]);
+  rows.splice(2, 0, ['type:', formatMode(e.kind, e.mode)]);
+  return columns(rows);
+}
+
 /** JSON form of an entry: everything but the content opener, xattrs as base64. */
-function entryJson(e: Entry): Record<string, unknown> {
+export function entryJson(e: Entry): Record<string, unknown> {
   const { open: _o, xattrs, ...rest } = e;
   return {
     ...rest,
@@ -41,7 +51,7 @@ function entryJson(e: Entry): Record<string, unknown> {
   };
 }
 
-async function listing(
+export async function listing(
   io: Io,
   fs: FileSystem,
   path: string,
@@ -99,13 +109,7 @@ export const registerFileCommands: Register = (program, io) => {
     .action((ref, path, o) =>
       onFilesystem(ref, false, async (fs) => {
         const e = await fs.stat(normalizePath(path));
-        if (o.json) return io.out(toJson(entryJson(e)));
-        const rows = Object.entries(entryJson(e)).map(([k, v]) => [
-          `${k}:`,
-          typeof v === 'object' ? JSON.stringify(v) : String(v),
-        ]);
-        rows.splice(2, 0, ['type:', formatMode(e.kind, e.mode)]);
-        io.out(columns(rows));
+        io.out(o.json ? toJson(entryJson(e)) : statText(e));
       }),
     );
 

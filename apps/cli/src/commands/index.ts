@@ -7,6 +7,8 @@ import { registerExtBuild } from './ext-build.js';
 import { registerFatBuild } from './fat-build.js';
 import { registerFileCommands } from './files.js';
 import { registerInfo } from './info.js';
+import { registerRepack } from './repack.js';
+import { registerShell } from './shell.js';
 
 /** Adds one command (or a family) to the program; each lives in its own module in this folder. */
 export type Register = (program: Command, io: Io) => void;
@@ -19,4 +21,6 @@ export const commands: Register[] = [
   registerInfo,
   registerFileCommands,
   registerAdd,
+  registerShell,
+  registerRepack,
 ];

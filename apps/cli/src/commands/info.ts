@@ -33,7 +33,7 @@ export const registerInfo: Register = (program, io) => {
     });
 };
 
-function formatFsInfo(info: FsInfo, warnings: readonly string[]): string {
+export function formatFsInfo(info: FsInfo, warnings: readonly string[]): string {
   const rows: string[][] = [];
   for (const [k, v] of Object.entries(info)) {
     if (v === undefined) continue;

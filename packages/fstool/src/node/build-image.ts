@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { Progress } from '@fstool/fs';
+import { type BlockDevice, SliceDevice } from '@fstool/blockdev';
+import type { Progress, SourceTree } from '@fstool/fs';
 import { type FilesystemSpec, type ImageSpec, parseSpec } from '@fstool/spec';
 import { type VolumeReport, writeImage } from '../build.js';
 import { type BuildPlan, type FsJob, planImage } from '../plan.js';
@@ -9,11 +10,19 @@ import { deriveU32, deriveUuid } from '../seed.js';
 import { writeAtomically } from './atomic.js';
 import { createOutput, type OutputFormat, outputFormat } from './output.js';
 import { loadPlugins } from './plugins.js';
+import { isBlockDevicePath, openBlockTarget, TargetError } from './target.js';
 import { prepareTree, SourceError } from './trees.js';
 
 export interface BuildOptions {
-  /** Output path; written to a temporary file beside it and renamed into place on success. */
+  /**
+   * Output path; written to a temporary file beside it and renamed into place on success. A block
+   * device is written in place, only with `force`; `auto` sizes then mean its capacity.
+   */
   output: string;
+  /** Allow writing onto a block device (its contents are lost). */
+  force?: boolean;
+  /** Trees to build from instead of scanning each filesystem's `source`, in spec order (repack). */
+  trees?: Array<SourceTree | undefined>;
   /** Overrides `[output] format` and the output name's extension. */
   format?: OutputFormat;
   /** Directory that relative `source`/`device_table` paths resolve against (the spec file's). */
@@ -61,64 +70,93 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
   };
   const format = outputFormat(opts.output, opts.format ?? spec.output.format);
   const seed = spec.kind === 'disk' ? spec.image.seed : undefined;
-  const filesystems: Array<[string, FilesystemSpec | undefined, string]> =
-    spec.kind === 'filesystem'
-      ? [['filesystem', spec.filesystem, 'filesystem']]
-      : spec.partitions.map((p, i) => [`partitions[${i}].filesystem`, p.filesystem, p.name ?? String(i + 1)]);
-
-  const jobs: Array<FsJob | undefined> = [];
-  for (const [where, fs, name] of filesystems) {
-    if (!fs) {
-      jobs.push(undefined);
-      continue;
+  const target = isBlockDevicePath(opts.output) ? await openBlockTarget(opts.output, { ...opts, format }) : undefined;
+  try {
+    if (target) spec = fillDevice(spec, target.size);
+    const jobs: Array<FsJob | undefined> = [];
+    for (const [i, [where, fs, name]] of filesystems(spec).entries()) {
+      if (!fs) {
+        jobs.push(undefined);
+        continue;
+      }
+      const driver = opts.registry.get(fs.type);
+      const given = opts.trees?.[i];
+      const prepared = given ? { tree: given, epoch: fs.mtime } : await prepareTree(fs, where, opts.baseDir, env);
+      const ids = seed
+        ? {
+            uuid: deriveUuid(seed, 'filesystem', name, 'uuid'),
+            hashSeed: deriveUuid(seed, 'filesystem', name, 'hash-seed'),
+            volumeId: deriveU32(seed, 'filesystem', name, 'volume-id'),
+          }
+        : {};
+      jobs.push({
+        where,
+        spec: fs,
+        driver,
+        tree: prepared.tree,
+        ids,
+        ...(prepared.epoch !== undefined ? { createdAt: prepared.epoch } : {}),
+        // A fresh output reads as zeros, so all-zero blocks may stay holes unless `sparse = false`;
+        // a block device holds old data, so every block must be written.
+        zeroed: !target && fs.sparse !== false,
+        ...(opts.driverOptions ? { extraOptions: opts.driverOptions } : {}),
+      });
     }
-    const driver = opts.registry.get(fs.type);
-    const prepared = await prepareTree(fs, where, opts.baseDir, env);
-    const ids = seed
-      ? {
-          uuid: deriveUuid(seed, 'filesystem', name, 'uuid'),
-          hashSeed: deriveUuid(seed, 'filesystem', name, 'hash-seed'),
-          volumeId: deriveU32(seed, 'filesystem', name, 'volume-id'),
-        }
-      : {};
-    jobs.push({
-      where,
-      spec: fs,
-      driver,
-      tree: prepared.tree,
-      ids,
-      ...(prepared.epoch !== undefined ? { createdAt: prepared.epoch } : {}),
-      // A fresh output reads as zeros, so all-zero blocks may stay holes unless `sparse = false`.
-      zeroed: fs.sparse !== false,
-      ...(opts.driverOptions ? { extraOptions: opts.driverOptions } : {}),
-    });
-  }
 
-  const plan = await planImage(spec, jobs);
-  opts.onPlan?.(plan);
-  const volumes = await writeAtomically(opts.output, async (tmp) => {
-    const dev = await createOutput(tmp, plan.size, {
-      format,
-      ...(spec.output.clusterSize !== undefined ? { clusterSize: spec.output.clusterSize } : {}),
-      ...(spec.output.compress ? { compress: true } : {}),
-    });
-    try {
+    const plan = await planImage(spec, jobs);
+    opts.onPlan?.(plan);
+    const write = async (dev: BlockDevice) => {
       const reports = await writeImage(dev, plan, {
         onWarning,
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
       });
       await dev.flush();
       return reports;
-    } finally {
-      await dev.close();
+    };
+    let volumes: VolumeReport[];
+    if (target) {
+      if (plan.size > target.size) {
+        throw new TargetError(`${opts.output} holds ${target.size} bytes; the image needs ${plan.size}`);
+      }
+      volumes = await write(plan.size === target.size ? target : new SliceDevice(target, 0, plan.size));
+    } else {
+      volumes = await writeAtomically(opts.output, async (tmp) => {
+        const dev = await createOutput(tmp, plan.size, {
+          format,
+          ...(spec.output.clusterSize !== undefined ? { clusterSize: spec.output.clusterSize } : {}),
+          ...(spec.output.compress ? { compress: true } : {}),
+        });
+        try {
+          return await write(dev);
+        } finally {
+          await dev.close();
+        }
+      });
     }
-  });
-  return {
-    output: opts.output,
-    format,
-    size: plan.size,
-    ...(plan.table ? { table: plan.table.kind } : {}),
-    volumes,
-    warnings,
-  };
+    return {
+      output: opts.output,
+      format,
+      size: plan.size,
+      ...(plan.table ? { table: plan.table.kind } : {}),
+      volumes,
+      warnings,
+    };
+  } finally {
+    await target?.close();
+  }
+}
+
+/** Each filesystem of a spec with where it is (for messages) and its name (for derived ids). */
+function filesystems(spec: ImageSpec): Array<[string, FilesystemSpec | undefined, string]> {
+  return spec.kind === 'filesystem'
+    ? [['filesystem', spec.filesystem, 'filesystem']]
+    : spec.partitions.map((p, i) => [`partitions[${i}].filesystem`, p.filesystem, p.name ?? String(i + 1)]);
+}
+
+/** On a block device, `auto` image and bare filesystem sizes mean the device's capacity. */
+function fillDevice(spec: ImageSpec, capacity: number): ImageSpec {
+  if (spec.kind === 'filesystem') {
+    return spec.filesystem.size === 'auto' ? { ...spec, filesystem: { ...spec.filesystem, size: capacity } } : spec;
+  }
+  return spec.image.size === 'auto' ? { ...spec, image: { ...spec.image, size: capacity } } : spec;
 }

@@ -1,0 +1,124 @@
+import { realpathSync } from 'node:fs';
+import { InvalidArgumentError } from '@fstool/blockdev';
+import { collectTree, type Entry, fileSystemTree, type Progress, type SourceTree } from '@fstool/fs';
+import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
+import { isExtType, isFatType } from '../driver-options.js';
+import type { DriverRegistry } from '../registry.js';
+import { type BuildResult, buildImage } from './build-image.js';
+import { parseImageRef, withFilesystem } from './image.js';
+import type { OutputFormat } from './output.js';
+
+export interface RepackOptions {
+  registry: DriverRegistry;
+  /** Filesystem type to build (default: the source's). */
+  fsType?: string;
+  /** Bytes, or 'auto' for the smallest that holds the content (default: the source's size). */
+  size?: number | 'auto';
+  /** Same as size 'auto'. */
+  shrink?: boolean;
+  /** ext block size, or FAT cluster size, in bytes. */
+  blockSize?: number;
+  format?: OutputFormat;
+  /** Allow writing onto a block device. */
+  force?: boolean;
+  /** One message per kind of problem, with a count (not one per path). */
+  onWarning?: (message: string) => void;
+  onProgress?: (p: Progress) => void;
+}
+
+const realpathOrSelf = (p: string) => {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+};
+
+/**
+ * Rebuilds the filesystem `src` (`IMG` or `IMG:N`) into a fresh image `dst`, filesystem to
+ * filesystem: the opened source is the build's SourceTree, so nothing goes through the host.
+ * Metadata the target cannot hold is dropped by its driver; the warnings are summed up by kind.
+ */
+export async function repack(src: string, dst: string, opts: RepackOptions): Promise<BuildResult> {
+  const { path } = parseImageRef(src);
+  if (realpathOrSelf(path) === realpathOrSelf(dst)) {
+    throw new InvalidArgumentError(`repack: ${dst} is the source image; write to another file`);
+  }
+  return withFilesystem(src, opts.registry, { writable: false }, async (fs) => {
+    const info = await fs.info();
+    const type = opts.fsType ?? fs.type;
+    opts.registry.get(type); // unknown types fail before any walk
+    const spec: BareFilesystemSpec = {
+      type,
+      size: opts.shrink ? 'auto' : (opts.size ?? info.size),
+      ...sizing(type, opts.blockSize),
+      ...carriedIds(fs.type, type, info.label, info.uuid),
+    };
+    // Metadata in memory (contents stay lazy) so the planner and the driver can both walk it.
+    const entries = dropFurniture(await collectTree(fileSystemTree(fs)), fs.type, type);
+    const tree: SourceTree = {
+      async *entries() {
+        yield* entries;
+      },
+    };
+    const image: FilesystemImage = { kind: 'filesystem', filesystem: spec, output: {}, plugins: [] };
+    const warnings = new WarningTally();
+    const onProgress = opts.onProgress;
+    const result = await buildImage(image, {
+      output: dst,
+      baseDir: process.cwd(),
+      registry: opts.registry,
+      trees: [tree],
+      ...(opts.format ? { format: opts.format } : {}),
+      ...(opts.force ? { force: true } : {}),
+      ...(onProgress ? { onProgress: (_v: number, p: Progress) => onProgress(p) } : {}),
+      onWarning: (m) => warnings.add(m),
+    });
+    const summary = warnings.summary();
+    for (const m of summary) opts.onWarning?.(m);
+    return { ...result, warnings: summary };
+  });
+}
+
+/** `--block-size`: the ext block size or the FAT cluster size. */
+function sizing(type: string, blockSize: number | undefined): Partial<BareFilesystemSpec> {
+  if (blockSize === undefined) return {};
+  return isFatType(type) ? { clusterSize: blockSize } : { blockSize };
+}
+
+/** Label and UUID stay where the target can hold them (root=UUID=… keeps working after ext → ext). */
+function carriedIds(from: string, to: string, label?: string, uuid?: string): Partial<BareFilesystemSpec> {
+  const out: Partial<BareFilesystemSpec> = {};
+  if (label && (!isFatType(to) || /^[\x20-\x7e]{1,11}$/.test(label))) out.volumeLabel = label;
+  if (uuid && isExtType(from) && isExtType(to)) out.uuid = uuid;
+  if (uuid && isFatType(from) && isFatType(to) && /^[0-9a-f]{4}-[0-9a-f]{4}$/i.test(uuid)) {
+    out.volumeId = Number.parseInt(uuid.replace('-', ''), 16);
+  }
+  return out;
+}
+
+/** ext's empty lost+found is filesystem furniture, not content: it does not move to another family. */
+function dropFurniture(entries: Entry[], from: string, to: string): Entry[] {
+  if (!isExtType(from) || isExtType(to)) return entries;
+  if (entries.some((e) => e.path.startsWith('/lost+found/'))) return entries;
+  return entries.filter((e) => e.path !== '/lost+found');
+}
+
+/** Sums per-path driver warnings ("/a/b: FAT cannot hold a symlink; skipped") into one line per kind. */
+class WarningTally {
+  readonly #kinds = new Map<string, { count: number; first: string }>();
+
+  add(message: string): void {
+    const m = /^(?:[^/]*: )?(\/[^\n]*?): (.+)$/.exec(message);
+    const kind = m ? (m[2] as string) : message;
+    const seen = this.#kinds.get(kind);
+    if (seen) seen.count++;
+    else this.#kinds.set(kind, { count: 1, first: m ? (m[1] as string) : '' });
+  }
+
+  summary(): string[] {
+    return [...this.#kinds].map(([kind, { count, first }]) =>
+      first ? `${kind} (${count} ${count === 1 ? 'entry' : 'entries'}, e.g. ${first})` : kind,
+    );
+  }
+}
