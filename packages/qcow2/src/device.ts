@@ -180,28 +180,33 @@ export class Qcow2Device implements BlockDevice {
       }
       backing = await opts.openBacking(h.backingFile, h.backingFormat);
     }
-    const cs = 2 ** h.clusterBits;
-    const l1 = new Uint8Array(Math.max(1, Math.ceil((h.l1Size * 8) / cs)) * cs);
-    await readPadded(container, h.l1TableOffset, l1.subarray(0, h.l1Size * 8));
-    let refs: Refcounts | undefined;
-    if (writable) {
-      const layout = {
-        clusterBits: h.clusterBits,
-        refcountOrder: h.refcountOrder,
-        tableOffset: h.refcountTableOffset,
-        tableClusters: h.refcountTableClusters,
-      };
-      const end = Math.ceil(container.size / cs);
-      refs = await Refcounts.load(container, layout, end, opts.refcountCacheBytes ?? DEFAULT_REFCOUNT_CACHE);
+    try {
+      const cs = 2 ** h.clusterBits;
+      const l1 = new Uint8Array(Math.max(1, Math.ceil((h.l1Size * 8) / cs)) * cs);
+      await readPadded(container, h.l1TableOffset, l1.subarray(0, h.l1Size * 8));
+      let refs: Refcounts | undefined;
+      if (writable) {
+        const layout = {
+          clusterBits: h.clusterBits,
+          refcountOrder: h.refcountOrder,
+          tableOffset: h.refcountTableOffset,
+          tableClusters: h.refcountTableClusters,
+        };
+        const end = Math.ceil(container.size / cs);
+        refs = await Refcounts.load(container, layout, end, opts.refcountCacheBytes ?? DEFAULT_REFCOUNT_CACHE);
+      }
+      const dev = new Qcow2Device(container, h, cluster0, l1, refs, backing, opts);
+      if (writable && h.autoclear.length > 0) {
+        // Autoclear features (e.g. persistent bitmaps) are not maintained here: clearing them tells
+        // QEMU their data is stale, as the spec requires of writers that do not understand them.
+        h.autoclear = [];
+        await dev.#writeHeader();
+      }
+      return dev;
+    } catch (err) {
+      await backing?.close();
+      throw err;
     }
-    const dev = new Qcow2Device(container, h, cluster0, l1, refs, backing, opts);
-    if (writable && h.autoclear.length > 0) {
-      // Autoclear features (e.g. persistent bitmaps) are not maintained here: clearing them tells
-      // QEMU their data is stale, as the spec requires of writers that do not understand them.
-      h.autoclear = [];
-      await dev.#writeHeader();
-    }
-    return dev;
   }
 
   /** The header summary (what `qemu-img info` shows), as a plain JSON-ready object. */
@@ -299,10 +304,16 @@ export class Qcow2Device implements BlockDevice {
       run = { kind, host, at, len };
     };
     let pos = 0;
+    // The L2 table of the previous cluster, reused while the clusters stay in its range.
+    let table: Uint8Array | undefined;
+    let tableIndex = -1;
     while (pos < into.length) {
       const voff = offset + pos;
       const vc = Math.floor(voff / cs);
-      const table = await this.#table(vc);
+      if (Math.floor(vc / this.#l2Entries) !== tableIndex) {
+        table = await this.#table(vc);
+        tableIndex = Math.floor(vc / this.#l2Entries);
+      }
       if (!table) {
         const n = Math.min(span - (voff % span), into.length - pos);
         await add(this.#backing ? 'backing' : 'zero', 0, pos, n);
