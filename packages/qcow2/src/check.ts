@@ -4,7 +4,16 @@
  * the stored refcounts, as `qemu-img check` does. `repair` rewrites wrong refcounts.
  */
 import { type BlockDevice, CorruptError } from '@fstool/blockdev';
-import { Compatible, encodeHeaderFields, Incompatible, MAX_L1_BYTES, type Qcow2Header } from './format/header.js';
+import { bitmapDirectoryEntry, bitmapEntryLength, bitmapsExtension, MAX_BITMAP_DIRECTORY } from './format/bitmaps.js';
+import {
+  Autoclear,
+  Compatible,
+  ExtensionType,
+  encodeHeaderFields,
+  Incompatible,
+  MAX_L1_BYTES,
+  type Qcow2Header,
+} from './format/header.js';
 import { snapshotEntryLength, snapshotHeader } from './format/snapshot.js';
 import { entryCopied, entryOffset, readL2, refcountCodec, reftableOffset, setEntryCopied } from './format/tables.js';
 import { extendTo, readPadded } from './io.js';
@@ -150,6 +159,7 @@ async function tally(container: BlockDevice, h: Qcow2Header): Promise<Tally> {
   };
   await addL1(h.l1TableOffset, h.l1Size, 'L1 table');
   await addSnapshots(container, h, t, addL1);
+  await addBitmaps(container, h, t);
 
   const table = new Uint8Array(cs);
   for (const [off, uses] of l2Uses) {
@@ -187,6 +197,35 @@ async function addSnapshots(
     at += snapshotEntryLength(s);
   }
   if (h.nbSnapshots > 0) t.ref(h.snapshotsOffset, at - h.snapshotsOffset, Role.meta, 'snapshot table');
+}
+
+/** Persistent bitmaps (only while the autoclear bit says they are valid): directory, tables, data. */
+async function addBitmaps(container: BlockDevice, h: Qcow2Header, t: Tally): Promise<void> {
+  const ext = h.extensions.find((e) => e.type === ExtensionType.bitmaps);
+  if (!ext || !h.autoclear.includes(Autoclear.bitmaps) || ext.data.length < bitmapsExtension.size) return;
+  const x = bitmapsExtension.decode(ext.data, 0);
+  if (x.directorySize > MAX_BITMAP_DIRECTORY) {
+    return t.report('out-of-file', `bitmap directory of ${x.directorySize} bytes is too large`);
+  }
+  if (!t.ref(x.directoryOffset, x.directorySize, Role.meta, 'bitmap directory')) return;
+  const dir = new Uint8Array(x.directorySize);
+  await readPadded(container, x.directoryOffset, dir);
+  let at = 0;
+  for (let i = 0; i < x.nbBitmaps && at + bitmapDirectoryEntry.size <= dir.length; i++) {
+    const e = bitmapDirectoryEntry.decode(dir, at);
+    at += bitmapEntryLength(e);
+    if (e.tableSize * 8 > MAX_L1_BYTES) {
+      t.report('out-of-file', `bitmap ${i} table of ${e.tableSize} entries is too large`);
+      continue;
+    }
+    if (!t.ref(e.tableOffset, e.tableSize * 8, Role.meta, `bitmap ${i} table`)) continue;
+    const table = new Uint8Array(e.tableSize * 8);
+    await readPadded(container, e.tableOffset, table);
+    for (let k = 0; k < e.tableSize; k++) {
+      const off = entryOffset(table, k);
+      if (off !== 0) t.ref(off, t.cs, Role.meta, `bitmap ${i} data cluster`);
+    }
+  }
 }
 
 /** Counts refcount blocks as metadata, then compares stored refcounts with the computed ones. */

@@ -154,6 +154,25 @@ describe.skipIf(!haveTools('qemu-img', 'qemu-io'))('check() agrees with qemu-img
     await expect(openQcow2File(path)).rejects.toThrow(/bits 5, 31/);
   });
 
+  it('counts internal snapshots and persistent bitmaps like qemu-img; snapshots block writing', async () => {
+    const path = image('snap.qcow2');
+    mustRun('qemu-img', ['snapshot', '-c', 'one', path]);
+    mustRun('qemu-io', ['-c', 'write -P 0x71 64k 128k', '-c', 'write -P 0x72 3M 64k', path]);
+    mustRun('qemu-img', ['snapshot', '-c', 'two', path]);
+    mustRun('qemu-io', ['-c', 'write -P 0x73 0 4k', path]);
+    mustRun('qemu-img', ['bitmap', '--add', path, 'b0']);
+    mustRun('qemu-io', ['-c', 'write -P 0x74 5M 64k', path]);
+    expectQemuCheckClean(path);
+    expect(await checkQcow2File(path)).toMatchObject({ ok: true, corruptions: 0, leaks: 0 });
+    expect((await qcow2FileInfo(path)).snapshots).toBe(2);
+    await expect(openQcow2File(path, { writable: true })).rejects.toThrow(/snapshots/);
+    const q = await openQcow2File(path);
+    const got = new Uint8Array(4096);
+    await q.read(0, got);
+    expect(got.every((b) => b === 0x73)).toBe(true);
+    await q.close();
+  });
+
   it('info() matches qemu-img info', async () => {
     const path = image('info.qcow2', ['-o', 'cluster_size=4096,refcount_bits=8']);
     const ours = await qcow2FileInfo(path);
