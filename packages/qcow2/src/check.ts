@@ -4,6 +4,7 @@
  * the stored refcounts, as `qemu-img check` does. `repair` rewrites wrong refcounts.
  */
 import { type BlockDevice, CorruptError } from '@fstool/blockdev';
+import { Qcow2UnsupportedError } from './errors.js';
 import { bitmapDirectoryEntry, bitmapEntryLength, bitmapsExtension, MAX_BITMAP_DIRECTORY } from './format/bitmaps.js';
 import {
   Autoclear,
@@ -54,12 +55,16 @@ export interface CheckReport {
 }
 
 const MAX_MESSAGES = 100;
+const SATURATED = 0xffff;
+/** 3 bytes of bookkeeping per host cluster: 64 Mi clusters (4 TiB of 64 KiB clusters) is 192 MiB. */
+const MAX_CHECK_CLUSTERS = 2 ** 26;
 /** Roles a host cluster can have; two roles on one cluster (except shared data/L2) is an overlap. */
 const Role = { none: 0, data: 1, l2: 2, meta: 3 } as const;
 type RoleValue = (typeof Role)[keyof typeof Role];
 
 class Tally {
-  readonly computed: Uint32Array;
+  /** References found, per host cluster (saturating at 65535, far above any real refcount). */
+  readonly computed: Uint16Array;
   readonly role: Uint8Array;
   readonly problems: CheckProblem[] = [];
   corruptions = 0;
@@ -67,14 +72,17 @@ class Tally {
   /** Corruptions that are only wrong refcounts or COPIED flags (which repair fixes). */
   repairable = 0;
   /** Refcounts as stored in the image. */
-  readonly stored: Uint32Array;
+  readonly stored: Uint16Array;
 
   constructor(
     readonly clusters: number,
     readonly cs: number,
   ) {
-    this.computed = new Uint32Array(clusters);
-    this.stored = new Uint32Array(clusters);
+    if (clusters > MAX_CHECK_CLUSTERS) {
+      throw new Qcow2UnsupportedError(`qcow2 check: ${clusters} host clusters is more than ${MAX_CHECK_CLUSTERS}`);
+    }
+    this.computed = new Uint16Array(clusters);
+    this.stored = new Uint16Array(clusters);
     this.role = new Uint8Array(clusters);
   }
 
@@ -99,7 +107,7 @@ class Tally {
         this.report('overlap', `${what} at offset ${offset} overlaps other data or metadata in host cluster ${c}`);
       }
       this.role[c] = Math.max(had, role);
-      this.computed[c] = (this.computed[c] as number) + times;
+      this.computed[c] = Math.min(SATURATED, (this.computed[c] as number) + times);
     }
     return true;
   }
@@ -251,8 +259,9 @@ async function compareRefcounts(container: BlockDevice, h: Qcow2Header, t: Tally
     for (let k = 0; k < last; k++) {
       const c = i * perBlock + k;
       const stored = off === 0 ? 0 : codec.get(block, k);
-      t.stored[c] = stored;
+      t.stored[c] = Math.min(SATURATED, stored);
       const want = t.computed[c] as number;
+      if (stored >= SATURATED && want >= SATURATED) continue;
       if (stored > want) t.report('leak', `host cluster ${c}: refcount ${stored}, referenced ${want} times (leak)`);
       else if (stored < want) t.report('refcount', `host cluster ${c}: refcount ${stored}, referenced ${want} times`);
     }
@@ -301,7 +310,7 @@ async function repair(container: BlockDevice, h: Qcow2Header, cluster0: Uint8Arr
 async function copiedFlags(
   container: BlockDevice,
   h: Qcow2Header,
-  counts: Uint32Array,
+  counts: Uint16Array,
   t: Tally | undefined,
 ): Promise<number> {
   const cs = 2 ** h.clusterBits;
