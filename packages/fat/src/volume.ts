@@ -26,7 +26,7 @@ import { decodeBootSector, encodeFsInfo, type Volume } from './boot.js';
 import { clusterOffset, DirHandle, type DirItem } from './directory.js';
 import { FatTable } from './fat-table.js';
 import { readContent, streamContent, writeContent } from './file-io.js';
-import { FSINFO_LEAD, FSINFO_UNKNOWN, fsInfo } from './format/boot-sector.js';
+import { FSINFO_LEAD, FSINFO_STRUCT, FSINFO_UNKNOWN, fsInfo } from './format/boot-sector.js';
 import { ATTR, DELETED, DIRENT_SIZE } from './format/dirent.js';
 import { checkFatName, displayShortName, ShortNameTable } from './names.js';
 import { zoneOffset } from './options.js';
@@ -51,19 +51,31 @@ export async function openFat(dev: BlockDevice, opts: FatOpenOptions): Promise<F
   const vol = decodeBootSector(sector, dev.size);
   const fat = await FatTable.load(dev, vol);
   const warnings: string[] = [];
-  if (vol.fatType === 32) {
-    const info = new Uint8Array(512);
-    await dev.read(vol.fsInfoSector * vol.sectorSize, info);
-    const f = fsInfo.decode(info);
-    if (f.leadSignature !== FSINFO_LEAD) warnings.push(`FSInfo sector ${vol.fsInfoSector} has no valid signature`);
-    else {
-      if (f.freeCount !== FSINFO_UNKNOWN && f.freeCount !== fat.free) {
-        warnings.push(`FSInfo says ${f.freeCount} free clusters, the FAT has ${fat.free}`);
-      }
-      if (f.nextFree >= 2 && f.nextFree <= vol.clusters + 1) fat.nextFree = f.nextFree;
+  const hasFsInfo = await checkFsInfo(dev, vol, fat, warnings);
+  return new FatFileSystem(dev, vol, fat, opts.writable, warnings, zoneOffset(opts.timeZone), hasFsInfo);
+}
+
+/** FAT32: whether a valid FSInfo sector exists (only then is it updated), taking its next-free hint. */
+async function checkFsInfo(dev: BlockDevice, vol: Volume, fat: FatTable, warnings: string[]): Promise<boolean> {
+  if (vol.fatType !== 32) return false;
+  if (vol.fsInfoSector < 1 || vol.fsInfoSector >= vol.reservedSectors) {
+    if (vol.fsInfoSector !== 0 && vol.fsInfoSector !== 0xffff) {
+      warnings.push(`FSInfo sector ${vol.fsInfoSector} is outside the reserved sectors; it is ignored`);
     }
+    return false;
   }
-  return new FatFileSystem(dev, vol, fat, opts.writable, warnings, zoneOffset(opts.timeZone));
+  const info = new Uint8Array(512);
+  await dev.read(vol.fsInfoSector * vol.sectorSize, info);
+  const f = fsInfo.decode(info);
+  if (f.leadSignature !== FSINFO_LEAD || f.structSignature !== FSINFO_STRUCT) {
+    warnings.push(`FSInfo sector ${vol.fsInfoSector} has no valid signature; it is ignored`);
+    return false;
+  }
+  if (f.freeCount !== FSINFO_UNKNOWN && f.freeCount !== fat.free) {
+    warnings.push(`FSInfo says ${f.freeCount} free clusters, the FAT has ${fat.free}`);
+  }
+  if (f.nextFree >= 2 && f.nextFree <= vol.clusters + 1) fat.nextFree = f.nextFree;
+  return true;
 }
 
 class FatFileSystem implements FileSystem {
@@ -77,6 +89,7 @@ class FatFileSystem implements FileSystem {
     readonly writable: boolean,
     readonly warnings: string[],
     readonly zone: number,
+    readonly hasFsInfo: boolean,
   ) {
     this.type = `fat${vol.fatType}`;
   }
@@ -191,7 +204,7 @@ class FatFileSystem implements FileSystem {
     this.#closed = true;
     if (!this.writable) return;
     await this.fat.flush(this.dev);
-    if (this.vol.fatType === 32) {
+    if (this.hasFsInfo) {
       const at = this.vol.fsInfoSector * this.vol.sectorSize;
       const sector = new Uint8Array(512);
       await this.dev.read(at, sector);
