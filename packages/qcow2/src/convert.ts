@@ -1,6 +1,7 @@
 /** Streaming conversions between a raw device and a qcow2 image, skipping zero runs. */
 import { type BlockDevice, copy } from '@fstool/blockdev';
 import { Qcow2Device } from './device.js';
+import type { Qcow2Info } from './info.js';
 import type { CreateOptions } from './options.js';
 
 export interface ConvertOptions
@@ -15,7 +16,11 @@ export interface ConvertOptions
  * All-zero clusters stay unallocated; with `compress` every data cluster is deflated. The
  * container is closed when done (the image owns it); `src` is left open.
  */
-export async function convertToQcow2(src: BlockDevice, container: BlockDevice, opts: ConvertOptions = {}) {
+export async function convertToQcow2(
+  src: BlockDevice,
+  container: BlockDevice,
+  opts: ConvertOptions = {},
+): Promise<Qcow2Info> {
   const { onProgress, chunkSize, ...create } = opts;
   const q = await Qcow2Device.create(container, { ...create, virtualSize: src.size }).catch(async (err) => {
     await container.close();

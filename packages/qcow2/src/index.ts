@@ -1,4 +1,4 @@
-export { type CheckOptions, type CheckReport, check } from './check.js';
+export { type CheckOptions, type CheckProblem, type CheckReport, check, type ProblemKind } from './check.js';
 export { type ConvertOptions, convertToQcow2, convertToRaw } from './convert.js';
 export { Qcow2Device } from './device.js';
 export { BackingFileError, NeedsRepairError, NotQcow2Error, Qcow2UnsupportedError } from './errors.js';
