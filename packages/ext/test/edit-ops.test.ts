@@ -1,11 +1,13 @@
+import { mkdirSync } from 'node:fs';
 import { FileDevice } from '@fstool/blockdev/node';
-import { haveTools, tempDir } from '@fstool/testkit';
-import { afterAll, describe, it } from 'vitest';
+import { haveTools, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
 import { openExt } from '../src/read/index.js';
 import {
   addHost,
   copyTree,
   expectMountedEquals,
+  fileEntry,
   fsckClean,
   putDir,
   putFile,
@@ -54,4 +56,34 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'dumpe2fs', 'mknod', 'python3'))(
       await expectMountedEquals(img, mirror);
     });
   }
+});
+
+describe.skipIf(!haveTools('mke2fs', 'e2fsck'))('editor: extended attributes', () => {
+  const tmp = tempDir('ext-edit-x-');
+  afterAll(() => tmp.cleanup());
+
+  it('writes xattrs in the inode and in a block; the kernel and our reader see them', async () => {
+    const img = tmp.join('x.img');
+    const empty = tmp.join('empty');
+    mkdirSync(empty);
+    makeImage(img, empty, { type: 'ext4', args: ['-b', '4096'], size: '32M' });
+    const dev = await FileDevice.open(img, { writable: true });
+    const fs = await openExt(dev, { writable: true });
+    const xattrs = new Map([
+      ['user.small', new TextEncoder().encode('hello')],
+      ['user.big', noise(2000, 1)],
+      ['trusted.t', new TextEncoder().encode('t')],
+    ]);
+    await fs.add('/x', { ...fileEntry('/x', noise(100, 2)), xattrs });
+    await fs.close();
+    await dev.close();
+    fsckClean(img);
+    const ro = await openExt(await FileDevice.open(img), { writable: false });
+    expect((await ro.stat('/x')).xattrs).toEqual(xattrs);
+    const got = await withLoopMount(img, (mnt) => snapshotTree(mnt, { xattrs: true }).find((r) => r.path === '/x'));
+    if (got) {
+      expect(got.xattrs?.['user.small']).toBe(Buffer.from('hello').toString('hex'));
+      expect(got.xattrs?.['user.big']).toBe(Buffer.from(noise(2000, 1)).toString('hex'));
+    }
+  });
 });

@@ -52,6 +52,8 @@ export interface EditContext {
   vol: Volume;
   alloc: Allocator;
   now: number;
+  /** Per directory inode, the logical block where the last linear insert found room. */
+  hints: Map<number, number>;
 }
 
 /** Expands extents into single block numbers (mapping blocks are few). */
@@ -124,14 +126,19 @@ export async function dirInsert(ctx: EditContext, dir: Inode, entry: NewDirent):
     if (done) return done;
     return rebuild(ctx, dir, entry);
   }
-  for (const lb of mappedBlocks(blocks)) {
+  // Start where the last insert into this directory found room (usually its last block).
+  const order = [...mappedBlocks(blocks)];
+  const from = Math.max(0, order.indexOf(ctx.hints.get(dir.ino) ?? 0));
+  for (const lb of [...order.slice(from), ...order.slice(0, from)]) {
     const buf = (await readDirBlock(vol, dir, blocks, lb))?.slice();
     if (buf && insertIntoLeaf(vol, buf, entry)) {
       await writeLeaf(ctx, dir, physicalOf(blocks, lb) as number, buf);
+      ctx.hints.set(dir.ino, lb);
       return dir;
     }
   }
   if (vol.hasCompat(COMPAT.dir_index)) return rebuild(ctx, dir, entry);
+  ctx.hints.set(dir.ino, blocks.count);
   return appendBlock(ctx, dir, blocks, encodeLeaf(vol, [entry]));
 }
 

@@ -25,7 +25,7 @@ import {
 import { inodeChecksumSeed } from '../checksum.js';
 import { FT } from '../format/dirent.js';
 import { encodeDevice, INODE_FLAGS, inodeBase } from '../format/inode.js';
-import { INCOMPAT, RO_COMPAT } from '../format/superblock.js';
+import { COMPAT, INCOMPAT, RO_COMPAT } from '../format/superblock.js';
 import { dirBlocks, isInline, lookup, readDir } from '../read/dir.js';
 import { ExtFileSystem } from '../read/filesystem.js';
 import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
@@ -39,6 +39,7 @@ import { writeFileData } from './file-write.js';
 import { newInodeRaw, setTime, writeInode } from './inode-write.js';
 import { buildMapping, mappingBlocks } from './mapping-write.js';
 import { releaseInode } from './release.js';
+import { putInodeXattrs, splitXattrs, writeXattrBlock, type XattrSplit } from './xattr-write.js';
 
 /** Most links an inode may have; directories past it count 1 with dir_nlink. */
 const LINK_MAX = 65000;
@@ -60,6 +61,7 @@ export class ExtEditor extends ExtFileSystem {
   /** Inodes created in this session by linkId, so later entries of a hard-link group link to them. */
   private readonly links = new Map<string, number>();
   private readonly fixedNow: number | undefined;
+  private readonly hints = new Map<number, number>();
 
   constructor(vol: Volume, now?: number) {
     super(vol, true);
@@ -68,7 +70,7 @@ export class ExtEditor extends ExtFileSystem {
   }
 
   private ctx(): EditContext {
-    return { vol: this.vol, alloc: this.alloc, now: this.fixedNow ?? Math.floor(Date.now() / 1000) };
+    return { vol: this.vol, alloc: this.alloc, now: this.fixedNow ?? Math.floor(Date.now() / 1000), hints: this.hints };
   }
 
   override async add(path: string, entry: Entry): Promise<void> {
@@ -226,7 +228,13 @@ export class ExtEditor extends ExtFileSystem {
     const fast = e.kind === 'symlink' && size < 60;
     const dataBlocks =
       e.kind === 'dir' ? 1 : e.kind === 'file' || (e.kind === 'symlink' && !fast) ? Math.ceil(size / bs) : 0;
-    await this.checkSpace(dataBlocks, 1, parent);
+    let xattrs: XattrSplit | undefined;
+    if (e.xattrs && e.xattrs.size > 0) {
+      if (vol.hasCompat(COMPAT.ext_attr)) xattrs = splitXattrs(vol, path, e.xattrs);
+      else vol.warn(`${path}: extended attributes dropped (ext_attr is off)`);
+    }
+    const xattrBlocks = xattrs && xattrs.inBlock.length > 0 ? 1 : 0;
+    await this.checkSpace(dataBlocks + xattrBlocks, 1, parent);
 
     const isDir = e.kind === 'dir';
     const goalGroup = this.alloc.groupOf(parent.ino);
@@ -270,6 +278,13 @@ export class ExtEditor extends ExtFileSystem {
         dv.setUint32(0, w0, true);
         dv.setUint32(4, w1, true);
       }
+      let xattrBlock = 0;
+      if (xattrs && xattrBlocks > 0) {
+        const got = await this.alloc.allocBlocks(1, goal);
+        taken.push(...got);
+        xattrBlock = (got[0] as Extent).start;
+        await writeXattrBlock(vol, xattrBlock, xattrs.inBlock);
+      }
       const data = runs.reduce((s, r) => s + r.length, 0);
       const raw = newInodeRaw(vol, {
         entry: e,
@@ -277,14 +292,14 @@ export class ExtEditor extends ExtFileSystem {
         size,
         flags,
         iblock,
-        blocks: data + meta,
+        blocks: data + meta + xattrBlocks,
         now: ctx.now,
       });
+      if (xattrs) putInodeXattrs(vol, raw, xattrs.inInode);
+      if (xattrBlock) inodeBase.set(raw, 0, 'i_file_acl', xattrBlock);
       // Allocation reaches the disk before anything points at it.
       await this.alloc.flush(ctx.now);
       await writeInode(vol, ino, raw);
-      if (e.xattrs && e.xattrs.size > 0)
-        vol.warn(`${path}: extended attributes were not written (not supported by the editor yet)`);
       return ino;
     } catch (err) {
       // Nothing refers to what was taken yet: give it back.

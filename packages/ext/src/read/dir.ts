@@ -85,6 +85,7 @@ export function parseEntries(
   where: string,
   out: DirRecord[],
   blockSize: number,
+  match?: Uint8Array,
 ): void {
   let off = 0;
   while (off < buf.length) {
@@ -96,12 +97,18 @@ export function parseEntries(
         `ext: ${where}: entry at byte ${off} has impossible rec_len ${recLen} / name_len ${e.name_len}`,
       );
     }
-    if (e.inode !== 0) {
+    if (e.inode !== 0 && (!match || sameName(buf, off + 8, e.name_len, match))) {
       const name = utf8(buf.subarray(off + 8, off + 8 + e.name_len));
       out.push({ name, ino: e.inode, fileType: e.file_type, lblock, offset: off, recLen });
     }
     off += recLen;
   }
+}
+
+function sameName(buf: Uint8Array, at: number, len: number, name: Uint8Array): boolean {
+  if (len !== name.length) return false;
+  for (let i = 0; i < len; i++) if (buf[at + i] !== name[i]) return false;
+  return true;
 }
 
 /** True when a directory block ends with a metadata_csum tail. */
@@ -181,8 +188,11 @@ export async function readDirBlock(
   return buf;
 }
 
-/** Every live entry of a directory including '.' and '..' (inline dirs report '..' from i_block). */
-export async function readDir(vol: Volume, dir: Inode): Promise<DirRecord[]> {
+/**
+ * Every live entry of a directory including '.' and '..' (inline dirs report '..' from i_block);
+ * with `match`, only entries of that name (and the dot entries).
+ */
+export async function readDir(vol: Volume, dir: Inode, match?: Uint8Array): Promise<DirRecord[]> {
   if (isInline(dir)) {
     const parent = new DataView(dir.raw.buffer, dir.raw.byteOffset + 0x28, 4).getUint32(0, true);
     return [
@@ -206,7 +216,7 @@ export async function readDir(vol: Volume, dir: Inode): Promise<DirRecord[]> {
       out.push({ name: '..', ino: r.dotdot_inode, fileType: 2, lblock: 0, offset: 12, recLen: r.dotdot_rec_len });
       continue;
     }
-    parseEntries(region, lb, `directory inode ${dir.ino} block ${lb}`, out, vol.blockSize);
+    parseEntries(region, lb, `directory inode ${dir.ino} block ${lb}`, out, vol.blockSize, match);
   }
   return out;
 }
@@ -222,7 +232,7 @@ export async function lookup(vol: Volume, dir: Inode, name: string): Promise<Dir
       vol.warn(`directory inode ${dir.ino}: htree index unusable (${e.message}), searched linearly`);
     }
   }
-  return (await readDir(vol, dir)).find((r) => r.name === name);
+  return (await readDir(vol, dir, encodeUtf8(name))).find((r) => r.name === name);
 }
 
 /** Hash parameters of an indexed directory from its root block. */

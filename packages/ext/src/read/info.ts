@@ -7,6 +7,7 @@ import type { FsInfo } from '@fstool/fs';
 import { INO } from '../format/inode.js';
 import { JBD2_MAGIC, journalSuperblock } from '../format/jbd2.js';
 import { COMPAT, featureNames, INCOMPAT, RO_COMPAT, STATE } from '../format/superblock.js';
+import { formatUuid } from '../uuid.js';
 import { FileReader } from './content.js';
 import { readInode } from './inode.js';
 import { utf8 } from './text.js';
@@ -18,11 +19,6 @@ export function fsType(vol: Volume): 'ext2' | 'ext3' | 'ext4' {
   const ext3RoCompat = RO_COMPAT.sparse_super | RO_COMPAT.large_file | RO_COMPAT.btree_dir;
   if ((vol.features.incompat & ~ext3Incompat) !== 0 || (vol.features.roCompat & ~ext3RoCompat) !== 0) return 'ext4';
   return vol.hasCompat(COMPAT.has_journal) ? 'ext3' : 'ext2';
-}
-
-export function formatUuid(b: Uint8Array): string {
-  const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 function cString(b: Uint8Array): string {
