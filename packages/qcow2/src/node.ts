@@ -78,10 +78,10 @@ export async function openImageFile(
   return { format: 'qcow2', device: await openQcow2File(path, opts) };
 }
 
-/** The format an output path asks for: `.qcow2`/`.qcow` mean qcow2, anything else raw. */
+/** The format an output path asks for: `.qcow2`/`.qcow`/`.q2` mean qcow2 (as the original fstool did), anything else raw. */
 export function formatFromPath(path: string): ImageFormat {
   const ext = extname(path).toLowerCase();
-  return ext === '.qcow2' || ext === '.qcow' ? 'qcow2' : 'raw';
+  return ext === '.qcow2' || ext === '.qcow' || ext === '.q2' ? 'qcow2' : 'raw';
 }
 
 export interface ConvertFileOptions extends ConvertOptions {

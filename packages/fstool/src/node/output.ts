@@ -1,14 +1,13 @@
-import { extname } from 'node:path';
 import type { BlockDevice } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
 import { Qcow2Device } from '@fstool/qcow2';
+import { formatFromPath, type ImageFormat } from '@fstool/qcow2/node';
 
-export type OutputFormat = 'raw' | 'qcow2';
+export type OutputFormat = ImageFormat;
 
-/** qcow2 when asked, or when the name ends in .qcow2/.qcow/.q2 (as the original fstool did); raw otherwise. */
+/** The format asked for, else the one the name implies (.qcow2/.qcow/.q2 → qcow2, else raw). */
 export function outputFormat(path: string, asked?: OutputFormat): OutputFormat {
-  if (asked) return asked;
-  return ['.qcow2', '.qcow', '.q2'].includes(extname(path).toLowerCase()) ? 'qcow2' : 'raw';
+  return asked ?? formatFromPath(path);
 }
 
 export interface OutputOptions {
