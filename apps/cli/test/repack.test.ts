@@ -52,4 +52,16 @@ describe.skipIf(!haveTools('e2fsck', 'dumpe2fs', 'fsck.vfat', 'qemu-img'))('fsto
     expect(both.code).toBe(2);
     expect(existsSync(tmp.join('b.ext4'))).toBe(false);
   });
+
+  it('convert --size grows an image and refuses to shrink one, pointing at repack --shrink', async () => {
+    const img = tmp.join('c.ext4');
+    expect((await cli('ext-build', src, '-o', img, '--kind', 'ext4', '--size', '8MiB')).code).toBe(0);
+    const shrink = await cli('convert', img, tmp.join('c-small.img'), '--size', '4MiB');
+    expect(shrink.code).toBe(2);
+    expect(shrink.err).toMatch(/convert only grows images; .*fstool repack --shrink/);
+    expect(existsSync(tmp.join('c-small.img'))).toBe(false);
+    const grow = await cli('convert', img, tmp.join('c-big.qcow2'), '--size', '16MiB');
+    expect(grow.code, grow.err).toBe(0);
+    expect(grow.out).toMatch(/wrote .*c-big\.qcow2: qcow2 of 16\.0 MiB/);
+  });
 });

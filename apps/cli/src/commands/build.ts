@@ -18,6 +18,7 @@ export const registerBuild: Register = (program, io) => {
       ] as const),
     )
     .option('--plugin <name>', 'load a filesystem plugin package or file (repeatable)', collect, [] as string[])
+    .option('--force', 'allow writing onto a block device (everything on it is lost)')
     .option('--json', 'print the result as JSON')
     .action(async (spec, opts) => {
       const bar = progressBar();
@@ -27,6 +28,7 @@ export const registerBuild: Register = (program, io) => {
           output: opts.output,
           registry: await registryWith(opts.plugin),
           ...(opts.format ? { format: opts.format } : {}),
+          ...(opts.force ? { force: true } : {}),
           onProgress: (_v, p) => bar.onProgress(p),
           onWarning: (m) => io.err(`warning: ${m}\n`),
         });

@@ -16,6 +16,10 @@ export const registerConvert: Register = (program, io) => {
     )
     .option('--compress', 'write compressed qcow2 clusters (like qemu-img convert -c)')
     .option('--cluster-size <size>', 'qcow2 cluster size (default 64KiB)', (v) => parseSize(v))
+    .option('--size <size>', 'grow the virtual size (a GPT backup moves to the new end); never shrinks', (v) =>
+      parseSize(v),
+    )
+    .option('--force', 'allow writing onto a block device (everything on it is lost)')
     .option('--json', 'print the result as JSON')
     .action(async (input, output, o) => {
       const bar = progressBar();
@@ -24,12 +28,15 @@ export const registerConvert: Register = (program, io) => {
           ...(o.format ? { format: o.format } : {}),
           ...(o.compress ? { compress: true } : {}),
           ...(o.clusterSize !== undefined ? { clusterSize: o.clusterSize } : {}),
+          ...(o.size !== undefined ? { size: o.size } : {}),
+          ...(o.force ? { force: true } : {}),
           onProgress: (done, total) => bar.onProgress({ phase: 'convert', done, total }),
         });
         bar.stop();
         if (o.json) return io.out(toJson(result));
         const size = result.info ? `, ${humanSize(result.info.allocatedBytes)} allocated` : '';
-        io.out(`wrote ${output}: ${result.format}${size}\n`);
+        const grown = result.size !== undefined ? ` of ${humanSize(result.size)}` : '';
+        io.out(`wrote ${output}: ${result.format}${grown}${size}\n`);
       } finally {
         bar.stop();
       }

@@ -41,6 +41,7 @@ export const registerExtBuild: Register = (program, io) => {
     .option('--no-sparse', 'write zero blocks explicitly instead of leaving holes')
     .option('--cluster-size <size>', 'qcow2 cluster size when writing qcow2', (v) => parseSize(v))
     .addOption(formatOption())
+    .option('--force', 'allow writing onto a block device (everything on it is lost)')
     .option('--json', 'print the result as JSON')
     .action(async (dir, o) => {
       const fs: BareFilesystemSpec = { type: o.kind, source: dir, size: o.size, sparse: o.sparse };
@@ -64,6 +65,7 @@ export const registerExtBuild: Register = (program, io) => {
           ...(o.journalSize !== undefined ? { journalSize: o.journalSize } : {}),
         },
         ...(o.json ? { json: true } : {}),
+        ...(o.force ? { force: true } : {}),
       });
     });
 };

@@ -39,6 +39,7 @@ export const registerFatBuild: Register = (program, io) => {
     .option('--mtime <time>', 'set every time to this (seconds or ISO 8601); else SOURCE_DATE_EPOCH clamps', parseTime)
     .option('--strict', 'fail on entries FAT cannot hold (symlinks, devices, …) instead of skipping them')
     .addOption(formatOption())
+    .option('--force', 'allow writing onto a block device (everything on it is lost)')
     .option('--json', 'print the result as JSON')
     .action(async (dir, o) => {
       const fs: BareFilesystemSpec = { type: o.fat ? `fat${o.fat}` : 'vfat', source: dir, size: o.size };
@@ -52,6 +53,7 @@ export const registerFatBuild: Register = (program, io) => {
         ...(o.format ? { format: o.format } : {}),
         ...(o.strict ? { driverOptions: { strict: true } } : {}),
         ...(o.json ? { json: true } : {}),
+        ...(o.force ? { force: true } : {}),
       });
     });
 };

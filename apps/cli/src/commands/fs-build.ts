@@ -30,6 +30,8 @@ export interface FsBuildRequest {
   /** Driver options with no spec key (e.g. ext's journalSize). */
   driverOptions?: Record<string, unknown>;
   json?: boolean;
+  /** Allow writing onto a block device. */
+  force?: boolean;
 }
 
 /** Builds a bare filesystem image from a host directory: the same path as `fstool build`. */
@@ -49,6 +51,7 @@ export async function runFsBuild(io: Io, req: FsBuildRequest): Promise<void> {
       registry: await registryWith(),
       ...(req.format ? { format: req.format } : {}),
       ...(req.driverOptions ? { driverOptions: req.driverOptions } : {}),
+      ...(req.force ? { force: true } : {}),
       onProgress: (_v, p) => bar.onProgress(p),
       onWarning: (m) => io.err(`warning: ${m}\n`),
     });
