@@ -13,7 +13,11 @@ export const registerRepack: Register = (program, io) => {
     .argument('<source>', 'image file, or IMG:N for partition N')
     .argument('<output>', 'image to write (replaced atomically on success)')
     .option('--fs-type <type>', 'filesystem type to build (default: the source type)')
-    .option('--size <size>', 'size (64MiB, 1G, bytes) or auto (default: the source size)', parseSizeOrAuto)
+    .option(
+      '--size <size>',
+      'size (64MiB, 1G, bytes) or auto (default: the source size; a device: its capacity)',
+      parseSizeOrAuto,
+    )
     .option('--shrink', 'the smallest image that holds the content (same as --size auto)')
     .option('--block-size <n>', 'ext block size, or FAT cluster size, in bytes', intOption('--block-size'))
     .addOption(formatOption())

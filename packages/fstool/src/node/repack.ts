@@ -7,12 +7,13 @@ import type { DriverRegistry } from '../registry.js';
 import { type BuildResult, buildImage } from './build-image.js';
 import { parseImageRef, withFilesystem } from './image.js';
 import type { OutputFormat } from './output.js';
+import { isBlockDevicePath } from './target.js';
 
 export interface RepackOptions {
   registry: DriverRegistry;
   /** Filesystem type to build (default: the source's). */
   fsType?: string;
-  /** Bytes, or 'auto' for the smallest that holds the content (default: the source's size). */
+  /** Bytes, or 'auto' for the smallest that holds the content (default: the source's size; a device's capacity). */
   size?: number | 'auto';
   /** Same as size 'auto'. */
   shrink?: boolean;
@@ -50,7 +51,8 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
     opts.registry.get(type); // unknown types fail before any walk
     const spec: BareFilesystemSpec = {
       type,
-      size: opts.shrink ? 'auto' : (opts.size ?? info.size),
+      // On a block device 'auto' means its capacity, the natural default there.
+      size: opts.shrink ? 'auto' : (opts.size ?? (isBlockDevicePath(dst) ? 'auto' : info.size)),
       ...sizing(type, opts.blockSize),
       ...carriedIds(fs.type, type, info.label, info.uuid),
     };
