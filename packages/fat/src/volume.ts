@@ -310,10 +310,13 @@ class FatFileSystem implements FileSystem {
     const short = names.assign(name);
     const k = recordSlots(name, short);
     let dir = parent;
-    let slot = freeRun(dir, k, end);
+    // A record is written with one write where possible, so that an interruption cannot leave
+    // half of it (an orphaned long name): look for room that is contiguous on the device first.
+    let slot = freeRun(dir, k, end, true);
     if (slot < 0) {
-      dir = await this.#grow(parent, k, end);
-      slot = freeRun(dir, k, end);
+      dir = await this.#grow(parent, k);
+      slot = freeRun(dir, k, end, true);
+      if (slot < 0) slot = freeRun(dir, k, end, false);
     }
     encodeRecord(dir.bytes, slot * DIRENT_SIZE, name, short, info, this.zone);
     let n = k;
@@ -323,15 +326,19 @@ class FatFileSystem implements FileSystem {
       n++;
     }
     await dir.writeSlots(this.dev, slot, n);
+    // Room found beyond the end marker (the slots before it were not contiguous): turn the skipped
+    // slots into deleted entries, which makes the record visible only now that it is complete.
+    if (slot > end) {
+      for (let i = end; i < slot; i++) dir.bytes[i * DIRENT_SIZE] = DELETED;
+      await dir.writeSlots(this.dev, end, slot - end);
+    }
   }
 
-  /** Appends zeroed clusters to a directory so that `k` more slots fit after its last record. */
-  async #grow(dir: DirHandle, k: number, end: number): Promise<DirHandle> {
+  /** Appends zeroed clusters to a directory, enough to hold `k` slots by themselves. */
+  async #grow(dir: DirHandle, k: number): Promise<DirHandle> {
     if (dir.cluster === 0) throw new NoSpaceError(`the root directory is full (${this.vol.rootEntries} entries)`);
-    let tail = 0;
-    while (tail < dir.slotCount && isFree(dir, dir.slotCount - 1 - tail, end)) tail++;
     const slotsPerCluster = this.vol.clusterSize / DIRENT_SIZE;
-    const more = Math.ceil((k - tail) / slotsPerCluster);
+    const more = Math.ceil(k / slotsPerCluster);
     if (dir.slotCount + more * slotsPerCluster > MAX_DIR_SLOTS) {
       throw new NoSpaceError(`directory ${dir.path} cannot hold more than ${MAX_DIR_SLOTS} entries`);
     }
@@ -376,11 +383,12 @@ function isFree(dir: DirHandle, slot: number, end: number): boolean {
   return slot >= end || dir.bytes[slot * DIRENT_SIZE] === DELETED;
 }
 
-/** First run of `k` free slots (deleted, or past the end marker), or -1. */
-function freeRun(dir: DirHandle, k: number, end: number): number {
+/** First run of `k` free slots (deleted, or past the end marker), optionally contiguous on the device; or -1. */
+function freeRun(dir: DirHandle, k: number, end: number, contiguous: boolean): number {
   let run = 0;
   for (let i = 0; i < dir.slotCount; i++) {
-    run = isFree(dir, i, end) ? run + 1 : 0;
+    const joined = run > 0 && (!contiguous || dir.slotOffset(i) === dir.slotOffset(i - 1) + DIRENT_SIZE);
+    run = isFree(dir, i, end) ? (joined ? run + 1 : 1) : 0;
     if (run === k) return i - k + 1;
   }
   return -1;
