@@ -1,7 +1,7 @@
 import { mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FilesystemImage } from '@fstool/spec';
+import { type FilesystemImage, parseSpec } from '@fstool/spec';
 import { haveTools, inCI, mustRun, runTool, tempDir } from '@fstool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../src/index.js';
@@ -88,6 +88,19 @@ describe.skipIf(!loop)('block-device targets', () => {
     await expect(buildImage(spec(64 * MiB), { ...opts, output: dev, force: true })).rejects.toThrow(
       /holds 33554432 bytes; the image needs 67108864/,
     );
+  });
+
+  it('a GPT disk spec with size auto spans the device; sgdisk -v is clean on it', async () => {
+    const disk = parseSpec(
+      `[image]\nsize = "auto"\npartition_table = "gpt"\n[[partitions]]\ntype = "linux"\nsize = "auto"\n  [partitions.filesystem]\n  type = "ext4"\n  source = "src"\n`,
+      'disk.toml',
+    );
+    const r = await buildImage(disk, { ...opts, output: dev, force: true });
+    expect(r).toMatchObject({ size: 32 * MiB, table: 'gpt' });
+    expect(mustRun('sgdisk', ['-v', dev])).toMatch(/No problems found/);
+    const table = mustRun('sgdisk', ['-p', dev]);
+    expect(table).toMatch(/last usable sector is 65502\b/);
+    expect(table).toMatch(/^\s+1\s+2048\s/m);
   });
 
   it('convert writes an image onto the device, growing its GPT to the device with --size', async () => {
