@@ -60,7 +60,7 @@ export async function buildSpecFile(specPath: string, opts: Omit<BuildOptions, '
   return buildImage(spec, { ...opts, baseDir });
 }
 
-/** Builds an image from a parsed spec: plan everything, then write atomically. */
+/** Builds an image from a parsed spec: plan everything, then write atomically (or in place onto a block device). */
 export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<BuildResult> {
   const env = opts.env ?? process.env;
   const warnings: string[] = [];
@@ -70,7 +70,9 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
   };
   const format = outputFormat(opts.output, opts.format ?? spec.output.format);
   const seed = spec.kind === 'disk' ? spec.image.seed : undefined;
-  const target = isBlockDevicePath(opts.output) ? await openBlockTarget(opts.output, { ...opts, format }) : undefined;
+  const target = isBlockDevicePath(opts.output)
+    ? await openBlockTarget(opts.output, { force: opts.force ?? false, format })
+    : undefined;
   try {
     if (target) spec = fillDevice(spec, target.size);
     const jobs: Array<FsJob | undefined> = [];
