@@ -1,7 +1,9 @@
-import { mkdirSync } from 'node:fs';
+import { linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { FileDevice } from '@fstool/blockdev/node';
+import { InvalidPathError, IsDirectoryError, NotDirectoryError, NotEmptyError, NotFoundError } from '@fstool/fs';
 import { haveTools, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ExtEditor } from '../src/edit/editor.js';
 import { openExt } from '../src/read/index.js';
 import {
   addHost,
@@ -23,6 +25,7 @@ const variants = [
   { name: 'ext3 1 KiB', type: 'ext3', args: ['-b', '1024'] },
   { name: 'ext2 4 KiB', type: 'ext2', args: ['-b', '4096'] },
   { name: 'ext4 uninit_bg', type: 'ext4', args: ['-b', '1024', '-O', '^metadata_csum,uninit_bg'] },
+  { name: 'ext4 inline_data', type: 'ext4', args: ['-b', '4096', '-O', 'inline_data'] },
 ];
 
 describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'dumpe2fs', 'mknod', 'python3'))('editing images in place', () => {
@@ -41,6 +44,8 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'dumpe2fs', 'mknod', 'python3'))(
       await putFile(fs, mirror, '/new.txt', new TextEncoder().encode('hello\n'));
       await putFile(fs, mirror, '/etc/hostname', noise(200_000, 77)); // replace with a bigger file
       await putFile(fs, mirror, '/etc/empty', new Uint8Array(0));
+      await removeBoth(fs, mirror, '/etc/conf.d/60');
+      await putFile(fs, mirror, '/etc/conf.d/new', noise(10, 1));
       await putDir(fs, mirror, '/newdir');
       await putDir(fs, mirror, '/newdir/sub');
       await putFile(fs, mirror, '/newdir/sub/deep.bin', noise(70_000, 5));
@@ -85,5 +90,50 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck'))('editor: extended attributes', (
       expect(got.xattrs?.['user.small']).toBe(Buffer.from('hello').toString('hex'));
       expect(got.xattrs?.['user.big']).toBe(Buffer.from(noise(2000, 1)).toString('hex'));
     }
+  });
+});
+
+describe.skipIf(!haveTools('mke2fs', 'e2fsck'))('editor: API behaviour', () => {
+  const tmp = tempDir('ext-edit-api-');
+  afterAll(() => tmp.cleanup());
+
+  it('mkdirp, concurrent adds, hard links by linkId, typed errors', async () => {
+    const img = tmp.join('api.img');
+    const mirror = tmp.join('mirror');
+    mkdirSync(mirror);
+    makeImage(img, mirror, { type: 'ext4', args: ['-b', '1024'], size: '16M' });
+    const dev = await FileDevice.open(img, { writable: true });
+    const fs = (await openExt(dev, { writable: true, now: 1_750_000_000 })) as ExtEditor;
+    await fs.mkdirp('/a/b/c');
+    await fs.mkdirp('/a/b/c/d');
+    mkdirSync(`${mirror}/a/b/c/d`, { recursive: true });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => putFile(fs, mirror, `/a/b/f${i}`, noise(i * 100, i))));
+    const data = noise(5000, 9);
+    await fs.add('/a/h1', { ...fileEntry('/a/h1', data), linkId: 'L' });
+    await fs.add('/a/b/h2', { ...fileEntry('/a/b/h2', data), linkId: 'L' });
+    writeFileSync(`${mirror}/a/h1`, data);
+    linkSync(`${mirror}/a/h1`, `${mirror}/a/b/h2`);
+    await expect(fs.add('/missing/x', fileEntry('/missing/x', data))).rejects.toThrow(NotFoundError);
+    await expect(fs.add('/a/b', fileEntry('/a/b', data))).rejects.toThrow(IsDirectoryError);
+    await expect(fs.add('/a/h1/x', fileEntry('/a/h1/x', data))).rejects.toThrow(NotDirectoryError);
+    await expect(fs.remove('/a')).rejects.toThrow(NotEmptyError);
+    await expect(fs.remove('/')).rejects.toThrow(InvalidPathError);
+    await expect(fs.remove('/nope')).rejects.toThrow(NotFoundError);
+    expect((await fs.stat('/a/h1')).nlink).toBe(2);
+    expect((await fs.stat('/a/b/c')).mtime).toBe(1_750_000_000);
+    await fs.close();
+    await dev.close();
+    fsckClean(img);
+    await expectMountedEquals(img, mirror);
+  });
+
+  it('refuses to open read-only devices and images with a dirty journal for writing', async () => {
+    const img = tmp.join('ro.img');
+    const empty = tmp.join('ro');
+    mkdirSync(empty);
+    makeImage(img, empty, { type: 'ext4', size: '16M' });
+    const dev = await FileDevice.open(img);
+    await expect(openExt(dev, { writable: true })).rejects.toThrow(/read-only/);
+    await dev.close();
   });
 });

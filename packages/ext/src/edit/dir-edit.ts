@@ -4,12 +4,13 @@
  * entry at another inode (atomic replace). Parents' sizes, maps and times are kept in step.
  */
 import { CorruptError } from '@fstool/blockdev';
-import { UnsupportedError } from '@fstool/fs';
 import { DIR_TAIL_SIZE, dirEntry, dxRoot, FT } from '../format/dirent.js';
 import { nameHash } from '../format/htree.js';
-import { INODE_FLAGS, type InodeBase } from '../format/inode.js';
-import { COMPAT, SB_FLAGS } from '../format/superblock.js';
+import { GOOD_OLD_INODE_SIZE, INODE_FLAGS, type InodeBase } from '../format/inode.js';
+import { COMPAT, INCOMPAT, SB_FLAGS } from '../format/superblock.js';
+import { splitXattrName } from '../format/xattr.js';
 import { layoutDirectory } from '../plan/dir-layout.js';
+import type { XattrItem } from '../plan/plan.js';
 import {
   type DirBlocks,
   type DirRecord,
@@ -25,10 +26,12 @@ import {
   readDir,
   readDirBlock,
 } from '../read/dir.js';
-import type { Inode } from '../read/inode.js';
-import { fileMap, type Run, usesExtents } from '../read/mapping.js';
+import { decodeInode, type Inode } from '../read/inode.js';
+import { fileMap, type Run } from '../read/mapping.js';
 import type { Volume } from '../read/volume.js';
+import { ibodyXattrs } from '../read/xattr.js';
 import { encodeUtf8 } from '../utf8.js';
+import { writeInodeXattrs } from '../write/xattr.js';
 import type { Allocator, Extent } from './alloc.js';
 import {
   type DxChild,
@@ -77,12 +80,14 @@ export async function remap(
 ): Promise<Inode> {
   const { vol, alloc } = ctx;
   const old = await fileMap(vol, inode);
-  const extents = usesExtents(inode);
+  const extents = ((patch.i_flags ?? inode.base.i_flags) & INODE_FLAGS.extents) !== 0;
   const need = mappingBlocks(vol, runs, extents);
   const goal = runs[runs.length - 1]?.physical ?? vol.firstDataBlock;
   const meta = await alloc.allocBlocks(need, goal);
   const iblock = await buildMapping(vol, inode.ino, inode.base.i_generation, runs, extents, blockList(meta));
   const charged = addedBlocks + need - old.meta.length;
+  // The new blocks are marked used on disk before the inode points at them.
+  await alloc.flush(ctx.now);
   const updated = await updateInode(vol, inode, {
     ...patch,
     i_block: iblock,
@@ -92,11 +97,6 @@ export async function remap(
   await alloc.loadFor(freed);
   for (const f of freed) alloc.freeBlocksRun(f.start, f.len);
   return updated;
-}
-
-function refuseInline(dir: Inode): void {
-  if (isInline(dir))
-    throw new UnsupportedError(`ext: directory inode ${dir.ino} keeps its entries inline; editing it is not supported`);
 }
 
 /** Writes a leaf block after sealing it. */
@@ -118,8 +118,8 @@ async function appendBlock(ctx: EditContext, dir: Inode, blocks: DirBlocks, cont
 
 /** Adds an entry. Returns the directory's inode as it is afterwards. */
 export async function dirInsert(ctx: EditContext, dir: Inode, entry: NewDirent): Promise<Inode> {
-  refuseInline(dir);
   const { vol } = ctx;
+  if (isInline(dir)) return rebuild(ctx, dir, entry);
   const blocks = await dirBlocks(vol, dir);
   if (isIndexed(vol, dir)) {
     const done = await htreeInsert(ctx, dir, blocks, entry);
@@ -224,12 +224,14 @@ async function htreeInsert(
  * Rewrites a directory into fresh blocks (old ones freed after the inode switches), as an htree
  * when it needs more than one block and the filesystem has dir_index, else linear.
  */
-async function rebuild(ctx: EditContext, dir: Inode, extra?: NewDirent): Promise<Inode> {
+async function rebuild(ctx: EditContext, original: Inode, extra?: NewDirent, exclude?: string): Promise<Inode> {
   const { vol, alloc } = ctx;
-  const records = await readDir(vol, dir);
-  const parent = records.find((r) => r.name === '..')?.ino ?? dir.ino;
+  const records = await readDir(vol, original);
+  const parent = records.find((r) => r.name === '..')?.ino ?? original.ino;
+  // An inline directory moves to blocks: its inline area and system.data go.
+  const dir = isInline(original) ? withoutInlineData(vol, original) : original;
   const entries: NewDirent[] = records
-    .filter((r) => r.name !== '.' && r.name !== '..')
+    .filter((r) => r.name !== '.' && r.name !== '..' && r.name !== exclude)
     .map((r) => ({ name: encodeUtf8(r.name), ino: r.ino, fileType: r.fileType }));
   if (extra) entries.push(extra);
   const old = await dirBlocks(vol, dir);
@@ -262,7 +264,8 @@ async function rebuild(ctx: EditContext, dir: Inode, extra?: NewDirent): Promise
     return leaf;
   });
   const out: Uint8Array[] = [];
-  let flags = dir.base.i_flags & ~INODE_FLAGS.index;
+  let flags = dir.base.i_flags & ~(INODE_FLAGS.index | INODE_FLAGS.inline_data);
+  if (isInline(original) && vol.hasIncompat(INCOMPAT.extent)) flags |= INODE_FLAGS.extents;
   if (layout.hashes === undefined) {
     // Linear: '.' and '..' open the first block.
     const first = layout.order.subarray(0, layout.leafStart[1] ?? layout.order.length);
@@ -322,9 +325,9 @@ async function rebuild(ctx: EditContext, dir: Inode, extra?: NewDirent): Promise
   return updated;
 }
 
-/** Removes the entry `name` (which must exist). */
-export async function dirRemove(ctx: EditContext, dir: Inode, rec: DirRecord): Promise<void> {
-  refuseInline(dir);
+/** Removes the entry `rec`; returns the directory's inode as it is afterwards. */
+export async function dirRemove(ctx: EditContext, dir: Inode, rec: DirRecord): Promise<Inode> {
+  if (isInline(dir)) return rebuild(ctx, dir, undefined, rec.name);
   const blocks = await dirBlocks(ctx.vol, dir);
   const pb = physicalOf(blocks, rec.lblock);
   const buf = (await readDirBlock(ctx.vol, dir, blocks, rec.lblock))?.slice();
@@ -332,6 +335,7 @@ export async function dirRemove(ctx: EditContext, dir: Inode, rec: DirRecord): P
     throw new CorruptError(`ext: directory inode ${dir.ino}: entry ${rec.name} is in a hole`);
   removeFromLeaf(buf, rec.offset);
   await writeLeaf(ctx, dir, pb, buf);
+  return dir;
 }
 
 /** Points an existing entry at another inode (one block write: the atomic step of a replace). */
@@ -341,11 +345,32 @@ export async function dirRepoint(
   rec: DirRecord,
   ino: number,
   fileType: number,
-): Promise<void> {
-  refuseInline(dir);
+): Promise<Inode> {
+  if (isInline(dir)) return rebuild(ctx, dir, { name: encodeUtf8(rec.name), ino, fileType }, rec.name);
   const blocks = await dirBlocks(ctx.vol, dir);
   const pb = physicalOf(blocks, rec.lblock) as number;
   const buf = (await readDirBlock(ctx.vol, dir, blocks, rec.lblock))?.slice() as Uint8Array;
   dirEntry.patch({ inode: ino, file_type: fileType }, buf, rec.offset);
   await writeLeaf(ctx, dir, pb, buf);
+  return dir;
+}
+
+/**
+ * The inode of an inline directory with its inline entries dropped (i_block zeroed, system.data
+ * removed from the in-inode attributes, other attributes kept), still flagged inline: the caller
+ * gives it its new mapping and flags in one inode write.
+ */
+function withoutInlineData(vol: Volume, dir: Inode): Inode {
+  const raw = dir.raw.slice();
+  raw.fill(0, 0x28, 0x28 + 60);
+  const kept: XattrItem[] = [];
+  for (const [name, value] of ibodyXattrs(vol, dir)) {
+    if (name === 'system.data') continue;
+    const split = splitXattrName(name);
+    if (split) kept.push({ index: split.index, name: encodeUtf8(split.suffix), value });
+  }
+  const area = GOOD_OLD_INODE_SIZE + dir.extraSize;
+  raw.fill(0, area, vol.inodeSize);
+  if (kept.length > 0) writeInodeXattrs(raw, 0, vol.inodeSize, area, kept);
+  return decodeInode(vol, dir.ino, raw);
 }

@@ -26,7 +26,7 @@ import { inodeChecksumSeed } from '../checksum.js';
 import { FT } from '../format/dirent.js';
 import { encodeDevice, INODE_FLAGS, inodeBase } from '../format/inode.js';
 import { COMPAT, INCOMPAT, RO_COMPAT } from '../format/superblock.js';
-import { dirBlocks, isInline, lookup, readDir } from '../read/dir.js';
+import { dirBlocks, lookup, readDir } from '../read/dir.js';
 import { ExtFileSystem } from '../read/filesystem.js';
 import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
 import type { Run } from '../read/mapping.js';
@@ -62,6 +62,7 @@ export class ExtEditor extends ExtFileSystem {
   private readonly links = new Map<string, number>();
   private readonly fixedNow: number | undefined;
   private readonly hints = new Map<number, number>();
+  private chain: Promise<unknown> = Promise.resolve();
 
   constructor(vol: Volume, now?: number) {
     super(vol, true);
@@ -73,7 +74,34 @@ export class ExtEditor extends ExtFileSystem {
     return { vol: this.vol, alloc: this.alloc, now: this.fixedNow ?? Math.floor(Date.now() / 1000), hints: this.hints };
   }
 
-  override async add(path: string, entry: Entry): Promise<void> {
+  /** Runs edits one at a time: they share the allocator and directory blocks. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  override add(path: string, entry: Entry): Promise<void> {
+    return this.serial(() => this.addNow(path, entry));
+  }
+
+  override remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    return this.serial(() => this.removeNow(path, opts));
+  }
+
+  /** Creates every missing directory of `path` (like mkdir -p), with `attrs` for the new ones. */
+  mkdirp(path: string, attrs: Partial<Entry> = {}): Promise<void> {
+    return this.serial(() => this.mkdirpNow(path, attrs));
+  }
+
+  override close(): Promise<void> {
+    return this.serial(async () => {
+      await this.alloc.flush(this.ctx().now);
+      await super.close();
+    });
+  }
+
+  private async addNow(path: string, entry: Entry): Promise<void> {
     const p = normalizePath(path);
     const ctx = this.ctx();
     if (p === '/') {
@@ -85,7 +113,6 @@ export class ExtEditor extends ExtFileSystem {
     checkName(name, p);
     const parent = await this.resolve(dirname(p), true);
     if (inodeKind(parent.inode) !== 'dir') throw new NotDirectoryError(parent.path);
-    if (isInline(parent.inode)) throw new FsError('UNSUPPORTED', `${parent.path}: inline directories cannot be edited`);
     const existing = await lookup(this.vol, parent.inode, name);
     const old = existing ? await readInode(this.vol, existing.ino) : undefined;
     if (old && inodeKind(old) === 'dir') {
@@ -108,7 +135,7 @@ export class ExtEditor extends ExtFileSystem {
     const fileType = this.vol.hasIncompat(INCOMPAT.filetype) ? FILE_TYPES[entry.kind] : 0;
     let dir = parent.inode;
     if (existing && old) {
-      await dirRepoint(ctx, dir, existing, ino, fileType);
+      dir = await dirRepoint(ctx, dir, existing, ino, fileType);
     } else {
       dir = await dirInsert(ctx, dir, { name: encodeUtf8(name), ino, fileType });
     }
@@ -119,7 +146,7 @@ export class ExtEditor extends ExtFileSystem {
     await this.alloc.flush(ctx.now);
   }
 
-  override async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+  private async removeNow(path: string, opts: { recursive?: boolean }): Promise<void> {
     const p = normalizePath(path);
     if (p === '/') throw new InvalidPathError(p, 'the root cannot be removed');
     const ctx = this.ctx();
@@ -129,8 +156,7 @@ export class ExtEditor extends ExtFileSystem {
     await this.alloc.flush(ctx.now);
   }
 
-  /** Creates every missing directory of `path` (like mkdir -p), with `attrs` for the new ones. */
-  async mkdirp(path: string, attrs: Partial<Entry> = {}): Promise<void> {
+  private async mkdirpNow(path: string, attrs: Partial<Entry>): Promise<void> {
     let cur = '/';
     for (const part of splitPath(path)) {
       cur = cur === '/' ? `/${part}` : `${cur}/${part}`;
@@ -142,13 +168,8 @@ export class ExtEditor extends ExtFileSystem {
         if (!(e instanceof NotFoundError)) throw e;
       }
       const now = this.ctx().now;
-      await this.add(cur, { mode: 0o755, uid: 0, gid: 0, mtime: now, size: 0, ...attrs, path: cur, kind: 'dir' });
+      await this.addNow(cur, { mode: 0o755, uid: 0, gid: 0, mtime: now, size: 0, ...attrs, path: cur, kind: 'dir' });
     }
-  }
-
-  override async close(): Promise<void> {
-    await this.alloc.flush(this.ctx().now);
-    await super.close();
   }
 
   private dirLinks(links: number, delta: number): number {
@@ -333,8 +354,7 @@ export class ExtEditor extends ExtFileSystem {
       for (const c of children)
         await this.removeAt(ctx, path, await readInode(this.vol, inode.ino), c.name, true, depth + 1, seen);
     }
-    const parent = await readInode(this.vol, parentIn.ino);
-    await dirRemove(ctx, parent, rec);
+    const parent = await dirRemove(ctx, await readInode(this.vol, parentIn.ino), rec);
     const links = isDir ? this.dirLinks(parent.base.i_links_count, -1) : parent.base.i_links_count;
     await this.writeRaw(ctx, parent, { i_links_count: links }, ['mtime', 'ctime']);
     await releaseInode(ctx, await readInode(this.vol, inode.ino), isDir);
