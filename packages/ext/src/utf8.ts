@@ -1,5 +1,10 @@
-/** UTF-8 encoding of names and link targets without relying on platform globals (the package has no DOM/Node types). */
+/** UTF-8 encoding of names and link targets (the package has no DOM/Node types, so the global is declared here). */
+declare const TextEncoder: (new () => { encode(s: string): Uint8Array }) | undefined;
+
+const encoder = typeof TextEncoder === 'function' ? new TextEncoder() : undefined;
+
 export function encodeUtf8(s: string): Uint8Array {
+  if (encoder) return encoder.encode(s);
   const out: number[] = [];
   for (const ch of s) {
     const c = ch.codePointAt(0) as number;

@@ -4,7 +4,7 @@
  * Nothing here reads file contents except a source's own `holes()`.
  */
 import { InvalidArgumentError } from '@fstool/blockdev';
-import { basename, dirname, type Entry, InvalidPathError, type SourceTree } from '@fstool/fs';
+import { type Entry, InvalidPathError, type SourceTree } from '@fstool/fs';
 import { encodeUtf8 } from '../utf8.js';
 
 export interface TreeNode {
@@ -50,7 +50,9 @@ export async function summarize(tree: SourceTree): Promise<TreeSummary> {
       if (path !== '/' || entry.kind !== 'dir')
         throw new InvalidPathError(path, 'a tree must start with its root directory');
     } else {
-      const p = byPath.get(dirname(path));
+      // Tree paths are normalized ('/a/b'): the parent is everything before the last slash.
+      const slash = path.lastIndexOf('/');
+      const p = byPath.get(slash === 0 ? '/' : path.slice(0, slash));
       if (p === undefined)
         throw new InvalidPathError(path, 'comes before its parent directory (trees list parents first)');
       parent = p;
@@ -62,7 +64,7 @@ export async function summarize(tree: SourceTree): Promise<TreeSummary> {
     const node: TreeNode = {
       entry,
       parent,
-      name: index === 0 ? new Uint8Array(0) : encodeUtf8(basename(path)),
+      name: index === 0 ? new Uint8Array(0) : encodeUtf8(path.slice(path.lastIndexOf('/') + 1)),
       links: 1,
       subdirs: 0,
     };

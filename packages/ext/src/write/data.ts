@@ -11,7 +11,11 @@ import type { Extent } from '../plan/blockmap.js';
 export const STAGE_BYTES = 8 * 2 ** 20;
 
 export class DataStager {
-  readonly #buf: Uint8Array;
+  /** Two buffers: one fills (sync reads on this thread) while the other is written (libuv's threads). */
+  readonly #bufs: [Uint8Array, Uint8Array];
+  readonly #inFlight: [Promise<void> | undefined, Promise<void> | undefined] = [undefined, undefined];
+  #cur = 0;
+  #buf: Uint8Array;
   #start = 0;
   #len = 0;
   written = 0;
@@ -22,28 +26,47 @@ export class DataStager {
     private readonly zeroed: boolean,
     size = STAGE_BYTES,
   ) {
-    this.#buf = new Uint8Array(size);
+    this.#bufs = [new Uint8Array(size), new Uint8Array(size)];
+    this.#buf = this.#bufs[0];
   }
 
+  /** Starts writing the filled buffer and switches to the other one once its earlier write is done. */
   async flush(): Promise<void> {
     if (this.#len === 0) return;
-    const buf = this.#buf.subarray(0, this.#len);
-    if (!this.zeroed) await this.dev.write(this.#start, buf);
-    else {
-      // Write only the runs of blocks that hold a non-zero byte.
-      const bs = this.blockSize;
-      let runStart = -1;
-      for (let at = 0; at <= buf.length; at += bs) {
-        const zero = at === buf.length || isZero(buf.subarray(at, at + bs));
-        if (!zero && runStart < 0) runStart = at;
-        if (zero && runStart >= 0) {
-          await this.dev.write(this.#start + runStart, buf.subarray(runStart, at));
-          runStart = -1;
-        }
-      }
-    }
+    const write = this.#writeOut(this.#start, this.#buf.subarray(0, this.#len));
+    // Keep a rejection from counting as unhandled until it is awaited below or in finish().
+    write.catch(() => {});
+    this.#inFlight[this.#cur] = write;
     this.written += this.#len;
     this.#len = 0;
+    this.#cur ^= 1;
+    this.#buf = this.#bufs[this.#cur] as Uint8Array;
+    await this.#inFlight[this.#cur];
+  }
+
+  /** Flushes and waits for every write. */
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.#inFlight[0];
+    await this.#inFlight[1];
+  }
+
+  async #writeOut(start: number, buf: Uint8Array): Promise<void> {
+    if (!this.zeroed) {
+      await this.dev.write(start, buf);
+      return;
+    }
+    // Write only the runs of blocks that hold a non-zero byte.
+    const bs = this.blockSize;
+    let runStart = -1;
+    for (let at = 0; at <= buf.length; at += bs) {
+      const zero = at === buf.length || isZero(buf.subarray(at, at + bs));
+      if (!zero && runStart < 0) runStart = at;
+      if (zero && runStart >= 0) {
+        await this.dev.write(start + runStart, buf.subarray(runStart, at));
+        runStart = -1;
+      }
+    }
   }
 
   /** Copies a file's data extents (`size` bytes long in total) from `src`. */

@@ -230,7 +230,7 @@ export async function writeImage(dev: BlockDevice, plan: BuildPlan, opts: WriteO
     done += pi.size;
     opts.onProgress?.({ phase: 'data', done, total });
   }
-  await stager.flush();
+  await stager.finish();
   await dev.flush();
   return { freeBlocks, freeInodes, dataBytes: stager.written, metadataBytes };
 }

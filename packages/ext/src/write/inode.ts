@@ -63,7 +63,8 @@ export function encodeInode(
   const m = time(entry.mtime, entry.mtimeNsec);
   const a = time(entry.atime ?? entry.mtime, entry.atime === undefined ? entry.mtimeNsec : entry.atimeNsec);
   const ch = time(entry.ctime ?? entry.mtime, entry.ctime === undefined ? entry.mtimeNsec : entry.ctimeNsec);
-  inodeBase.encode(
+  // The table buffer starts zeroed: fields that stay 0 (dtime, generation, version, …) are not written.
+  inodeBase.patch(
     {
       i_mode: c.typeBits | (entry.mode & 0o7777),
       i_uid: entry.uid,
@@ -71,34 +72,26 @@ export function encodeInode(
       i_atime: a.time,
       i_ctime: ch.time,
       i_mtime: m.time,
-      i_dtime: 0,
       i_gid: entry.gid,
       i_links_count: pi.links,
       i_blocks: pi.blockCount * (blockSize / 512),
       i_flags: c.flags,
-      i_version: 0,
       i_block: c.iblock,
-      i_generation: 0,
-      i_file_acl: pi.xattrBlock?.block ?? 0,
-      i_obso_faddr: 0,
-      i_checksum_lo: 0,
+      ...(pi.xattrBlock ? { i_file_acl: pi.xattrBlock.block } : {}),
     },
     table,
     at,
   );
   if (large) {
     const cr = time(entry.crtime ?? entry.mtime, entry.crtime === undefined ? entry.mtimeNsec : entry.crtimeNsec);
-    inodeExtra.encode(
+    inodeExtra.patch(
       {
         i_extra_isize: EXTRA_ISIZE,
-        i_checksum_hi: 0,
         i_ctime_extra: ch.extra,
         i_mtime_extra: m.extra,
         i_atime_extra: a.extra,
         i_crtime: cr.time,
         i_crtime_extra: cr.extra,
-        i_version_hi: 0,
-        i_projid: 0,
       },
       table,
       at + GOOD_OLD_INODE_SIZE,
