@@ -42,6 +42,13 @@ const LFN_PARTS: Array<['name1' | 'name2' | 'name3', number]> = [
   ['name3', 2],
 ];
 
+export interface DirListing {
+  items: DirItem[];
+  label?: string;
+  /** Index of the end marker (the first never-used slot), or the slot count. */
+  end: number;
+}
+
 /** A directory's bytes and where each of them lives on the device. */
 export class DirHandle {
   private constructor(
@@ -91,6 +98,7 @@ export class DirHandle {
 
   /** Writes slots [first, first + n) from `this.bytes` to the device. */
   async writeSlots(dev: BlockDevice, first: number, n: number): Promise<void> {
+    this.#parsed = undefined; // the caller changed `bytes`
     let i = first;
     while (i < first + n) {
       // Group slots that are contiguous on the device.
@@ -101,8 +109,15 @@ export class DirHandle {
     }
   }
 
-  /** Decodes every record; names are long names where a valid one precedes the short entry. */
-  items(zone: number): { items: DirItem[]; label?: string; end: number } {
+  #parsed: { zone: number; result: DirListing } | undefined;
+
+  /** Decodes every record (once per handle while `bytes` is unchanged); long names where valid. */
+  items(zone: number): DirListing {
+    if (this.#parsed?.zone !== zone) this.#parsed = { zone, result: this.#decode(zone) };
+    return this.#parsed.result;
+  }
+
+  #decode(zone: number): DirListing {
     const items: DirItem[] = [];
     let label: string | undefined;
     // Long-name parts being collected (undefined when none or broken), the order expected next, their checksum.

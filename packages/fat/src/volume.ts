@@ -78,9 +78,13 @@ async function checkFsInfo(dev: BlockDevice, vol: Volume, fat: FatTable, warning
   return true;
 }
 
+/** Directories kept parsed between calls. */
+const DIR_CACHE = 64;
+
 class FatFileSystem implements FileSystem {
   readonly type: string;
   #closed = false;
+  readonly #dirs = new Map<number, DirHandle>();
 
   constructor(
     readonly dev: BlockDevice,
@@ -134,7 +138,7 @@ class FatFileSystem implements FileSystem {
     const p = normalizePath(path);
     const dir = await this.#dir(p);
     const { items } = dir.items(this.zone);
-    return items
+    return [...items]
       .sort((a, b) => compareNames(a.name, b.name))
       .map((item) => this.#entry(p === '/' ? `/${item.name}` : `${p}/${item.name}`, item));
   }
@@ -147,8 +151,15 @@ class FatFileSystem implements FileSystem {
     yield* streamContent(this.dev, this.vol, this.fat, item, p);
   }
 
-  async add(path: string, entry: Entry): Promise<void> {
-    this.#checkWritable();
+  add(path: string, entry: Entry): Promise<void> {
+    return this.#edit(() => this.#add(path, entry));
+  }
+
+  remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    return this.#edit(() => this.#remove(path, opts.recursive ?? false));
+  }
+
+  async #add(path: string, entry: Entry): Promise<void> {
     const p = normalizePath(path);
     if (p === '/') throw new ExistsError(p);
     if (entry.kind !== 'file' && entry.kind !== 'dir')
@@ -180,15 +191,14 @@ class FatFileSystem implements FileSystem {
     await this.#link(parent, name, info);
   }
 
-  async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
-    this.#checkWritable();
+  async #remove(path: string, recursive: boolean): Promise<void> {
     const p = normalizePath(path);
     if (p === '/') throw new UnsupportedError('the root directory cannot be removed');
     const { parent, item } = await this.#resolve(p);
     const chains: Array<[number, string]> = [];
     if (item.attr & ATTR.DIRECTORY) {
       const sub = await this.#openDir(p, item);
-      if (sub.items(this.zone).items.length && !opts.recursive) throw new NotEmptyError(p);
+      if (sub.items(this.zone).items.length && !recursive) throw new NotEmptyError(p);
       await this.#collect(sub, chains, new Set([item.cluster]));
     }
     if (item.cluster) chains.push([item.cluster, p]);
@@ -220,12 +230,36 @@ class FatFileSystem implements FileSystem {
   }
 
   #rootDir(): Promise<DirHandle> {
-    return DirHandle.read(this.dev, this.vol, this.fat, '/', this.vol.fatType === 32 ? this.vol.rootCluster : 0);
+    return this.#readDir('/', this.vol.fatType === 32 ? this.vol.rootCluster : 0);
   }
 
   #openDir(path: string, item: DirItem): Promise<DirHandle> {
     if (item.cluster === 0) throw new CorruptError(`directory ${path} has no first cluster`);
-    return DirHandle.read(this.dev, this.vol, this.fat, path, item.cluster);
+    return this.#readDir(path, item.cluster);
+  }
+
+  /** Directories recently read, by first cluster (a few dozen; dropped after every edit). */
+  async #readDir(path: string, cluster: number): Promise<DirHandle> {
+    const hit = this.#dirs.get(cluster);
+    if (hit) {
+      this.#dirs.delete(cluster);
+      this.#dirs.set(cluster, hit);
+      return hit;
+    }
+    const dir = await DirHandle.read(this.dev, this.vol, this.fat, path, cluster);
+    this.#dirs.set(cluster, dir);
+    if (this.#dirs.size > DIR_CACHE) this.#dirs.delete(this.#dirs.keys().next().value as number);
+    return dir;
+  }
+
+  /** Runs an edit; cached directories are dropped after it, whether it succeeded or not. */
+  async #edit<T>(fn: () => Promise<T>): Promise<T> {
+    this.#checkWritable();
+    try {
+      return await fn();
+    } finally {
+      this.#dirs.clear();
+    }
   }
 
   /** The directory at `path` (the root included). */
@@ -351,7 +385,8 @@ class FatFileSystem implements FileSystem {
     if (!last) throw new CorruptError(`directory ${dir.path} has no clusters`);
     this.fat.link(last.cluster + last.count - 1, first);
     await this.fat.flush(this.dev);
-    return DirHandle.read(this.dev, this.vol, this.fat, dir.path, dir.cluster);
+    this.#dirs.delete(dir.cluster);
+    return this.#readDir(dir.path, dir.cluster);
   }
 
   /** Every chain below a directory being removed (subdirectories walked once each). */

@@ -48,7 +48,7 @@ describe('corrupted images', () => {
       const clean = dev.bytes().slice(0, 4 * 2 ** 20);
       const random = rng(type.length * 7919);
       let failures = 0;
-      for (let round = 0; round < 100; round++) {
+      for (let round = 0; round < 60; round++) {
         const bytes = dev.bytes();
         bytes.set(clean);
         for (let k = 0; k < 1 + Math.floor(random() * 8); k++) {
