@@ -127,7 +127,7 @@ export function dxLimit(vol: Volume, root: boolean): number {
 }
 
 /** Fills the count/limit header and entries of a dx block (the first child's hash is implied). */
-export function putDxEntries(vol: Volume, buf: Uint8Array, root: boolean, children: readonly DxChild[]): void {
+function putDxEntries(vol: Volume, buf: Uint8Array, root: boolean, children: readonly DxChild[]): void {
   const co = countOffset(root);
   const limit = dxLimit(vol, root);
   dxCountLimit.encode({ limit, count: children.length, block: (children[0] as DxChild).block }, buf, co);
@@ -135,20 +135,6 @@ export function putDxEntries(vol: Volume, buf: Uint8Array, root: boolean, childr
     const c = children[i] as DxChild;
     dxEntry.encode({ hash: c.hash, block: c.block }, buf, co + i * DX_ENTRY_SIZE);
   }
-}
-
-/** Reads the children of a dx block. */
-export function getDxEntries(buf: Uint8Array, root: boolean): DxChild[] {
-  const co = countOffset(root);
-  const { count } = dxCountLimit.decode(buf, co);
-  const out: DxChild[] = [];
-  for (let i = 0; i < count; i++) {
-    out.push({
-      hash: i === 0 ? 0 : dxEntry.get(buf, co + i * DX_ENTRY_SIZE, 'hash'),
-      block: dxEntry.get(buf, co + i * DX_ENTRY_SIZE, 'block'),
-    });
-  }
-  return out;
 }
 
 /** A dx root block for directory `self` in `parent`. */

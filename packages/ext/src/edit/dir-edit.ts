@@ -4,12 +4,11 @@
  * entry at another inode (atomic replace). Parents' sizes, maps and times are kept in step.
  */
 import { CorruptError } from '@fstool/blockdev';
-import { DIR_TAIL_SIZE, dirEntry, dxRoot, FT } from '../format/dirent.js';
+import { dirEntry, dxRoot, FT } from '../format/dirent.js';
 import { nameHash } from '../format/htree.js';
 import { GOOD_OLD_INODE_SIZE, INODE_FLAGS, type InodeBase } from '../format/inode.js';
 import { COMPAT, INCOMPAT, SB_FLAGS } from '../format/superblock.js';
 import { splitXattrName } from '../format/xattr.js';
-import { layoutDirectory } from '../plan/dir-layout.js';
 import type { XattrItem } from '../plan/plan.js';
 import {
   type DirBlocks,
@@ -21,7 +20,6 @@ import {
   isIndexed,
   isInline,
   mappedBlocks,
-  parseEntries,
   physicalOf,
   readDir,
   readDirBlock,
@@ -39,14 +37,13 @@ import {
   encodeDxNode,
   encodeDxRoot,
   encodeLeaf,
-  getDxEntries,
   insertIntoLeaf,
   type NewDirent,
-  putDxEntries,
   removeFromLeaf,
   sealDx,
   sealLeaf,
 } from './dir-block.js';
+import { planDirectory } from './dir-plan.js';
 import { updateInode } from './inode-write.js';
 import { buildMapping, mappingBlocks } from './mapping-write.js';
 
@@ -148,8 +145,9 @@ function hashOf(vol: Volume, version: number, name: Uint8Array): { hash: number;
 }
 
 /**
- * Inserts through the index: into the leaf the hash selects, or by splitting that leaf when its
- * parent index block has room. Undefined when the index cannot take it (the caller rebuilds).
+ * Inserts through the index into the leaf the hash selects (one block write). Undefined when that
+ * leaf is full or the index is unusable: the caller rebuilds the directory into fresh blocks, which
+ * unlike splitting a leaf in place stays consistent at every step of a crash.
  */
 async function htreeInsert(
   ctx: EditContext,
@@ -175,49 +173,7 @@ async function htreeInsert(
     await writeLeaf(ctx, dir, leafPb, leaf);
     return dir;
   }
-  const parent = path.path[path.path.length - 1];
-  if (!parent || parent.count >= parent.limit) return undefined;
-
-  // Split: entries sorted by hash, the upper half (by bytes) moves to a new block.
-  const records: DirRecord[] = [];
-  const region = leaf.subarray(0, vol.blockSize - (vol.metadataCsum ? DIR_TAIL_SIZE : 0));
-  parseEntries(region, path.leaf, `directory inode ${dir.ino}`, records, vol.blockSize);
-  const all = [...records.map((r) => ({ name: encodeUtf8(r.name), ino: r.ino, fileType: r.fileType })), entry].map(
-    (e) => ({
-      e,
-      ...hashOf(vol, version, e.name),
-    }),
-  );
-  all.sort((a, b) => a.hash - b.hash || a.minor - b.minor);
-  const total = all.reduce((s, x) => s + 8 + x.e.name.length, 0);
-  let split = 0;
-  for (let acc = 0; split < all.length - 1 && acc < total / 2; split++)
-    acc += 8 + (all[split] as (typeof all)[number]).e.name.length;
-  split = Math.max(1, split);
-  const splitHash = (all[split] as (typeof all)[number]).hash;
-  const continued = (all[split - 1] as (typeof all)[number]).hash === splitHash ? 1 : 0;
-  const lower = encodeLeaf(
-    vol,
-    all.slice(0, split).map((x) => x.e),
-  );
-  const upper = encodeLeaf(
-    vol,
-    all.slice(split).map((x) => x.e),
-  );
-  // New block first (unreachable until the inode grows), then the index, then the old leaf.
-  const newLb = blocks.count;
-  const grown = await appendBlock(ctx, dir, blocks, upper);
-  const pBlocks = await dirBlocks(vol, grown);
-  const dxPb = physicalOf(pBlocks, parent.lblock) as number;
-  const dx = (await vol.block(dxPb)).slice();
-  const isRoot = parent.lblock === 0;
-  const children = getDxEntries(dx, isRoot);
-  children.splice(parent.index + 1, 0, { hash: (splitHash | continued) >>> 0, block: newLb });
-  putDxEntries(vol, dx, isRoot, children);
-  sealDx(vol, dirSeed(vol, grown), dx, isRoot);
-  await vol.writeBlocks(dxPb, dx);
-  await writeLeaf(ctx, grown, leafPb, lower);
-  return grown;
+  return undefined;
 }
 
 /**
@@ -239,57 +195,35 @@ async function rebuild(ctx: EditContext, original: Inode, extra?: NewDirent, exc
   const rootVersion = oldRoot ? dxRoot.get(oldRoot, 0, 'hash_version') : vol.sb.s_def_hash_version;
   const unsigned = (vol.sb.s_flags & SB_FLAGS.unsigned_hash) !== 0;
   const version = unsigned && rootVersion <= 2 ? rootVersion + 3 : rootVersion;
-  const layout = layoutDirectory(
-    entries.map((e) => e.name),
-    {
-      blockSize: vol.blockSize,
-      csum: vol.metadataCsum,
-      dirIndex: vol.hasCompat(COMPAT.dir_index),
-      largeDir: false,
-      hashVersion: version,
-      hashSeed: vol.sb.s_hash_seed,
-    },
-  );
+  const plan = planDirectory(vol, entries, version, vol.hasCompat(COMPAT.dir_index));
+  const nodeCount = plan.levels ? Math.ceil(plan.leaves.length / dxLimit(vol, false)) : 0;
+  const total = (plan.leafHashes ? 1 + nodeCount : 0) + plan.leaves.length;
   const oldMap = await fileMap(vol, dir);
-  const exts = await alloc.allocBlocks(layout.blocks, old.runs[0]?.physical ?? vol.firstDataBlock);
+  const exts = await alloc.allocBlocks(total, old.runs[0]?.physical ?? vol.firstDataBlock);
   const phys = blockList(exts);
   const seed = dirSeed(vol, dir);
-  const leafBlocks: Uint8Array[] = layout.leafStart.map((start, i) => {
-    const end = layout.leafStart[i + 1] ?? layout.order.length;
-    const leaf = encodeLeaf(
-      vol,
-      Array.from(layout.order.subarray(start, end), (k) => entries[k] as NewDirent),
-    );
-    sealLeaf(vol, seed, leaf);
-    return leaf;
+  const dots: NewDirent[] = [
+    { name: Uint8Array.of(0x2e), ino: dir.ino, fileType: FT.dir },
+    { name: Uint8Array.of(0x2e, 0x2e), ino: parent, fileType: FT.dir },
+  ];
+  const leafBlocks = plan.leaves.map((leaf, i) => {
+    const block = encodeLeaf(vol, i === 0 && !plan.leafHashes ? [...dots, ...leaf] : leaf);
+    sealLeaf(vol, seed, block);
+    return block;
   });
   const out: Uint8Array[] = [];
   let flags = dir.base.i_flags & ~(INODE_FLAGS.index | INODE_FLAGS.inline_data);
   if (isInline(original) && vol.hasIncompat(INCOMPAT.extent)) flags |= INODE_FLAGS.extents;
-  if (layout.hashes === undefined) {
-    // Linear: '.' and '..' open the first block.
-    const first = layout.order.subarray(0, layout.leafStart[1] ?? layout.order.length);
-    const head = encodeLeaf(vol, [
-      { name: Uint8Array.of(0x2e), ino: dir.ino, fileType: FT.dir },
-      { name: Uint8Array.of(0x2e, 0x2e), ino: parent, fileType: FT.dir },
-      ...Array.from(first, (k) => entries[k] as NewDirent),
-    ]);
-    sealLeaf(vol, seed, head);
-    out.push(head, ...leafBlocks.slice(1));
+  if (!plan.leafHashes) {
+    out.push(...(leafBlocks.length ? leafBlocks : [encodeLeaf(vol, dots)]));
+    if (!leafBlocks.length) sealLeaf(vol, seed, out[0] as Uint8Array);
   } else {
     flags |= INODE_FLAGS.index;
-    const hashes = layout.hashes;
-    const levels = layout.indexLevels ?? 0;
-    const nodeCount = layout.blocks - 1 - leafBlocks.length;
     const firstLeaf = 1 + nodeCount;
-    const leafChildren: DxChild[] = layout.leafStart.map((start, i) => {
-      const h = hashes[layout.order[start] as number] as number;
-      const prev = start > 0 ? (hashes[layout.order[start - 1] as number] as number) : -1;
-      return { hash: i === 0 ? 0 : (h | (prev === h ? 1 : 0)) >>> 0, block: firstLeaf + i };
-    });
+    const leafChildren: DxChild[] = plan.leafHashes.map((hash, i) => ({ hash, block: firstLeaf + i }));
     let rootChildren = leafChildren;
     const nodes: Uint8Array[] = [];
-    if (levels === 1) {
+    if (plan.levels === 1) {
       const per = dxLimit(vol, false);
       rootChildren = [];
       for (let i = 0; i < leafChildren.length; i += per) {
@@ -300,7 +234,7 @@ async function rebuild(ctx: EditContext, original: Inode, extra?: NewDirent, exc
         nodes.push(node);
       }
     }
-    const rootBlock = encodeDxRoot(vol, dir.ino, parent, rootVersion, levels, rootChildren);
+    const rootBlock = encodeDxRoot(vol, dir.ino, parent, rootVersion, plan.levels ?? 0, rootChildren);
     sealDx(vol, seed, rootBlock, true);
     out.push(rootBlock, ...nodes, ...leafBlocks);
   }
