@@ -151,6 +151,7 @@ export function decodeBootSector(sector: Uint8Array, deviceSize: number): Volume
   if (!pow2(b.sectorsPerCluster)) throw bad(`sectors per cluster ${b.sectorsPerCluster}`);
   if (b.reservedSectors === 0) throw bad('no reserved sectors');
   if (b.numFats < 1 || b.numFats > 4) throw bad(`${b.numFats} FATs`);
+  if (b.media !== 0xf0 && b.media < 0xf8) throw bad(`media byte 0x${b.media.toString(16)} is not 0xf0 or 0xf8–0xff`);
   const ss = b.bytesPerSector;
   const fat32Bpb = bpb32.decode(sector);
   const fatSectors = b.fatSectors16 || fat32Bpb.fatSectors32;

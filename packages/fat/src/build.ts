@@ -55,6 +55,10 @@ function checkOptions(opts: FatOptions): void {
   if (z !== undefined && z !== 'utc' && !(Number.isInteger(z) && Math.abs(z) <= 24 * 60)) {
     throw new InvalidArgumentError(`time zone ${z} must be 'utc' or whole minutes east of UTC (±1440)`);
   }
+  const rs = opts.reservedSectors;
+  if (rs !== undefined && !(Number.isInteger(rs) && rs >= 1 && rs <= 0xffff)) {
+    throw new InvalidArgumentError(`reserved sectors ${rs} must be a whole number from 1 to 65535 (FAT32: from 9)`);
+  }
   if (opts.headroom !== undefined && !(opts.headroom >= 0)) {
     throw new InvalidArgumentError(`headroom ${opts.headroom} must be a fraction ≥ 0`);
   }

@@ -7,6 +7,7 @@
  * The FAT type is decided by the cluster count alone (fatgen103 section 3.5).
  */
 import { InvalidArgumentError } from '@fstool/blockdev';
+import { UnsupportedError } from '@fstool/fs';
 import { SECTOR_SIZE } from './format/boot-sector.js';
 
 export type FatType = 12 | 16 | 32;
@@ -17,6 +18,8 @@ export const MAX_CLUSTERS: Record<FatType, number> = { 12: 4084, 16: 65524, 32: 
 export const NUM_FATS = 2;
 /** Root entries of a FAT12/16 volume unless the tree needs more (mkfs.fat's default for disks). */
 export const DEFAULT_ROOT_ENTRIES = 512;
+/** The most a 16-bit root entry count can say in whole sectors. */
+const MAX_ROOT_ENTRIES = 65520;
 const MAX_SPC = 64; // 32 KiB clusters: the largest every implementation accepts
 const MAX_SECTORS = 0xffffffff;
 /** mkfs.fat leaves small volumes (floppy sizes) unaligned. */
@@ -59,8 +62,14 @@ function fixedRegions(type: FatType, spc: number, align: boolean, opts: Geometry
   if (align && opts.reservedSectors === undefined) reservedSectors = alignUp(reservedSectors, spc);
   let rootSectors = 0;
   if (type !== 32) {
-    rootSectors = Math.ceil((Math.max(opts.rootEntries ?? 0, DEFAULT_ROOT_ENTRIES) * 32) / SECTOR_SIZE);
-    if (align) rootSectors = alignUp(rootSectors, spc);
+    const entries = Math.max(opts.rootEntries ?? 0, DEFAULT_ROOT_ENTRIES);
+    if (entries > MAX_ROOT_ENTRIES) {
+      throw new UnsupportedError(
+        `a FAT${type} root directory holds at most ${MAX_ROOT_ENTRIES} entries, ${entries} are needed; use FAT32`,
+      );
+    }
+    rootSectors = Math.ceil((entries * 32) / SECTOR_SIZE);
+    if (align) rootSectors = Math.min(alignUp(rootSectors, spc), (MAX_ROOT_ENTRIES * 32) / SECTOR_SIZE);
   }
   return { reservedSectors, rootSectors, rootEntries: (rootSectors * SECTOR_SIZE) / 32 };
 }

@@ -68,6 +68,25 @@ describe.skipIf(!haveTools('fsck.vfat', 'mcopy', 'mdir'))('build judged by dosfs
     });
   }
 
+  it('a FAT16 root directory grows past 512 entries when the tree needs it', async () => {
+    const files = Array.from({ length: 400 }, (_, i) => ({
+      path: `/root level file ${i}`,
+      kind: 'file' as const,
+      mode: 0o644,
+      uid: 0,
+      gid: 0,
+      mtime: 0,
+      size: 1,
+      open: () => patternSource(1),
+    }));
+    const image = tmp.join('bigroot.img');
+    const r = await buildImage(image, 16 * 2 ** 20, treeFromEntries(files), {}, 'fat16');
+    expect(r.details.rootEntries).toBeGreaterThanOrEqual(1200);
+    const check = fsck(image);
+    expect(check.code, check.out).toBe(0);
+    expect(mtool('mdir', ['-b', '-i', image, '::']).out.trim().split('\n')).toHaveLength(400);
+  });
+
   it('FAT types follow mkfs.fat: FAT12 small, FAT16 mid, FAT32 from 512 MiB', async () => {
     const empty = treeFromEntries([]);
     const kinds: Array<[number, string, number]> = [
