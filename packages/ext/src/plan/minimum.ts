@@ -30,26 +30,32 @@ function smallestAt(input: MinimumInput, blockSize: number): number {
   const seed = new Uint8Array(16);
   const dirCache = new Map<number, DirLayout>();
   const needed = inodesNeeded(summary, opts);
+  // Lower bound: the file data alone.
   let blocks = 64;
+  for (const n of summary.nodes) {
+    if (n.entry.kind === 'file' && n.linkOf === undefined) blocks += Math.ceil(n.entry.size / blockSize);
+  }
   for (let round = 0; round < 64; round++) {
-    const geo = computeGeometry({
-      size: blocks * blockSize,
-      opts: { ...opts, blockSize },
-      features,
-      inodesNeeded: needed,
-    });
-    if (geo.trimmed) {
-      blocks += geo.trimmed;
-      continue;
-    }
+    let inodesCount = needed;
     try {
+      const geo = computeGeometry({
+        size: blocks * blockSize,
+        opts: { ...opts, blockSize },
+        features,
+        inodesNeeded: needed,
+      });
+      inodesCount = geo.inodesCount;
+      if (geo.trimmed) {
+        blocks += geo.trimmed;
+        continue;
+      }
       makePlan({ summary, geo, uuid: seed, hashSeed: seed, createdAt: 0, dirCache });
       return blocks * blockSize;
     } catch (e) {
       if (!(e instanceof NoSpaceError)) throw e;
       const m = /at least (\d+) bytes/.exec(e.message);
       const want = m ? Math.ceil(Number(m[1]) / blockSize) : blocks * 2;
-      blocks = Math.max(blocks + 1, want, inodeBound(geo.inodesCount, needed, blocks));
+      blocks = Math.max(blocks + 1, want, inodeBound(inodesCount, needed, blocks));
     }
   }
   throw new NoSpaceError('could not find a size that holds the tree');
