@@ -20,7 +20,7 @@ const TYPE_NAMES: Record<string, FatType | undefined> = {
 };
 
 /** The FAT type asked for through the options or the type name ('fat32'); undefined = choose from the size. */
-export function requestedType(opts: FatOptions, ctx: BuildContext): FatType | undefined {
+function requestedType(opts: FatOptions, ctx: BuildContext): FatType | undefined {
   const name = ctx.type.toLowerCase();
   if (!(name in TYPE_NAMES)) throw new InvalidArgumentError(`the FAT driver cannot build type "${ctx.type}"`);
   const byName = TYPE_NAMES[name];

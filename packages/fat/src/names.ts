@@ -107,14 +107,6 @@ export class ShortNameTable {
     this.#used.add(raw);
   }
 
-  release(raw: string): void {
-    this.#used.delete(raw);
-  }
-
-  has(raw: string): boolean {
-    return this.#used.has(raw);
-  }
-
   /** The short name for a (checked) long name, unique in this directory. */
   assign(name: string): ShortName {
     const exact = exact83(name);
