@@ -11,7 +11,12 @@ export function parseToml(text: string): { value: Record<string, unknown> } | { 
     return { value: parseString(text.replace(/^\ufeff/, '').replace(/\r\n/g, '\n')) };
   } catch (e) {
     const err = e as { fromTOML?: boolean; line?: number; col?: number; message?: string };
-    if (err.fromTOML !== true) throw e;
+    // Some bad values escape the parser as plain errors without a position (an impossible
+    // date such as 2024-13-45 throws TypeError "Invalid Datetime"): still the text's fault.
+    if (err.fromTOML !== true) {
+      if (!(e instanceof Error)) throw e;
+      return { issue: { path: '', message: `TOML syntax error: ${e.message}` } };
+    }
     // The message carries a code frame after "at row N, col M"; keep the first sentence.
     const message = String(err.message)
       .split(/ at row \d+/)[0]!

@@ -28,6 +28,12 @@ describe('broken specs', () => {
     ]);
   });
 
+  it('an impossible date is a syntax issue, not a TypeError (found by the fuzzer)', () => {
+    const found = issues('[image]\nsize = "1GiB"\nmtime = 2024-13-45T99:99:99Z\n');
+    expect(found[0]?.message).toMatch(/TOML syntax error: Invalid Datetime/);
+    expect(() => parseSpec('a = 2024-13-45T99:99:99Z\n')).toThrow(SpecError);
+  });
+
   it('unknown key with a suggestion', () => {
     expect(issues('[filesystem]\ntype = "ext4"\nblocksize = 4096\nvolume_lable = "x"\nlabel = "y"\nzzz = 1\n')).toEqual(
       [
