@@ -126,7 +126,9 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'mknod', 'python3'))('crash consi
         expect(total).toBeGreaterThan(0);
         // Every cut point for short edits, an even spread for long ones.
         const cuts =
-          total <= 40 ? [...Array(total).keys()] : Array.from({ length: 40 }, (_, k) => Math.floor((k * total) / 40));
+          total <= 12
+            ? [...Array(total).keys()]
+            : Array.from({ length: 12 }, (_, k) => Math.floor(((k + 0.5) * total) / 12));
         for (const cut of cuts) {
           const dev = new CrashingDevice(new MemoryDevice(bytes.slice()), cut);
           const fs = await openExt(dev, { writable: true, now: 1_700_000_000 });
