@@ -1,8 +1,8 @@
 /** The writer over in-memory trees, judged by e2fsck, dumpe2fs and debugfs. */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { type BlockDevice, MemoryDevice } from '@fstool/blockdev';
 import { bytesSource, type Entry, NoSpaceError, treeFromEntries } from '@fstool/fs';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir, withLoopMount } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extDriver } from '../src/driver.js';
 import { buildImage, dir, file, fsck, SEED, sha256, UUID } from './helpers.js';
@@ -152,5 +152,80 @@ describe.skipIf(!haveTools('e2fsck', 'dumpe2fs', 'debugfs'))('ext writer edge ca
     await buildImage(tmp.join('r1.img'), treeFromEntries(entries), 'ext3', {}, 32 * MiB);
     await buildImage(tmp.join('r2.img'), treeFromEntries(entries), 'ext3', {}, 32 * MiB);
     expect(sha256(tmp.join('r1.img'))).toBe(sha256(tmp.join('r2.img')));
+  });
+});
+
+describe.skipIf(!haveTools('e2fsck', 'debugfs', 'python3'))('ext writer: holes, deep extent trees, ACLs', () => {
+  const tmp = tempDir('fstool-ext-sparse-');
+  afterAll(() => tmp.cleanup());
+
+  // 10 MiB with a 1 KiB island every 16 KiB: 640 extents at 1 KiB blocks (an extent tree of depth 2).
+  const SIZE = 10 * MiB;
+  const byteAt = (p: number) => (p % 16384 < 1024 ? ((p * 31) & 0xff) | 1 : 0);
+  const islands = (): Entry => ({
+    ...file('/islands', ''),
+    size: SIZE,
+    open: () => {
+      const readSync = (offset: number, into: Uint8Array) => {
+        const n = Math.max(0, Math.min(into.length, SIZE - offset));
+        for (let i = 0; i < n; i++) into[i] = byteAt(offset + i);
+        return n;
+      };
+      return {
+        readSync,
+        read: async (o: number, into: Uint8Array) => readSync(o, into),
+        holes: async () => Array.from({ length: SIZE / 16384 }, (_, i): [number, number] => [i * 16384 + 1024, 15360]),
+        close: async () => {},
+      };
+    },
+  });
+
+  for (const type of ['ext2', 'ext4']) {
+    it(`${type}: a file with 640 data islands keeps its holes and contents`, async () => {
+      const img = tmp.join(`${type}.img`);
+      await buildImage(img, treeFromEntries([islands()]), type, { blockSize: 1024 }, 16 * MiB);
+      const r = fsck(img);
+      expect(r.code, r.out).toBe(0);
+      const stat = mustRun('debugfs', ['-R', 'stat /islands', img]);
+      expect(Number(/Blockcount: (\d+)/.exec(stat)?.[1])).toBeLessThan(((SIZE / 16384) * 1024 * 1.1) / 512);
+      if (type === 'ext4') expect(mustRun('debugfs', ['-R', 'ex /islands', img])).toMatch(/^\s*2\//m);
+      const out = tmp.join(`${type}.out`);
+      mustRun('debugfs', ['-R', `dump /islands ${out}`, img]);
+      const got = readFileSync(out);
+      expect(got.length).toBe(SIZE);
+      const want = Buffer.alloc(SIZE);
+      for (let i = 0; i < SIZE; i++) want[i] = byteAt(i);
+      expect(got.equals(want)).toBe(true);
+    });
+  }
+
+  it('stores POSIX ACLs in ext form; the kernel gives the same ACL back', async (ctx) => {
+    // VFS form: version 2, then (tag, perm, id) for owner, user 1000, group owner, mask, other.
+    const acl = Buffer.alloc(4 + 5 * 8);
+    acl.writeUInt32LE(2, 0);
+    [
+      [1, 7, 0xffffffff],
+      [2, 4, 1000],
+      [4, 5, 0xffffffff],
+      [0x10, 7, 0xffffffff],
+      [0x20, 4, 0xffffffff],
+    ].forEach(([tag, perm, id], i) => {
+      acl.writeUInt16LE(tag as number, 4 + i * 8);
+      acl.writeUInt16LE(perm as number, 6 + i * 8);
+      acl.writeUInt32LE(id as number, 8 + i * 8);
+    });
+    const entry = file('/acl', 'x', { xattrs: new Map([['system.posix_acl_access', new Uint8Array(acl)]]) });
+    const img = tmp.join('acl.img');
+    await buildImage(img, treeFromEntries([entry]), 'ext4', {}, 8 * MiB);
+    expect(fsck(img).code).toBe(0);
+    const got = await withLoopMount(img, (mnt) =>
+      mustRun('python3', [
+        '-c',
+        'import os,sys; print(os.getxattr(sys.argv[1], "system.posix_acl_access").hex())',
+        `${mnt}/acl`,
+      ]).trim(),
+    );
+    if (got === undefined) return ctx.skip();
+    expect(got).toBe(acl.toString('hex'));
   });
 });

@@ -7,6 +7,9 @@ import { InvalidArgumentError } from '@fstool/blockdev';
 import { type Entry, InvalidPathError, type SourceTree } from '@fstool/fs';
 import { encodeUtf8 } from '../utf8.js';
 
+/** Files smaller than this are not asked for holes (an open per small file costs more than a hole saves). */
+export const HOLE_SCAN_MIN = 64 * 1024;
+
 export interface TreeNode {
   entry: Entry;
   /** Index of the parent directory node (the root is its own parent). */
@@ -82,16 +85,19 @@ export async function summarize(tree: SourceTree): Promise<TreeSummary> {
     byPath.set(path, index);
     nodes.push(node);
     if (entry.mtime > newestMtime) newestMtime = entry.mtime;
-    if (entry.kind === 'file' && node.linkOf === undefined && entry.size > 0) {
-      if (!Number.isSafeInteger(entry.size) || entry.size < 0)
+    if (entry.kind === 'file' && node.linkOf === undefined) {
+      if (!Number.isSafeInteger(entry.size) || entry.size < 0) {
         throw new InvalidArgumentError(`${path}: bad size ${entry.size}`);
-      const src = entry.open?.();
-      if (!src) throw new InvalidArgumentError(`${path}: a file with contents needs open()`);
-      try {
-        const holes = await src.holes?.();
-        if (holes?.length) node.holes = holes;
-      } finally {
-        await src.close();
+      }
+      if (entry.size > 0 && !entry.open) throw new InvalidArgumentError(`${path}: a file with contents needs open()`);
+      if (entry.size >= HOLE_SCAN_MIN && entry.open) {
+        const src = entry.open();
+        try {
+          const holes = await src.holes?.();
+          if (holes?.length) node.holes = holes;
+        } finally {
+          await src.close();
+        }
       }
     }
   }
