@@ -15,10 +15,15 @@ export class TableCache {
   readonly #slots = new Map<number, Slot>();
   readonly #capacity: number;
 
+  /**
+   * `beforeEviction` runs before a dirty table is written back on eviction: the L2 cache flushes
+   * refcounts there, so tables never reach the disk ahead of the counts of what they reference.
+   */
   constructor(
     private readonly dev: BlockDevice,
     private readonly tableBytes: number,
     capacityBytes: number,
+    private readonly beforeEviction?: () => Promise<void>,
   ) {
     this.#capacity = Math.max(4, Math.floor(capacityBytes / tableBytes));
   }
@@ -75,7 +80,10 @@ export class TableCache {
     while (this.#slots.size > this.#capacity) {
       const [oldest, victim] = this.#slots.entries().next().value as [number, Slot];
       this.#slots.delete(oldest);
-      if (victim.dirty) await this.dev.write(oldest, victim.buf);
+      if (victim.dirty) {
+        await this.beforeEviction?.();
+        await this.dev.write(oldest, victim.buf);
+      }
     }
   }
 }

@@ -78,7 +78,12 @@ export class Qcow2Device implements BlockDevice {
     this.size = header.size;
     this.readOnly = refs === undefined;
     this.clusterSize = 2 ** header.clusterBits;
-    this.#l2 = new TableCache(container, this.clusterSize, opts.l2CacheBytes ?? DEFAULT_L2_CACHE);
+    this.#l2 = new TableCache(
+      container,
+      this.clusterSize,
+      opts.l2CacheBytes ?? DEFAULT_L2_CACHE,
+      refs ? () => this.#flushRefcounts(refs) : undefined,
+    );
     this.#compress = opts.compress ?? false;
   }
 
@@ -450,22 +455,29 @@ export class Qcow2Device implements BlockDevice {
   async #flush(): Promise<void> {
     const refs = this.#refs;
     if (refs) {
+      // Refcounts before the tables that reference the clusters: a flush cut short then leaves
+      // clusters counted but unused (leaks), never used but uncounted (corruption).
+      await this.#flushRefcounts(refs);
       await this.#l2.flush();
       if (this.#l1Dirty) {
         await this.container.write(this.#h.l1TableOffset, this.#l1);
         this.#l1Dirty = false;
       }
-      await refs.flush();
-      if (refs.tableMoved) {
-        this.#h.refcountTableOffset = refs.layout.tableOffset;
-        this.#h.refcountTableClusters = refs.layout.tableClusters;
-        await this.#writeHeader();
-        refs.tableMoved = false;
-      }
-      // Every allocated cluster lies inside the file, so checkers see no offsets past its end.
-      await extendTo(this.container, refs.end * this.clusterSize);
     }
     await this.container.flush();
+  }
+
+  /** Refcount blocks, the refcount table and (when the table moved) the header pointing at it. */
+  async #flushRefcounts(refs: Refcounts): Promise<void> {
+    await refs.flush();
+    if (refs.tableMoved) {
+      this.#h.refcountTableOffset = refs.layout.tableOffset;
+      this.#h.refcountTableClusters = refs.layout.tableClusters;
+      await this.#writeHeader();
+      refs.tableMoved = false;
+    }
+    // Every allocated cluster lies inside the file, so checkers see no offsets past its end.
+    await extendTo(this.container, refs.end * this.clusterSize);
   }
 
   async #writeHeader(): Promise<void> {
