@@ -41,6 +41,21 @@ describe.skipIf(!haveTools('e2fsck', 'dumpe2fs', 'debugfs'))('ext writer', () =>
     }
   }
 
+  for (const [type, opts] of [
+    ['ext4', { blockSize: 2048 }],
+    ['ext3', { blockSize: 2048 }],
+    ['ext4', { inodeSize: 128 }],
+    ['ext4', { features: '-flex_bg,-64bit,-metadata_csum,+uninit_bg' }],
+    ['ext4', { features: '-resize_inode,-sparse_super' }],
+  ] as const) {
+    it(`${type} with ${JSON.stringify(opts)} passes e2fsck -fn`, async () => {
+      const img = tmp.join('variant.img');
+      await buildImage(img, treeFromEntries(smallTree()), type, opts, 40 * MiB);
+      const r = fsck(img);
+      expect(r.code, r.out).toBe(0);
+    });
+  }
+
   it('is byte-identical when rebuilt with the same inputs', async () => {
     const a = tmp.join('same-a.img');
     const b = tmp.join('same-b.img');

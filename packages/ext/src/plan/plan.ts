@@ -174,7 +174,6 @@ export function makePlan(input: PlanInput): BuildPlan {
   const csum = hasFeature(f, 'metadata_csum');
   const tables = placeGroupTables(geo);
   const alloc = new BlockAllocator(geo, tables.used);
-  const inodes: Array<PlannedInode | undefined> = [];
   const nodes = summary.nodes;
   const inoOfNode = new Uint32Array(nodes.length);
 
@@ -193,12 +192,24 @@ export function makePlan(input: PlanInput): BuildPlan {
     if (n.linkOf !== undefined) inoOfNode[i] = inoOfNode[n.linkOf] as number;
   }
   const inodesNeeded = nextIno - 1;
+  // Filled up front so the array stays packed (inodes are assigned out of order below).
+  const inodes: Array<PlannedInode | undefined> = new Array(nextIno).fill(undefined);
   if (inodesNeeded > geo.inodesCount) {
     throw new NoSpaceError(`the tree needs ${inodesNeeded} inodes, the filesystem has ${geo.inodesCount}`);
   }
 
   /** Hands out blocks for a list of logical runs and returns extents + mapping blocks. */
   const place = (logical: Run[], what: string): { extents: Extent[]; mapBlocks: number[] } => {
+    // Fast path (most files): one run from block 0 that needs no mapping blocks.
+    // (Block maps need no indirect block for 12 blocks, so taking the data first is still in order.)
+    const only = logical.length === 1 ? (logical[0] as Run) : undefined;
+    let physical: Run[] | undefined;
+    if (only && only.start === 0 && only.len <= (extents ? EXT_INIT_MAX_LEN : 12)) {
+      physical = alloc.take(only.len);
+      if (physical.length === 1) {
+        return { extents: [{ logical: 0, start: (physical[0] as Run).start, len: only.len }], mapBlocks: [] };
+      }
+    }
     const total = logical.reduce((s, r) => s + r.len, 0);
     if (!extents) {
       const nmap = indirectBlockCount(logical, bs / 4);
@@ -210,9 +221,9 @@ export function makePlan(input: PlanInput): BuildPlan {
         throw new UnsupportedError(`${what} is too large for a block-mapped (ext2/ext3) file`);
       }
       const mapBlocks = alloc.take(nmap).flatMap((r) => Array.from({ length: r.len }, (_, k) => r.start + k));
-      return { extents: zipExtents(logical, alloc.take(total), Number.MAX_SAFE_INTEGER), mapBlocks };
+      return { extents: zipExtents(logical, physical ?? alloc.take(total), Number.MAX_SAFE_INTEGER), mapBlocks };
     }
-    const ext = zipExtents(logical, alloc.take(total), EXT_INIT_MAX_LEN);
+    const ext = zipExtents(logical, physical ?? alloc.take(total), EXT_INIT_MAX_LEN);
     const shape = extentTreeShape(ext.length, bs);
     const nmap = shape.reduce((s, x) => s + x, 0);
     if (shape.length > 4) throw new UnsupportedError(`${what} needs an extent tree deeper than 5 levels`);
