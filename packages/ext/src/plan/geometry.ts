@@ -144,6 +144,11 @@ export function computeGeometry(input: GeometryInput): Geometry {
     ipg = Math.min(ipg, blockSize * 8);
     const inodeBlocksPerGroup = (ipg * inodeSize) / blockSize;
     let reservedGdtBlocks = 0;
+    if (hasFeature(features, 'resize_inode') && blocksCount > 0xffffffff) {
+      // The resize inode maps its blocks with 32-bit pointers: mke2fs drops it on bigger filesystems.
+      features.compat &= ~COMPAT.resize_inode;
+      input.onWarning?.(`resize_inode turned off: ${blocksCount} blocks do not fit 32-bit block pointers`);
+    }
     if (hasFeature(features, 'resize_inode')) {
       // Room to grow to 1024 times the size or to 2^32 blocks, at most one indirect block's worth.
       const maxBlocks = blocksCount < 0xffffffff / 1024 ? blocksCount * 1024 : 0xffffffff;

@@ -165,7 +165,10 @@ export async function writeImage(dev: BlockDevice, plan: BuildPlan, opts: WriteO
     if (fsSeed !== undefined) inodeCsums[g] = bitmapChecksum(fsSeed, ib.bitmap, ipg);
     await sink.put(plan.tables.inodeBitmap[g] as number, ib.bitmap);
     const tableBlock = plan.tables.inodeTable[g] as number;
-    const usedBlocks = opts.zeroed ? Math.ceil(((ib.lastUsed + 1) * geo.inodeSize) / bs) : geo.inodeBlocksPerGroup;
+    // Only the blocks holding used inodes are built; the rest of the table is zeros.
+    const usedBlocks = Math.ceil(((ib.lastUsed + 1) * geo.inodeSize) / bs);
+    await putZeros(tableBlock + usedBlocks, geo.inodeBlocksPerGroup - usedBlocks);
+    opts.onProgress?.({ phase: 'metadata', done: g + 1, total: geo.groups });
     if (usedBlocks === 0) continue;
     const table = new Uint8Array(usedBlocks * bs);
     for (let k = 0; k <= ib.lastUsed; k++) {

@@ -94,7 +94,9 @@ export function inodeBitmap(
   let used = 0;
   let dirs = 0;
   let lastUsed = -1;
-  for (let k = 0; k < ipg; k++) {
+  // Groups past the last planned inode hold none: only the padding bits are set.
+  const upTo = Math.min(ipg, Math.max(plan.inodes.length, INO.first) - group * ipg - 1);
+  for (let k = 0; k < upTo; k++) {
     const ino = group * ipg + k + 1;
     const pi = plan.inodes[ino];
     if (ino < INO.first || pi) {
