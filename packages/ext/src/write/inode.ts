@@ -18,6 +18,7 @@ import {
   TIME_MIN,
 } from '../format/inode.js';
 import type { PlannedInode } from '../plan/plan.js';
+import { putFields } from './fields.js';
 import { u32le } from './mapping.js';
 import { writeInodeXattrs } from './xattr.js';
 
@@ -64,38 +65,30 @@ export function encodeInode(
   const a = time(entry.atime ?? entry.mtime, entry.atime === undefined ? entry.mtimeNsec : entry.atimeNsec);
   const ch = time(entry.ctime ?? entry.mtime, entry.ctime === undefined ? entry.mtimeNsec : entry.ctimeNsec);
   // The table buffer starts zeroed: fields that stay 0 (dtime, generation, version, …) are not written.
-  inodeBase.patch(
-    {
-      i_mode: c.typeBits | (entry.mode & 0o7777),
-      i_uid: entry.uid,
-      i_size: pi.size,
-      i_atime: a.time,
-      i_ctime: ch.time,
-      i_mtime: m.time,
-      i_gid: entry.gid,
-      i_links_count: pi.links,
-      i_blocks: pi.blockCount * (blockSize / 512),
-      i_flags: c.flags,
-      i_block: c.iblock,
-      ...(pi.xattrBlock ? { i_file_acl: pi.xattrBlock.block } : {}),
-    },
-    table,
-    at,
-  );
+  putFields(inodeBase, table, at, {
+    i_mode: c.typeBits | (entry.mode & 0o7777),
+    i_uid: entry.uid,
+    i_size: pi.size,
+    i_atime: a.time,
+    i_ctime: ch.time,
+    i_mtime: m.time,
+    i_gid: entry.gid,
+    i_links_count: pi.links,
+    i_blocks: pi.blockCount * (blockSize / 512),
+    i_flags: c.flags,
+    i_block: c.iblock,
+    ...(pi.xattrBlock ? { i_file_acl: pi.xattrBlock.block } : {}),
+  });
   if (large) {
     const cr = time(entry.crtime ?? entry.mtime, entry.crtime === undefined ? entry.mtimeNsec : entry.crtimeNsec);
-    inodeExtra.patch(
-      {
-        i_extra_isize: EXTRA_ISIZE,
-        i_ctime_extra: ch.extra,
-        i_mtime_extra: m.extra,
-        i_atime_extra: a.extra,
-        i_crtime: cr.time,
-        i_crtime_extra: cr.extra,
-      },
-      table,
-      at + GOOD_OLD_INODE_SIZE,
-    );
+    putFields(inodeExtra, table, at + GOOD_OLD_INODE_SIZE, {
+      i_extra_isize: EXTRA_ISIZE,
+      i_ctime_extra: ch.extra,
+      i_mtime_extra: m.extra,
+      i_atime_extra: a.extra,
+      i_crtime: cr.time,
+      i_crtime_extra: cr.extra,
+    });
     if (pi.xattrsInInode?.length) {
       writeInodeXattrs(table, at, inodeSize, GOOD_OLD_INODE_SIZE + EXTRA_ISIZE, pi.xattrsInInode);
     }

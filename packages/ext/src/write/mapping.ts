@@ -28,7 +28,7 @@ export function extentMapping(
   blockSize: number,
   seed: number | undefined,
 ): MappingOut {
-  const shape = extentTreeShape(extents.length, blockSize);
+  const shape = extents.length <= extentCapacity(I_BLOCK_SIZE, true) ? [] : extentTreeShape(extents.length, blockSize);
   const per = extentCapacity(blockSize, false);
   const blocks: Array<{ block: number; data: Uint8Array }> = [];
   // Items of the level being built: leaf extents first, then (first logical, block) pairs.
