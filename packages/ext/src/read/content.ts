@@ -98,7 +98,24 @@ export class FileReader {
     }
   }
 
+  /** Holes as [offset, length] (unmapped and unwritten ranges), so copies can skip them. */
+  async holes(): Promise<Array<[number, number]>> {
+    if (isInline(this.inode)) return [];
+    this.runs ??= (await fileMap(this.vol, this.inode)).runs;
+    const bs = this.vol.blockSize;
+    const out: Array<[number, number]> = [];
+    let pos = 0;
+    for (const r of this.runs) {
+      if (r.unwritten) continue;
+      const start = Math.min(this.size, r.logical * bs);
+      if (start > pos) out.push([pos, start - pos]);
+      pos = Math.max(pos, Math.min(this.size, (r.logical + r.length) * bs));
+    }
+    if (pos < this.size) out.push([pos, this.size - pos]);
+    return out;
+  }
+
   source(): ContentSource {
-    return { read: (o, i) => this.read(o, i), close: async () => {} };
+    return { read: (o, i) => this.read(o, i), holes: () => this.holes(), close: async () => {} };
   }
 }
