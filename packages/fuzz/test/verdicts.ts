@@ -1,0 +1,92 @@
+/**
+ * What the real checkers say about an image after an interrupted edit, reduced to one verdict:
+ * clean, leaks only, or damaged (with the lines that made it so).
+ *
+ * "Leaks only" means space or inodes are marked in use that nothing uses, and the summary
+ * counters disagree with the bitmaps — never the other way round. Precisely, for `e2fsck -fn`
+ * (exit 4 when it would have fixed something) every problem line must be one of:
+ *   - `Block bitmap differences:` / `Inode bitmap differences:` listing only `-N` or `-(A--B)`
+ *     (marked used, found free: a leak; a `+` means something in use is marked free, which
+ *     could be handed out twice — damage);
+ *   - `Free blocks count wrong …` / `Free inodes count wrong …` (group or whole filesystem);
+ *   - `Directories count wrong for group #N …` (a counter, the directory itself is intact);
+ * plus e2fsck's own framing (`Pass N: …`, `Fix? no`, the summary line). Anything else — a
+ * directory entry pointing at a freed inode, a wrong link count, a block claimed twice, a bad
+ * checksum, an unattached inode — is damage.
+ * For `fsck.vfat -n`: lost cluster chains and a wrong free-cluster count in FSInfo (and a FAT
+ * copy that differs while the first is intact, since writes go to the first copy first).
+ * For `qemu-img check`: exit 0, or exit 3 with `corruptions: 0` (leaked clusters only).
+ */
+import { runTool } from '@fstool/testkit';
+
+export type Verdict = { state: 'clean' | 'leaks' | 'damaged'; problems: string[]; output: string };
+
+const E2FSCK_FRAMING = [
+  /^e2fsck \d/,
+  /^Pass \d[a-z]?: /,
+  /^Fix\? no$/,
+  /^\S+: \d+\/\d+ files \(.*\), \d+\/\d+ blocks$/,
+  /^\S+: \*+ WARNING: Filesystem still has errors \*+$/,
+  /^$/,
+];
+const E2FSCK_LEAKS = [
+  /^Free (blocks|inodes) count wrong( for group #\d+)? \(\d+, counted=\d+\)\.$/,
+  /^Directories count wrong for group #\d+ \(\d+, counted=\d+\)\.$/,
+];
+
+export function e2fsck(path: string): Verdict {
+  const r = runTool('e2fsck', ['-fn', path]);
+  const output = r.stdout + r.stderr;
+  if (r.code === 0) return { state: 'clean', problems: [], output };
+  const problems: string[] = [];
+  for (const raw of output.split('\n')) {
+    const line = raw.trim();
+    if (E2FSCK_FRAMING.some((re) => re.test(line)) || E2FSCK_LEAKS.some((re) => re.test(line))) continue;
+    const bitmap = /^(Block|Inode) bitmap differences: (.*)$/.exec(line);
+    if (bitmap) {
+      const items = (bitmap[2] ?? '').trim().split(/\s+/);
+      if (items.every((it) => /^-(\d+|\(\d+--\d+\))$/.test(it))) continue;
+    }
+    problems.push(line);
+  }
+  return { state: r.code === 4 && problems.length === 0 ? 'leaks' : 'damaged', problems, output };
+}
+
+const FSCK_VFAT_OK = [
+  /^fsck\.fat /,
+  /^Checking we can access the last sector/,
+  /^Free cluster summary (wrong|uninitialized)/,
+  /^\d+ vs\. really \d+/,
+  /^Auto-correcting\.?$/,
+  /^Reclaimed \d+ unused clusters? \(\d+ bytes\)( in \d+ chains?)?\.$/,
+  /^FATs differ but appear to be intact\.$/,
+  /^Using first FAT\.$/,
+  /^Leaving filesystem unchanged\.$/,
+  /^\S+: \d+ files, \d+\/\d+ clusters$/,
+  /^$/,
+];
+
+export function fsckVfat(path: string): Verdict {
+  const r = runTool('fsck.vfat', ['-n', path]);
+  const output = r.stdout + r.stderr;
+  const problems = output
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => !FSCK_VFAT_OK.some((re) => re.test(l)));
+  if (problems.length > 0 || r.code > 1) return { state: 'damaged', problems, output };
+  return { state: /Reclaimed|Free cluster summary|FATs differ/.test(output) ? 'leaks' : 'clean', problems, output };
+}
+
+export function qemuImgCheck(path: string): Verdict {
+  const r = runTool('qemu-img', ['check', '--output=json', path]);
+  const output = r.stdout + r.stderr;
+  let report: { corruptions?: number; leaks?: number; 'check-errors'?: number } = {};
+  try {
+    report = JSON.parse(r.stdout);
+  } catch {
+    return { state: 'damaged', problems: [`unreadable: ${output.trim()}`], output };
+  }
+  if (r.code === 0) return { state: 'clean', problems: [], output };
+  if (r.code === 3 && !report.corruptions && !report['check-errors']) return { state: 'leaks', problems: [], output };
+  return { state: 'damaged', problems: [`exit ${r.code}: ${r.stdout.trim()}`], output };
+}
