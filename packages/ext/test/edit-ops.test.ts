@@ -1,7 +1,7 @@
 import { linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { FileDevice } from '@fstool/blockdev/node';
 import { InvalidPathError, IsDirectoryError, NotDirectoryError, NotEmptyError, NotFoundError } from '@fstool/fs';
-import { haveTools, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit';
+import { haveTools, mustRun, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ExtEditor } from '../src/edit/editor.js';
 import { openExt } from '../src/read/index.js';
@@ -121,7 +121,10 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck'))('editor: API behaviour', () => {
     await expect(fs.remove('/nope')).rejects.toThrow(NotFoundError);
     expect((await fs.stat('/a/h1')).nlink).toBe(2);
     expect((await fs.stat('/a/b/c')).mtime).toBe(1_750_000_000);
+    // An open editing session marks the filesystem not clean; close marks it clean again.
+    expect(mustRun('dumpe2fs', ['-h', img])).toMatch(/Filesystem state:\s+not clean/);
     await fs.close();
+    expect(mustRun('dumpe2fs', ['-h', img])).toMatch(/Filesystem state:\s+clean/);
     await dev.close();
     fsckClean(img);
     await expectMountedEquals(img, mirror);

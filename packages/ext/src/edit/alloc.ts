@@ -323,7 +323,8 @@ export class Allocator {
     await this.writeSuperblock(now);
   }
 
-  private async writeSuperblock(now: number): Promise<void> {
+  /** Writes the primary superblock with current free counts, write time and checksum. */
+  async writeSuperblock(now: number): Promise<void> {
     const vol = this.vol;
     let freeBlocks = 0;
     let freeInodes = 0;

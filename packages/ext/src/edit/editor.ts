@@ -25,7 +25,7 @@ import {
 import { inodeChecksumSeed } from '../checksum.js';
 import { FT } from '../format/dirent.js';
 import { encodeDevice, INODE_FLAGS, inodeBase } from '../format/inode.js';
-import { COMPAT, INCOMPAT, RO_COMPAT } from '../format/superblock.js';
+import { COMPAT, INCOMPAT, RO_COMPAT, STATE, superblock } from '../format/superblock.js';
 import { dirBlocks, lookup, readDir } from '../read/dir.js';
 import { ExtFileSystem } from '../read/filesystem.js';
 import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
@@ -63,6 +63,8 @@ export class ExtEditor extends ExtFileSystem {
   private readonly fixedNow: number | undefined;
   private readonly hints = new Map<number, number>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** s_state before this session's first edit (undefined: nothing edited yet). */
+  private cleanState: number | undefined;
 
   constructor(vol: Volume, now?: number) {
     super(vol, true);
@@ -74,9 +76,21 @@ export class ExtEditor extends ExtFileSystem {
     return { vol: this.vol, alloc: this.alloc, now: this.fixedNow ?? Math.floor(Date.now() / 1000), hints: this.hints };
   }
 
-  /** Runs edits one at a time: they share the allocator and directory blocks. */
+  /**
+   * Runs edits one at a time (they share the allocator and directory blocks). The first one
+   * marks the filesystem not clean, so an interrupted session gets checked; `close` marks it
+   * clean again.
+   */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.chain.then(fn, fn);
+    const guarded = async () => {
+      if (this.cleanState === undefined) {
+        this.cleanState = superblock.get(this.vol.sbRaw, 0, 's_state');
+        superblock.set(this.vol.sbRaw, 0, 's_state', this.cleanState & ~STATE.valid);
+        await this.alloc.writeSuperblock(this.ctx().now);
+      }
+      return fn();
+    };
+    const run = this.chain.then(guarded, guarded);
     this.chain = run.catch(() => undefined);
     return run;
   }
@@ -95,10 +109,18 @@ export class ExtEditor extends ExtFileSystem {
   }
 
   override close(): Promise<void> {
-    return this.serial(async () => {
-      await this.alloc.flush(this.ctx().now);
+    const run = this.chain.then(async () => {
+      const now = this.ctx().now;
+      await this.alloc.flush(now);
+      if (this.cleanState !== undefined) {
+        superblock.set(this.vol.sbRaw, 0, 's_state', this.cleanState);
+        this.cleanState = undefined;
+        await this.alloc.writeSuperblock(now);
+      }
       await super.close();
     });
+    this.chain = run.catch(() => undefined);
+    return run;
   }
 
   private async addNow(path: string, entry: Entry): Promise<void> {
