@@ -47,6 +47,7 @@ describe.skipIf(!haveTools('e2fsck', 'dumpe2fs', 'debugfs'))('ext writer', () =>
     ['ext4', { inodeSize: 128 }],
     ['ext4', { features: '-flex_bg,-64bit,-metadata_csum,+uninit_bg' }],
     ['ext4', { features: '-resize_inode,-sparse_super' }],
+    ['ext4', { features: '+metadata_csum_seed' }],
   ] as const) {
     it(`${type} with ${JSON.stringify(opts)} passes e2fsck -fn`, async () => {
       const img = tmp.join('variant.img');

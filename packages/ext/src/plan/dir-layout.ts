@@ -91,9 +91,7 @@ export function layoutDirectory(names: readonly Uint8Array[], p: DirParams): Dir
       leafStart.splice(k, leafStart.length - k, ...rest);
     }
   }
-  const tail = p.csum ? DX_TAIL_SIZE : 0;
-  const rootLimit = (p.blockSize - DX_ROOT_ENTRIES - tail) / DX_ENTRY_SIZE;
-  const nodeLimit = (p.blockSize - DX_NODE_ENTRIES - tail) / DX_ENTRY_SIZE;
+  const { root: rootLimit, node: nodeLimit } = dxLimits(p.blockSize, p.csum);
   const leaves = leafStart.length;
   let indexLevels = 0;
   let nodes = 0;
@@ -110,8 +108,7 @@ export function layoutDirectory(names: readonly Uint8Array[], p: DirParams): Dir
       return { order: linearOrder, leafStart: linear, blocks: linear.length };
     }
   }
-  const h: DirLayout = { order, leafStart, hashes, indexLevels, blocks: 1 + nodes + leaves };
-  return h;
+  return { order, leafStart, hashes, indexLevels, blocks: 1 + nodes + leaves };
 }
 
 /** Fan-out limits of dx blocks for a block size. */

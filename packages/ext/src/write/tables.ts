@@ -2,7 +2,7 @@
  * Group-level metadata from a plan: block and inode bitmaps with their counts, group descriptors,
  * and the superblock (primary and backups), all checksummed as the features require.
  */
-import { groupDescChecksumCrc16, groupDescChecksumCrc32c, superblockChecksum } from '../checksum.js';
+import { fsChecksumSeed, groupDescChecksumCrc16, groupDescChecksumCrc32c, superblockChecksum } from '../checksum.js';
 import { BG_FLAGS, groupDescCodec } from '../format/group-desc.js';
 import { EXTRA_ISIZE, INO } from '../format/inode.js';
 import {
@@ -170,6 +170,8 @@ export function superblockBytes(p: SuperblockParams, group: number): Uint8Array 
       s_flags: SB_FLAGS.signed_hash,
       s_log_groups_per_flex: hasFeature(f, 'flex_bg') ? Math.log2(16) : 0,
       s_checksum_type: hasFeature(f, 'metadata_csum') ? CHECKSUM_TYPE_CRC32C : 0,
+      // metadata_csum_seed: the seed is stored, so the UUID could change later without rewriting checksums.
+      s_checksum_seed: hasFeature(f, 'metadata_csum_seed') ? fsChecksumSeed(plan.uuid) : 0,
     },
     buf,
   );
