@@ -1,8 +1,10 @@
 import { linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { FileDevice } from '@fstool/blockdev/node';
 import { InvalidPathError, IsDirectoryError, NotDirectoryError, NotEmptyError, NotFoundError } from '@fstool/fs';
+import { scanDirectory } from '@fstool/fs/node';
 import { haveTools, mustRun, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
+import { extDriver } from '../src/driver.js';
 import type { ExtEditor } from '../src/edit/editor.js';
 import { openExt } from '../src/read/index.js';
 import {
@@ -26,7 +28,16 @@ const variants = [
   { name: 'ext2 4 KiB', type: 'ext2', args: ['-b', '4096'] },
   { name: 'ext4 uninit_bg', type: 'ext4', args: ['-b', '1024', '-O', '^metadata_csum,uninit_bg'] },
   { name: 'ext4 inline_data', type: 'ext4', args: ['-b', '4096', '-O', 'inline_data'] },
+  { name: 'ext4 built by our writer', type: 'ext4', args: [], writer: true },
+  { name: 'ext2 built by our writer', type: 'ext2', args: [], writer: true },
 ];
+
+/** Builds an image of `src` with this package's own writer. */
+async function buildWithWriter(img: string, src: string, type: string): Promise<void> {
+  const dev = await FileDevice.create(img, { size: 96 * 2 ** 20 });
+  await extDriver.build(dev, scanDirectory(src, { xattrs: 'none' }), { zeroed: true }, { type });
+  await dev.close();
+}
 
 describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'dumpe2fs', 'mknod', 'python3'))('editing images in place', () => {
   const tmp = tempDir('ext-edit-');
@@ -39,7 +50,8 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'dumpe2fs', 'mknod', 'python3'))(
       const img = tmp.join(`${v.name}.img`.replace(/[^\w.]+/g, '_'));
       makeSourceTree(src, { bigDir: 60 });
       copyTree(src, mirror);
-      makeImage(img, src, { type: v.type, args: v.args, size: '96M' });
+      if ('writer' in v) await buildWithWriter(img, src, v.type);
+      else makeImage(img, src, { type: v.type, args: v.args, size: '96M' });
       const fs = await openExt(await FileDevice.open(img, { writable: true }), { writable: true });
       await putFile(fs, mirror, '/new.txt', new TextEncoder().encode('hello\n'));
       await putFile(fs, mirror, '/etc/hostname', noise(200_000, 77)); // replace with a bigger file

@@ -140,6 +140,11 @@ export class Volume {
       vol.checksumMismatch('superblock checksum does not match');
     }
     vol.checkDescriptors();
+    if (vol.blocksCount * vol.blockSize > dev.size) {
+      vol.warn(
+        `the filesystem (${vol.blocksCount * vol.blockSize} bytes) is larger than the device (${dev.size} bytes)`,
+      );
+    }
     return vol;
   }
 
