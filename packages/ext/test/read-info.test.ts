@@ -93,11 +93,11 @@ describe.skipIf(!haveTools('mke2fs', 'dumpe2fs', 'debugfs', 'mknod', 'python3'))
         '/slow-link',
       ]);
       const far = (await fs.stat('/data/far')).open?.();
-    expect(await far?.holes?.()).toEqual([
-      [4096, 69 * 2 ** 20 - 4096],
-      [69 * 2 ** 20 + 8192, 70 * 2 ** 20 - 69 * 2 ** 20 - 8192],
-    ]);
-    expect((await fs.stat('/fast-link')).target).toBe('etc/hostname');
+      expect(await far?.holes?.()).toEqual([
+        [4096, 69 * 2 ** 20 - 4096],
+        [69 * 2 ** 20 + 8192, 70 * 2 ** 20 - 69 * 2 ** 20 - 8192],
+      ]);
+      expect((await fs.stat('/fast-link')).target).toBe('etc/hostname');
       expect(await sha256Of(fs, '/fast-link')).toBe(await sha256Of(fs, '/etc/hostname'));
       expect((await fs.stat('/dev/sda1')).rdev).toEqual({ major: 8, minor: 1 });
       await expect(fs.stat('/nope/x')).rejects.toThrow(NotFoundError);
