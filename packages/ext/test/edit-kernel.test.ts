@@ -1,0 +1,67 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileDevice } from '@fstool/blockdev/node';
+import { haveTools, inCI, mustRun, tempDir } from '@fstool/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openExt } from '../src/read/index.js';
+import { fileEntry, fsckClean } from './edit-helpers.js';
+import { noise } from './read-fixtures.js';
+
+/** Mounts read-write, runs `fn`, unmounts; false when mounting is not permitted here. */
+function withRwMount(img: string, fn: (mnt: string) => void): boolean {
+  const mnt = mkdtempSync(join(tmpdir(), 'fstool-rw-'));
+  const r = spawnSync('mount', ['-o', 'loop', img, mnt], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    rmdirSync(mnt);
+    if (inCI) throw new Error(`mount failed: ${r.stderr}`);
+    return false;
+  }
+  try {
+    fn(mnt);
+  } finally {
+    spawnSync('umount', [mnt]);
+    rmdirSync(mnt);
+  }
+  return true;
+}
+
+describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'mount', 'umount'))('editing alongside the kernel', () => {
+  const tmp = tempDir('ext-kernel-');
+  afterAll(() => tmp.cleanup());
+
+  it('kernel-made htrees take our inserts, and the kernel keeps working on ours', async () => {
+    const img = tmp.join('k.img');
+    const empty = tmp.join('empty');
+    mkdirSync(empty);
+    mustRun('mke2fs', ['-q', '-F', '-t', 'ext4', '-b', '1024', '-d', empty, img, '32M']);
+    const kernelMade = withRwMount(img, (mnt) => {
+      mkdirSync(join(mnt, 'k'));
+      for (let i = 0; i < 1500; i++) writeFileSync(join(mnt, 'k', `kernel-${i}`), `${i}`);
+    });
+    if (!kernelMade) return;
+    expect(mustRun('debugfs', ['-R', 'htree /k', img])).toMatch(/Root node dump/);
+    fsckClean(img);
+    const dev = await FileDevice.open(img, { writable: true });
+    const fs = await openExt(dev, { writable: true });
+    for (let i = 0; i < 400; i++) await fs.add(`/k/ours-${i}`, fileEntry('/x', noise(i, i)));
+    for (let i = 0; i < 1500; i += 5) await fs.remove(`/k/kernel-${i}`);
+    await fs.close();
+    await dev.close();
+    fsckClean(img);
+    withRwMount(img, (mnt) => {
+      for (let i = 0; i < 400; i++) writeFileSync(join(mnt, 'k', `kernel-again-${i}`), 'x');
+      for (let i = 0; i < 400; i += 3) rmSync(join(mnt, 'k', `ours-${i}`));
+    });
+    fsckClean(img);
+    const names = new Set<string>();
+    withRwMount(img, (mnt) => {
+      for (const n of readdirSync(join(mnt, 'k'))) names.add(n);
+    });
+    const ro = await openExt(await FileDevice.open(img), { writable: false });
+    const ours = (await ro.list('/k')).map((e) => e.path.slice(3));
+    expect(new Set(ours)).toEqual(names);
+    expect(ours.length).toBe(1500 - 300 + 400 - 134 + 400);
+  });
+});
