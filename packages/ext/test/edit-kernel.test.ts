@@ -27,7 +27,7 @@ function withRwMount(img: string, fn: (mnt: string) => void): boolean {
   return true;
 }
 
-describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'mount', 'umount'))('editing alongside the kernel', () => {
+describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs', 'mount', 'umount'))('editing alongside the kernel', () => {
   const tmp = tempDir('ext-kernel-');
   afterAll(() => tmp.cleanup());
 

@@ -112,7 +112,7 @@ function sameName(buf: Uint8Array, at: number, len: number, name: Uint8Array): b
 }
 
 /** True when a directory block ends with a metadata_csum tail. */
-export function hasDirTail(buf: Uint8Array): boolean {
+function hasDirTail(buf: Uint8Array): boolean {
   const off = buf.length - DIR_TAIL_SIZE;
   const t = dirTail.decode(buf, off);
   return t.det_reserved_zero1 === 0 && t.det_rec_len === DIR_TAIL_SIZE && t.det_reserved_ft === DIR_TAIL_FT;
@@ -241,12 +241,12 @@ export function dxHashVersion(vol: Volume, root: Uint8Array): number {
   return effectiveHashVersion(r.hash_version, (vol.sb.s_flags & SB_FLAGS.unsigned_hash) !== 0);
 }
 
-export function hashName(vol: Volume, name: string, version: number): number {
+function hashName(vol: Volume, name: string, version: number): number {
   return nameHash(encodeUtf8(name), version, vol.sb.s_hash_seed).hash;
 }
 
 /** Levels of index below the root this filesystem allows. */
-export function maxDxLevels(vol: Volume): number {
+function maxDxLevels(vol: Volume): number {
   return vol.hasIncompat(INCOMPAT.large_dir) ? 3 : 2;
 }
 

@@ -9,13 +9,11 @@ import {
   CSUM_HI_EXTRA_END,
   decodeTime,
   GOOD_OLD_INODE_SIZE,
-  INODE_FLAGS,
   type InodeBase,
   type InodeExtra,
   inodeBase,
   inodeExtra,
 } from '../format/inode.js';
-import { RO_COMPAT } from '../format/superblock.js';
 import type { Volume } from './volume.js';
 
 /** One inode as read: its number, a private copy of its bytes and the decoded fields. */
@@ -98,17 +96,6 @@ export function inodeKind(inode: Inode): EntryKind {
   if (!kind)
     throw new CorruptError(`ext: inode ${inode.ino} has unknown file type in mode 0${inode.base.i_mode.toString(8)}`);
   return kind;
-}
-
-/** File size; directories and files alike use i_size_high on current filesystems. */
-export function inodeSize(inode: Inode): number {
-  return inode.base.i_size;
-}
-
-/** Blocks charged to the inode, in bytes (huge_file may count in filesystem blocks). */
-export function inodeAllocatedBytes(vol: Volume, inode: Inode): number {
-  const hugeFile = vol.hasRoCompat(RO_COMPAT.huge_file) && (inode.base.i_flags & INODE_FLAGS.huge_file) !== 0;
-  return inode.base.i_blocks * (hugeFile ? vol.blockSize : 512);
 }
 
 export interface InodeTimes {

@@ -38,7 +38,7 @@ export interface FileMap {
 /** Deepest extent tree the kernel builds is 5; anything deeper is corruption. */
 const MAX_EXTENT_DEPTH = 5;
 
-export function usesExtents(inode: Inode): boolean {
+function usesExtents(inode: Inode): boolean {
   return (inode.base.i_flags & INODE_FLAGS.extents) !== 0;
 }
 
