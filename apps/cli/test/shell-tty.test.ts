@@ -76,6 +76,8 @@ describe.skipIf(!built || !haveTools('tmux', 'e2fsck', 'fsck.vfat', 'qemu-img', 
       await waitFor('ext', /motd -> \/etc \(1 entry\)/);
       type('ext', 'mkdir -p /srv/www');
       key('ext', 'Enter');
+      // Keys typed while a command runs are not completed: wait for the next prompt first.
+      await waitFor('ext', /mkdir -p \/srv\/www\nfstool:\/etc> $/m);
       // Tab completes command names.
       type('ext', 'pw');
       key('ext', 'Tab');
