@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit';
+import { haveTools, inCI, mustRun, runTool, tempDir } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './run-cli.js';
 
@@ -11,6 +11,7 @@ import { cli } from './run-cli.js';
 // read with capture-pane. Needs the built CLI (the root test task builds it first).
 const bin = join(import.meta.dirname, '../bin.js');
 const built = existsSync(join(import.meta.dirname, '../dist/main.js'));
+if (!built && inCI) throw new Error('apps/cli/dist is missing: CI must build before testing (pnpm verify does)');
 
 const tmp = tempDir('fstool-tty-');
 const socket = `fstool-test-${process.pid}`;
