@@ -28,6 +28,7 @@ const variants = [
   { name: 'ext2 4 KiB', type: 'ext2', args: ['-b', '4096'] },
   { name: 'ext4 uninit_bg', type: 'ext4', args: ['-b', '1024', '-O', '^metadata_csum,uninit_bg'] },
   { name: 'ext4 inline_data', type: 'ext4', args: ['-b', '4096', '-O', 'inline_data'] },
+  { name: 'ext4 large_dir', type: 'ext4', args: ['-b', '1024', '-O', 'large_dir'] },
   { name: 'ext4 built by our writer', type: 'ext4', args: [], writer: true },
   { name: 'ext2 built by our writer', type: 'ext2', args: [], writer: true },
 ];

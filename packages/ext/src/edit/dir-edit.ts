@@ -195,8 +195,19 @@ async function rebuild(ctx: EditContext, original: Inode, extra?: NewDirent, exc
   const rootVersion = oldRoot ? dxRoot.get(oldRoot, 0, 'hash_version') : vol.sb.s_def_hash_version;
   const unsigned = (vol.sb.s_flags & SB_FLAGS.unsigned_hash) !== 0;
   const version = unsigned && rootVersion <= 2 ? rootVersion + 3 : rootVersion;
-  const plan = planDirectory(vol, entries, version, vol.hasCompat(COMPAT.dir_index));
-  const nodeCount = plan.levels ? Math.ceil(plan.leaves.length / dxLimit(vol, false)) : 0;
+  const plan = planDirectory(
+    vol,
+    entries,
+    version,
+    vol.hasCompat(COMPAT.dir_index),
+    vol.hasIncompat(INCOMPAT.large_dir),
+  );
+  const perNode = dxLimit(vol, false);
+  let nodeCount = 0;
+  for (let l = 0, n = plan.leaves.length; l < (plan.levels ?? 0); l++) {
+    n = Math.ceil(n / perNode);
+    nodeCount += n;
+  }
   const total = (plan.leafHashes ? 1 + nodeCount : 0) + plan.leaves.length;
   const oldMap = await fileMap(vol, dir);
   const exts = await alloc.allocBlocks(total, old.runs[0]?.physical ?? vol.firstDataBlock);
@@ -221,18 +232,19 @@ async function rebuild(ctx: EditContext, original: Inode, extra?: NewDirent, exc
     flags |= INODE_FLAGS.index;
     const firstLeaf = 1 + nodeCount;
     const leafChildren: DxChild[] = plan.leafHashes.map((hash, i) => ({ hash, block: firstLeaf + i }));
+    // Layers of dx nodes, bottom-up, numbered from logical block 1.
     let rootChildren = leafChildren;
     const nodes: Uint8Array[] = [];
-    if (plan.levels === 1) {
-      const per = dxLimit(vol, false);
-      rootChildren = [];
-      for (let i = 0; i < leafChildren.length; i += per) {
-        const chunk = leafChildren.slice(i, i + per);
-        rootChildren.push({ hash: (chunk[0] as DxChild).hash, block: 1 + nodes.length });
+    for (let l = 0; l < (plan.levels ?? 0); l++) {
+      const parents: DxChild[] = [];
+      for (let i = 0; i < rootChildren.length; i += perNode) {
+        const chunk = rootChildren.slice(i, i + perNode);
+        parents.push({ hash: (chunk[0] as DxChild).hash, block: 1 + nodes.length });
         const node = encodeDxNode(vol, chunk);
         sealDx(vol, seed, node, false);
         nodes.push(node);
       }
+      rootChildren = parents;
     }
     const rootBlock = encodeDxRoot(vol, dir.ino, parent, rootVersion, plan.levels ?? 0, rootChildren);
     sealDx(vol, seed, rootBlock, true);

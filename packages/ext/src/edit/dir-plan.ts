@@ -13,7 +13,7 @@ export interface DirPlan {
   leaves: NewDirent[][];
   /** htree only: each leaf's starting hash (collision bit set where a run of equal hashes continues). */
   leafHashes?: number[];
-  /** htree only: dx node levels below the root (0 or 1). */
+  /** htree only: dx node levels below the root (0, 1, or 2 with large_dir). */
   levels?: number;
 }
 
@@ -42,6 +42,7 @@ export function planDirectory(
   entries: readonly NewDirent[],
   hashVersion: number,
   dirIndex: boolean,
+  largeDir: boolean,
 ): DirPlan {
   const layout = layoutDirectory(
     entries.map((e) => e.name),
@@ -49,7 +50,7 @@ export function planDirectory(
       blockSize: vol.blockSize,
       csum: vol.metadataCsum,
       dirIndex,
-      largeDir: false,
+      largeDir,
       hashVersion,
       hashSeed: vol.sb.s_hash_seed,
     },
@@ -67,10 +68,18 @@ export function planDirectory(
   const sizes = Array.from(layout.order, (k) => direntSize((entries[k] as NewDirent).name.length));
   const root = dxLimit(vol, true);
   const node = dxLimit(vol, false);
+  const maxLevels = largeDir ? 2 : 1;
   let starts = pack(sizes, hashes, Math.floor(leafLimit(vol) / 2));
-  if (starts.length > root * node) starts = layout.leafStart;
+  if (indexLevels(starts.length, root, node) > maxLevels) starts = layout.leafStart;
   const leafHashes = starts.map((s, i) =>
     i === 0 ? 0 : ((hashes[s] as number) | (hashes[s] === hashes[s - 1] ? 1 : 0)) >>> 0,
   );
-  return { leaves: slice(layout.order, starts), leafHashes, levels: starts.length > root ? 1 : 0 };
+  return { leaves: slice(layout.order, starts), leafHashes, levels: indexLevels(starts.length, root, node) };
+}
+
+/** Levels of dx nodes below the root that `leaves` leaf blocks need. */
+export function indexLevels(leaves: number, root: number, node: number): number {
+  let levels = 0;
+  for (let n = leaves; n > root; n = Math.ceil(n / node)) levels++;
+  return levels;
 }

@@ -166,7 +166,7 @@ export class Volume {
     const ro = this.features.roCompat & ~WRITE_RO_COMPAT;
     if (ro)
       return `read-only-compatible feature(s) not supported for writing: ${featureNames({ compat: 0, incompat: 0, roCompat: ro >>> 0 }).join(', ')}`;
-    const inc = this.features.incompat & (INCOMPAT.mmp | INCOMPAT.large_dir);
+    const inc = this.features.incompat & INCOMPAT.mmp;
     if (inc)
       return `feature(s) not supported for writing: ${featureNames({ compat: 0, incompat: inc, roCompat: 0 }).join(', ')}`;
     if (this.blockSize >= 65536) return '64 KiB blocks are not supported for writing';
