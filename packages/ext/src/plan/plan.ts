@@ -7,47 +7,23 @@ import { InvalidArgumentError } from '@fstool/blockdev';
 import { NoSpaceError, UnsupportedError } from '@fstool/fs';
 import { EXT_INIT_MAX_LEN } from '../format/extent.js';
 import { effectiveHashVersion } from '../format/htree.js';
-import {
-  EXTRA_ISIZE,
-  fitsTime32,
-  fitsTimeExtra,
-  GOOD_OLD_INODE_SIZE,
-  INO,
-  TIME_MAX,
-  TIME_MIN,
-} from '../format/inode.js';
+import { fitsTime32, fitsTimeExtra, GOOD_OLD_INODE_SIZE, INO, TIME_MAX, TIME_MIN } from '../format/inode.js';
 import { type FeatureSet, HASH, hasFeature } from '../format/superblock.js';
-import {
-  aclToDisk,
-  splitXattrName,
-  XATTR_BLOCK_HEADER_SIZE,
-  XATTR_IBODY_HEADER_SIZE,
-  xattrEntrySize,
-  xattrValueSize,
-} from '../format/xattr.js';
 import { encodeUtf8 } from '../utf8.js';
 import { type Extent, extentTreeShape, indirectBlockCount, zipExtents } from './blockmap.js';
 import { type DirLayout, layoutDirectory } from './dir-layout.js';
 import { type Geometry, hasSuperblock } from './geometry.js';
 import { BlockAllocator, type GroupTables, placeGroupTables, type Run } from './layout.js';
 import type { TreeSummary } from './summary.js';
+import { SharedXattrBlocks, splitXattrs, type XattrBlockPlan, type XattrItem } from './xattrs.js';
+
+/** The item types also describe what the editor writes. */
+export type { XattrBlockPlan, XattrItem };
 
 /** Largest link count of a file; directories beyond it use dir_nlink's count of 1. */
 export const LINK_MAX = 65000;
 /** Fast symlinks keep targets shorter than i_block (60 bytes) inside the inode. */
 export const FAST_SYMLINK_MAX = 59;
-
-export interface XattrItem {
-  index: number;
-  name: Uint8Array;
-  value: Uint8Array;
-}
-
-export interface XattrBlockPlan {
-  block: number;
-  items: XattrItem[];
-  refcount: number;
-}
 
 export type InodeKind = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket' | 'journal' | 'resize';
 
@@ -128,37 +104,6 @@ export function dataRuns(
   if (at < total) runs.push({ start: at, len: total - at });
   return runs;
 }
-
-function xattrItems(path: string, xattrs: Map<string, Uint8Array> | undefined, warn: (m: string) => void): XattrItem[] {
-  if (!xattrs?.size) return [];
-  const items: XattrItem[] = [];
-  for (const [full, raw] of xattrs) {
-    const split = splitXattrName(full);
-    if (!split) {
-      warn(`${path}: xattr ${full} has a namespace ext cannot store; skipped`);
-      continue;
-    }
-    let value = raw;
-    if (split.index === 2 || split.index === 3) {
-      const disk = aclToDisk(raw);
-      if (!disk) throw new InvalidArgumentError(`${path}: ${full} is not a valid POSIX ACL`);
-      value = disk;
-    }
-    items.push({ index: split.index, name: encodeUtf8(split.suffix), value });
-  }
-  // Block entries must be sorted by (index, name length, name); the inode area uses the same order.
-  items.sort((a, b) => a.index - b.index || a.name.length - b.name.length || compareBytes(a.name, b.name));
-  return items;
-}
-
-function compareBytes(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
-  return a.length - b.length;
-}
-
-const itemsBytes = (items: readonly XattrItem[]) =>
-  items.reduce((n, x) => n + xattrEntrySize(x.name.length) + xattrValueSize(x.value.length), 0);
 
 /** Makes the plan. Throws NoSpaceError (before anything is written) when the tree does not fit. */
 export function makePlan(input: PlanInput): BuildPlan {
@@ -268,12 +213,14 @@ export function makePlan(input: PlanInput): BuildPlan {
     hashVersion: effectiveHashVersion(HASH.half_md4, false),
     hashSeed: input.hashSeed,
   };
-  const inlineRoom =
-    geo.inodeSize > GOOD_OLD_INODE_SIZE
-      ? geo.inodeSize - GOOD_OLD_INODE_SIZE - EXTRA_ISIZE - XATTR_IBODY_HEADER_SIZE - 4
-      : 0;
-  const blockRoom = bs - XATTR_BLOCK_HEADER_SIZE - 4;
-  const sharedXattrBlocks = new Map<string, XattrBlockPlan>();
+  const xattrsOf = (path: string, x: Map<string, Uint8Array> | undefined, w: (m: string) => void) => {
+    if (x?.size && !hasFeature(f, 'ext_attr')) {
+      w(`${path}: xattrs dropped (ext_attr is off)`);
+      return { inInode: [], block: [] };
+    }
+    return splitXattrs(path, x, geo.inodeSize, bs, w);
+  };
+  const sharedBlocks = new SharedXattrBlocks(() => alloc.one());
   const checkTimes = (path: string, e: TreeSummary['nodes'][number]['entry']) => {
     const times = [e.mtime, e.atime ?? e.mtime, e.ctime ?? e.mtime, e.crtime ?? 0];
     const fits = geo.inodeSize > GOOD_OLD_INODE_SIZE ? fitsTimeExtra : fitsTime32;
@@ -351,40 +298,11 @@ export function makePlan(input: PlanInput): BuildPlan {
         );
       }
     }
-    const items = xattrItems(e.path, e.xattrs, warn);
-    if (items.length) {
-      if (!hasFeature(f, 'ext_attr')) {
-        warn(`${e.path}: xattrs dropped (ext_attr is off)`);
-      } else {
-        let k = 0;
-        let used = 0;
-        const inInode: XattrItem[] = [];
-        while (k < items.length) {
-          const size = itemsBytes([items[k] as XattrItem]);
-          if (used + size > inlineRoom) break;
-          inInode.push(items[k] as XattrItem);
-          used += size;
-          k++;
-        }
-        const rest = items.slice(k);
-        if (inInode.length) base.xattrsInInode = inInode;
-        if (rest.length) {
-          if (itemsBytes(rest) > blockRoom) {
-            throw new UnsupportedError(
-              `${e.path}: xattrs need ${itemsBytes(rest)} bytes, more than one ${bs}-byte block holds`,
-            );
-          }
-          const key = rest.map((x) => `${x.index}:${hex(x.name)}:${hex(x.value)}`).join('|');
-          let shared = sharedXattrBlocks.get(key);
-          if (!shared) {
-            shared = { block: alloc.one(), items: rest, refcount: 0 };
-            sharedXattrBlocks.set(key, shared);
-          }
-          shared.refcount++;
-          base.xattrBlock = shared;
-          base.blockCount += 1;
-        }
-      }
+    const xattrs = xattrsOf(e.path, e.xattrs, warn);
+    if (xattrs.inInode.length) base.xattrsInInode = xattrs.inInode;
+    if (xattrs.block.length) {
+      base.xattrBlock = sharedBlocks.place(xattrs.block);
+      base.blockCount += 1;
     }
     inodes[ino] = base;
   }
@@ -428,12 +346,6 @@ export function makePlan(input: PlanInput): BuildPlan {
 }
 
 const LOST_FOUND = encodeUtf8('lost+found');
-
-function hex(b: Uint8Array): string {
-  let s = '';
-  for (const x of b) s += x.toString(16).padStart(2, '0');
-  return s;
-}
 
 /** Groups after 0 holding superblock backups (the resize inode reserves descriptor blocks in each). */
 export function countBackups(geo: Geometry): number {

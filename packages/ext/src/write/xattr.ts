@@ -15,7 +15,7 @@ import {
   xattrIbodyHeader,
   xattrValueSize,
 } from '../format/xattr.js';
-import type { XattrItem } from '../plan/plan.js';
+import type { XattrItem } from '../plan/xattrs.js';
 
 /**
  * Writes entries at `entriesAt` of `buf` and their values ending at `end`; value offsets are
