@@ -245,3 +245,35 @@ describe.skipIf(!haveTools('e2fsck', 'debugfs', 'python3'))('ext writer: holes, 
     expect(got).toBe(acl.toString('hex'));
   });
 });
+
+describe('ext writer: bad options and tiny trees', () => {
+  const dev = () => new MemoryDevice(4 * MiB);
+  const ctx = { type: 'ext4' };
+  it('refuses bad options with typed errors naming the problem', async () => {
+    const tree = () => treeFromEntries(smallTree());
+    await expect(extDriver.build(dev(), tree(), { blockSize: 8192 }, ctx)).rejects.toThrow(
+      /block size must be 1024, 2048 or 4096/,
+    );
+    await expect(extDriver.build(dev(), tree(), { label: 'x'.repeat(17) }, ctx)).rejects.toThrow(
+      /longer than 16 bytes/,
+    );
+    await expect(extDriver.build(dev(), tree(), { uuid: 'nope' }, ctx)).rejects.toThrow(/not a UUID/);
+    await expect(extDriver.build(dev(), tree(), { features: '+bogus' }, ctx)).rejects.toThrow(
+      /unknown ext feature "bogus"/,
+    );
+    await expect(extDriver.build(dev(), tree(), { features: '+inline_data' }, ctx)).rejects.toThrow(
+      /not supported by the writer/,
+    );
+    await expect(extDriver.build(dev(), tree(), {}, { type: 'ext5' })).rejects.toThrow(/unknown ext type/);
+    const tiny = new MemoryDevice(32 * 1024);
+    await expect(extDriver.build(tiny, tree(), {}, ctx)).rejects.toBeInstanceOf(NoSpaceError);
+  });
+
+  it('builds an empty tree, and probe recognises the result', async () => {
+    const d = dev();
+    const report = await extDriver.build(d, treeFromEntries([]), { uuid: UUID, hashSeed: SEED }, ctx);
+    expect(report.entries).toBe(1);
+    expect(await extDriver.probe(d)).toBe(true);
+    expect(await extDriver.probe(new MemoryDevice(4 * MiB))).toBe(false);
+  });
+});
