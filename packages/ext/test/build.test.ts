@@ -1,5 +1,5 @@
 /** The writer over in-memory trees, judged by e2fsck, dumpe2fs and debugfs. */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { type BlockDevice, MemoryDevice } from '@fstool/blockdev';
 import { bytesSource, type Entry, NoSpaceError, treeFromEntries } from '@fstool/fs';
 import { haveTools, mustRun, tempDir, withLoopMount } from '@fstool/testkit';
@@ -275,5 +275,22 @@ describe('ext writer: bad options and tiny trees', () => {
     expect(report.entries).toBe(1);
     expect(await extDriver.probe(d)).toBe(true);
     expect(await extDriver.probe(new MemoryDevice(4 * MiB))).toBe(false);
+  });
+});
+
+describe.skipIf(!haveTools('e2fsck'))('ext writer: htree with non-ASCII names', () => {
+  const tmp = tempDir('fstool-ext-utf8-');
+  afterAll(() => tmp.cleanup());
+
+  it('hashes bytes >= 0x80 as the signed variant the superblock announces (e2fsck and kernel lookups agree)', async (ctx) => {
+    const names = Array.from({ length: 2000 }, (_, i) => `ü-${i}-日本語-ÿ`);
+    const entries: Entry[] = [dir('/u'), ...names.map((n) => file(`/u/${n}`, n))];
+    const img = tmp.join('utf8.img');
+    await buildImage(img, treeFromEntries(entries), 'ext4', { blockSize: 1024 }, 16 * MiB);
+    const r = fsck(img);
+    expect(r.code, r.out).toBe(0);
+    const found = await withLoopMount(img, (mnt) => names.filter((n) => existsSync(`${mnt}/u/${n}`)).length);
+    if (found === undefined) return ctx.skip();
+    expect(found).toBe(names.length);
   });
 });
