@@ -21,28 +21,29 @@ import {
   NotFoundError,
   normalizePath,
   splitPath,
+  typeBits,
 } from '@fstool/fs';
 import { inodeChecksumSeed } from '../checksum.js';
 import { FT } from '../format/dirent.js';
-import { encodeDevice, INODE_FLAGS, inodeBase } from '../format/inode.js';
+import { INODE_FLAGS, inodeBase } from '../format/inode.js';
 import { COMPAT, INCOMPAT, RO_COMPAT, STATE, superblock } from '../format/superblock.js';
+import { FAST_SYMLINK_MAX, LINK_MAX, type XattrBlockPlan } from '../plan/plan.js';
 import { dirBlocks, lookup, readDir } from '../read/dir.js';
 import { ExtFileSystem } from '../read/filesystem.js';
 import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
 import type { Run } from '../read/mapping.js';
 import type { Volume } from '../read/volume.js';
 import { encodeUtf8 } from '../utf8.js';
+import { deviceIblock, encodeInode, fastSymlinkIblock } from '../write/inode.js';
 import { Allocator, type Extent } from './alloc.js';
 import { dotBlock, sealLeaf } from './dir-block.js';
 import { blockList, dirInsert, dirRemove, dirRepoint, type EditContext } from './dir-edit.js';
 import { writeFileData } from './file-write.js';
-import { newInodeRaw, setTime, writeInode } from './inode-write.js';
+import { setTime, writeInode } from './inode-write.js';
 import { buildMapping, mappingBlocks } from './mapping-write.js';
 import { releaseInode } from './release.js';
-import { putInodeXattrs, splitXattrs, writeXattrBlock, type XattrSplit } from './xattr-write.js';
+import { splitXattrs, writeXattrBlock, type XattrSplit } from './xattr-write.js';
 
-/** Most links an inode may have; directories past it count 1 with dir_nlink. */
-const LINK_MAX = 65000;
 /** Deepest directory nesting `remove` follows (a loop in a corrupt tree ends here). */
 const MAX_DEPTH = 4096;
 
@@ -268,7 +269,7 @@ export class ExtEditor extends ExtFileSystem {
       if (!Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`${path}: bad size ${size}`);
       if (size > 0 && !e.open) throw new InvalidArgumentError(`${path}: file of ${size} bytes without contents`);
     }
-    const fast = e.kind === 'symlink' && size < 60;
+    const fast = e.kind === 'symlink' && size <= FAST_SYMLINK_MAX;
     const dataBlocks =
       e.kind === 'dir' ? 1 : e.kind === 'file' || (e.kind === 'symlink' && !fast) ? Math.ceil(size / bs) : 0;
     let xattrs: XattrSplit | undefined;
@@ -314,32 +315,36 @@ export class ExtEditor extends ExtFileSystem {
         iblock = await buildMapping(vol, ino, 0, runs, extents, blockList(metaExts));
         if (extents) flags |= INODE_FLAGS.extents;
       }
-      if (fast) iblock.set(content as Uint8Array);
-      if (e.kind === 'char' || e.kind === 'block') {
-        const [w0, w1] = encodeDevice(e.rdev?.major ?? 0, e.rdev?.minor ?? 0);
-        const dv = new DataView(iblock.buffer);
-        dv.setUint32(0, w0, true);
-        dv.setUint32(4, w1, true);
-      }
-      let xattrBlock = 0;
+      if (fast) iblock = fastSymlinkIblock(content as Uint8Array);
+      if (e.kind === 'char' || e.kind === 'block') iblock = deviceIblock(e.rdev?.major ?? 0, e.rdev?.minor ?? 0);
+      let xattrBlock: XattrBlockPlan | undefined;
       if (xattrs && xattrBlocks > 0) {
         const got = await this.alloc.allocBlocks(1, goal);
         taken.push(...got);
-        xattrBlock = (got[0] as Extent).start;
-        await writeXattrBlock(vol, xattrBlock, xattrs.inBlock);
+        xattrBlock = { block: (got[0] as Extent).start, items: xattrs.inBlock, refcount: 1 };
+        await writeXattrBlock(vol, xattrBlock.block, xattrs.inBlock);
       }
       const data = runs.reduce((s, r) => s + r.length, 0);
-      const raw = newInodeRaw(vol, {
-        entry: e,
-        links: isDir ? 2 : 1,
-        size,
-        flags,
+      const raw = new Uint8Array(vol.inodeSize);
+      encodeInode(raw, 0, vol.inodeSize, bs, {
+        pi: {
+          ino,
+          kind: e.kind,
+          links: isDir ? 2 : 1,
+          size,
+          extents: [],
+          mapBlocks: [],
+          blockCount: data + meta + xattrBlocks,
+          ...(xattrs?.inInode.length ? { xattrsInInode: xattrs.inInode } : {}),
+          ...(xattrBlock ? { xattrBlock } : {}),
+        },
+        // The creation time is this inode's, not the source's.
+        entry: { ...e, crtime: ctx.now, crtimeNsec: 0 },
+        typeBits: typeBits(e.kind),
         iblock,
-        blocks: data + meta + xattrBlocks,
-        now: ctx.now,
+        flags,
+        seed: undefined,
       });
-      if (xattrs) putInodeXattrs(vol, raw, xattrs.inInode);
-      if (xattrBlock) inodeBase.set(raw, 0, 'i_file_acl', xattrBlock);
       // Allocation reaches the disk before anything points at it.
       await this.alloc.flush(ctx.now);
       await writeInode(vol, ino, raw);

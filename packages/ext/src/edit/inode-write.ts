@@ -1,17 +1,8 @@
 /**
- * Writing inodes back into the inode table: fresh inodes for new entries, changed ones for
- * parents, each with its checksum (metadata_csum) recomputed over its final bytes.
+ * Writing inodes back into the inode table (new ones are encoded by write/inode.ts): changed
+ * fields and times, each write with its checksum (metadata_csum) recomputed over the final bytes.
  */
-import { type Entry, typeBits } from '@fstool/fs';
-import {
-  EXTRA_ISIZE,
-  encodeTime,
-  fitsTime32,
-  GOOD_OLD_INODE_SIZE,
-  type InodeBase,
-  inodeBase,
-  inodeExtra,
-} from '../format/inode.js';
+import { encodeTime, fitsTime32, GOOD_OLD_INODE_SIZE, type InodeBase, inodeBase, inodeExtra } from '../format/inode.js';
 import { computeInodeChecksum, decodeInode, hasChecksumHi, type Inode, inodeLocation } from '../read/inode.js';
 import type { Volume } from '../read/volume.js';
 
@@ -58,42 +49,4 @@ export function setTime(
   }
   inodeBase.set(raw, 0, `i_${field}`, time);
   if (hasExtra) inodeExtra.set(raw, GOOD_OLD_INODE_SIZE, `i_${field}_extra`, extra);
-}
-
-export interface NewInode {
-  entry: Entry;
-  links: number;
-  size: number;
-  flags: number;
-  iblock: Uint8Array;
-  /** Blocks charged (data + mapping + xattr), in filesystem blocks. */
-  blocks: number;
-  now: number;
-}
-
-/** A fresh inode's bytes for an entry. */
-export function newInodeRaw(vol: Volume, n: NewInode): Uint8Array {
-  const raw = new Uint8Array(vol.inodeSize);
-  const e = n.entry;
-  inodeBase.patch(
-    {
-      i_mode: typeBits(e.kind) | (e.mode & 0o7777),
-      i_uid: e.uid,
-      i_gid: e.gid,
-      i_size: n.size,
-      i_links_count: n.links,
-      i_blocks: (n.blocks * vol.blockSize) / 512,
-      i_flags: n.flags,
-      i_block: n.iblock,
-    },
-    raw,
-  );
-  if (vol.inodeSize >= GOOD_OLD_INODE_SIZE + EXTRA_ISIZE) {
-    inodeExtra.set(raw, GOOD_OLD_INODE_SIZE, 'i_extra_isize', EXTRA_ISIZE);
-  }
-  setTime(vol, raw, 'mtime', e.mtime, e.mtimeNsec ?? 0);
-  setTime(vol, raw, 'atime', e.atime ?? e.mtime, e.atimeNsec ?? 0);
-  setTime(vol, raw, 'ctime', e.ctime ?? e.mtime, e.ctimeNsec ?? 0);
-  setTime(vol, raw, 'crtime', n.now);
-  return raw;
 }

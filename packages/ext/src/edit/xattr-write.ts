@@ -4,7 +4,7 @@
  */
 import { InvalidArgumentError } from '@fstool/blockdev';
 import { UnsupportedError } from '@fstool/fs';
-import { EXTRA_ISIZE, GOOD_OLD_INODE_SIZE, inodeExtra } from '../format/inode.js';
+import { EXTRA_ISIZE, GOOD_OLD_INODE_SIZE } from '../format/inode.js';
 import {
   aclToDisk,
   splitXattrName,
@@ -16,7 +16,7 @@ import {
 import type { XattrItem } from '../plan/plan.js';
 import type { Volume } from '../read/volume.js';
 import { encodeUtf8 } from '../utf8.js';
-import { writeInodeXattrs, xattrBlock } from '../write/xattr.js';
+import { xattrBlock } from '../write/xattr.js';
 
 const bytesOf = (items: readonly XattrItem[]) =>
   items.reduce((n, x) => n + xattrEntrySize(x.name.length) + xattrValueSize(x.value.length), 0);
@@ -56,13 +56,6 @@ function compare(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) if (a[i] !== b[i]) return (a[i] as number) - (b[i] as number);
   return a.length - b.length;
-}
-
-/** Writes the in-inode part into a fresh inode's bytes (its i_extra_isize already set). */
-export function putInodeXattrs(vol: Volume, raw: Uint8Array, items: readonly XattrItem[]): void {
-  if (items.length === 0) return;
-  const extra = inodeExtra.get(raw, GOOD_OLD_INODE_SIZE, 'i_extra_isize');
-  writeInodeXattrs(raw, 0, vol.inodeSize, GOOD_OLD_INODE_SIZE + extra, items);
 }
 
 /** Writes the block part into block `nr`. */
