@@ -28,6 +28,7 @@ import { FT } from '../format/dirent.js';
 import { INODE_FLAGS, inodeBase } from '../format/inode.js';
 import { COMPAT, INCOMPAT, RO_COMPAT, STATE, superblock } from '../format/superblock.js';
 import { FAST_SYMLINK_MAX, LINK_MAX, type XattrBlockPlan } from '../plan/plan.js';
+import { splitXattrs } from '../plan/xattrs.js';
 import { dirBlocks, lookup, readDir } from '../read/dir.js';
 import { ExtFileSystem } from '../read/filesystem.js';
 import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
@@ -35,6 +36,7 @@ import type { Run } from '../read/mapping.js';
 import type { Volume } from '../read/volume.js';
 import { encodeUtf8 } from '../utf8.js';
 import { deviceIblock, encodeInode, fastSymlinkIblock } from '../write/inode.js';
+import { xattrBlock as xattrBlockBytes } from '../write/xattr.js';
 import { Allocator, type Extent } from './alloc.js';
 import { dotBlock, sealLeaf } from './dir-block.js';
 import { blockList, dirInsert, dirRemove, dirRepoint, type EditContext } from './dir-edit.js';
@@ -42,7 +44,6 @@ import { writeFileData } from './file-write.js';
 import { setTime, writeInode } from './inode-write.js';
 import { buildMapping, mappingBlocks } from './mapping-write.js';
 import { releaseInode } from './release.js';
-import { splitXattrs, writeXattrBlock, type XattrSplit } from './xattr-write.js';
 
 /** Deepest directory nesting `remove` follows (a loop in a corrupt tree ends here). */
 const MAX_DEPTH = 4096;
@@ -272,12 +273,13 @@ export class ExtEditor extends ExtFileSystem {
     const fast = e.kind === 'symlink' && size <= FAST_SYMLINK_MAX;
     const dataBlocks =
       e.kind === 'dir' ? 1 : e.kind === 'file' || (e.kind === 'symlink' && !fast) ? Math.ceil(size / bs) : 0;
-    let xattrs: XattrSplit | undefined;
+    let xattrs: ReturnType<typeof splitXattrs> | undefined;
     if (e.xattrs && e.xattrs.size > 0) {
-      if (vol.hasCompat(COMPAT.ext_attr)) xattrs = splitXattrs(vol, path, e.xattrs);
-      else vol.warn(`${path}: extended attributes dropped (ext_attr is off)`);
+      if (vol.hasCompat(COMPAT.ext_attr)) {
+        xattrs = splitXattrs(path, e.xattrs, vol.inodeSize, bs, (m) => vol.warn(m));
+      } else vol.warn(`${path}: extended attributes dropped (ext_attr is off)`);
     }
-    const xattrBlocks = xattrs && xattrs.inBlock.length > 0 ? 1 : 0;
+    const xattrBlocks = xattrs && xattrs.block.length > 0 ? 1 : 0;
     await this.checkSpace(dataBlocks + xattrBlocks, 1, parent);
 
     const isDir = e.kind === 'dir';
@@ -321,8 +323,9 @@ export class ExtEditor extends ExtFileSystem {
       if (xattrs && xattrBlocks > 0) {
         const got = await this.alloc.allocBlocks(1, goal);
         taken.push(...got);
-        xattrBlock = { block: (got[0] as Extent).start, items: xattrs.inBlock, refcount: 1 };
-        await writeXattrBlock(vol, xattrBlock.block, xattrs.inBlock);
+        xattrBlock = { block: (got[0] as Extent).start, items: xattrs.block, refcount: 1 };
+        const seed = vol.metadataCsum ? vol.csumSeed : undefined;
+        await vol.writeBlocks(xattrBlock.block, xattrBlockBytes(xattrs.block, 1, xattrBlock.block, bs, seed));
       }
       const data = runs.reduce((s, r) => s + r.length, 0);
       const raw = new Uint8Array(vol.inodeSize);
