@@ -39,7 +39,8 @@ export const extDriver = defineDriver<ExtOptions>({
 
   async minimumSize(tree: SourceTree, opts: ExtOptions, ctx: BuildContext): Promise<number> {
     const { features, summary } = setup(await summarize(tree), opts, ctx);
-    return minimumSize({ summary, opts, features });
+    const hashSeed = opts.hashSeed !== undefined ? parseUuid(opts.hashSeed, 'hash seed') : undefined;
+    return minimumSize({ summary, opts, features, ...(hashSeed ? { hashSeed } : {}) });
   },
 
   async build(dev: BlockDevice, tree: SourceTree, opts: ExtOptions, ctx: BuildContext): Promise<BuildReport> {
@@ -66,7 +67,7 @@ export const extDriver = defineDriver<ExtOptions>({
     } catch (e) {
       if (!(e instanceof NoSpaceError)) throw e;
       // Say how big the device would have to be.
-      const need = minimumSize({ summary, opts: { ...opts, headroom: 0 }, features });
+      const need = minimumSize({ summary, opts: { ...opts, headroom: 0 }, features, hashSeed });
       throw new NoSpaceError(
         `${type}: the tree needs a device of at least ${need} bytes, this one has ${dev.size} (${e.message})`,
       );

@@ -1,11 +1,13 @@
 /** `minimumSize` against the smallest size at which `mke2fs -d` still succeeds for the same tree. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { MemoryDevice } from '@fstool/blockdev';
+import { treeFromEntries } from '@fstool/fs';
 import { scanDirectory } from '@fstool/fs/node';
 import { haveTools, runTool, tempDir } from '@fstool/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extDriver } from '../src/driver.js';
-import { buildImage, fsck } from './helpers.js';
+import { buildImage, dir, file, fsck, SEED, UUID } from './helpers.js';
 
 const KiB = 1024;
 
@@ -63,4 +65,33 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck'))('minimumSize', () => {
       expect(ok(below), `mke2fs -d fits ${below} bytes; fstool's minimum is ${ours}`).toBe(false);
     });
   }
+});
+
+describe('minimumSize is a size that builds', () => {
+  it('fits at the size returned and at it rounded up to 4 KiB and 1 MiB, across tree sizes and types', async () => {
+    for (const [type, n] of [
+      ['ext2', 1],
+      ['ext4', 7],
+      ['ext3', 50],
+      ['ext4', 333],
+      ['ext2', 1200],
+      ['ext4', 3000],
+    ] as const) {
+      const entries = [
+        dir('/d'),
+        ...Array.from({ length: n }, (_, i) => file(`/d/f${i}`, 'x'.repeat((i * 977) % 9000))),
+      ];
+      const ctx = { type };
+      const size = await extDriver.minimumSize!(treeFromEntries(entries), { headroom: 0.05 }, ctx);
+      for (const s of [size, Math.ceil(size / 4096) * 4096, Math.ceil(size / 2 ** 20) * 2 ** 20]) {
+        const report = await extDriver.build(
+          new MemoryDevice(s),
+          treeFromEntries(entries),
+          { uuid: UUID, hashSeed: SEED },
+          ctx,
+        );
+        expect(report.entries).toBe(n + 2);
+      }
+    }
+  });
 });

@@ -17,6 +17,8 @@ export interface MinimumInput {
   summary: TreeSummary;
   opts: ExtOptions;
   features: FeatureSet;
+  /** The hash seed the build will use; when unknown, htree directories get slack for another hash order. */
+  hashSeed?: Uint8Array;
 }
 
 /** Inodes a tree needs: reserved ones, lost+found, one per inode-holding entry, plus headroom. */
@@ -25,11 +27,36 @@ export function inodesNeeded(summary: TreeSummary, opts: ExtOptions): number {
   return Math.ceil(n * (1 + (opts.inodeHeadroom ?? 0)));
 }
 
-function smallestAt(input: MinimumInput, blockSize: number): number {
+/** Directory layouts depend on the block size only (same features): reused across the tries. */
+type DirCaches = Map<number, Map<number, DirLayout>>;
+
+function cacheFor(caches: DirCaches, blockSize: number): Map<number, DirLayout> {
+  let c = caches.get(blockSize);
+  if (!c) {
+    c = new Map();
+    caches.set(blockSize, c);
+  }
+  return c;
+}
+
+/** Plans at `bytes` with the caller's options; undefined when it fits, else the NoSpaceError. */
+function tryPlan(input: MinimumInput, bytes: number, opts: ExtOptions, caches: DirCaches): NoSpaceError | undefined {
+  const { summary, features } = input;
+  const seed = input.hashSeed ?? new Uint8Array(16);
+  try {
+    const geo = computeGeometry({ size: bytes, opts, features, inodesNeeded: inodesNeeded(summary, opts) });
+    makePlan({ summary, geo, uuid: seed, hashSeed: seed, createdAt: 0, dirCache: cacheFor(caches, geo.blockSize) });
+    return undefined;
+  } catch (e) {
+    if (e instanceof NoSpaceError) return e;
+    throw e;
+  }
+}
+
+function smallestAt(input: MinimumInput, blockSize: number, caches: DirCaches): number {
   const { summary, opts, features } = input;
-  const seed = new Uint8Array(16);
-  const dirCache = new Map<number, DirLayout>();
   const needed = inodesNeeded(summary, opts);
+  const at = { ...opts, blockSize };
   // Lower bound: the file data alone.
   let blocks = 64;
   for (const n of summary.nodes) {
@@ -37,26 +64,23 @@ function smallestAt(input: MinimumInput, blockSize: number): number {
   }
   for (let round = 0; round < 64; round++) {
     let inodesCount = needed;
+    let trimmed = 0;
     try {
-      const geo = computeGeometry({
-        size: blocks * blockSize,
-        opts: { ...opts, blockSize },
-        features,
-        inodesNeeded: needed,
-      });
+      const geo = computeGeometry({ size: blocks * blockSize, opts: at, features, inodesNeeded: needed });
       inodesCount = geo.inodesCount;
-      if (geo.trimmed) {
-        blocks += geo.trimmed;
-        continue;
-      }
-      makePlan({ summary, geo, uuid: seed, hashSeed: seed, createdAt: 0, dirCache });
-      return blocks * blockSize;
+      trimmed = geo.trimmed;
     } catch (e) {
       if (!(e instanceof NoSpaceError)) throw e;
-      const m = /at least (\d+) bytes/.exec(e.message);
-      const want = m ? Math.ceil(Number(m[1]) / blockSize) : blocks * 2;
-      blocks = Math.max(blocks + 1, want, inodeBound(inodesCount, needed, blocks));
     }
+    if (trimmed) {
+      blocks += trimmed;
+      continue;
+    }
+    const failed = tryPlan(input, blocks * blockSize, at, caches);
+    if (!failed) return blocks * blockSize;
+    const m = /at least (\d+) bytes/.exec(failed.message);
+    const want = m ? Math.ceil(Number(m[1]) / blockSize) : blocks * 2;
+    blocks = Math.max(blocks + 1, want, inodeBound(inodesCount, needed, blocks));
   }
   throw new NoSpaceError('could not find a size that holds the tree');
 }
@@ -66,21 +90,50 @@ function inodeBound(have: number, need: number, blocks: number): number {
   return have >= need ? blocks : Math.ceil((blocks * need) / have);
 }
 
-/** Smallest device size in bytes for the tree, plus `opts.headroom` (a fraction of it). */
+const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
+
+/**
+ * Smallest device size in bytes for the tree, plus `opts.headroom` (a fraction of it). The tree
+ * also fits that size rounded up to 4 KiB or to 1 MiB (what callers align to): mke2fs' geometry
+ * is not monotonic everywhere (inode tables grow by whole blocks per group), so those are checked.
+ */
 export function minimumSize(input: MinimumInput): number {
   const { opts } = input;
+  const caches: DirCaches = new Map();
   let size: number;
   let blockSize = opts.blockSize;
-  if (blockSize !== undefined) size = smallestAt(input, blockSize);
+  if (blockSize !== undefined) size = smallestAt(input, blockSize, caches);
   else {
     // mke2fs picks 1 KiB blocks below 512 MiB: size with those first, switch when the result is bigger.
-    size = smallestAt(input, 1024);
+    size = smallestAt(input, 1024, caches);
     blockSize = 1024;
     if (size >= 512 * MiB) {
       blockSize = 4096;
-      size = Math.max(smallestAt(input, 4096), 512 * MiB);
+      size = Math.max(smallestAt(input, 4096, caches), 512 * MiB);
     }
   }
-  const withHeadroom = size * (1 + (opts.headroom ?? 0));
-  return Math.ceil(withHeadroom / blockSize) * blockSize;
+  if (!input.hashSeed) {
+    // Another seed sorts htree entries differently, and greedy packing may then need a few more leaves.
+    let slack = 0;
+    for (const layout of cacheFor(caches, blockSize).values()) {
+      if (layout.hashes) slack += Math.ceil(layout.leafStart.length / 16) + 1;
+    }
+    size += slack * blockSize;
+  }
+  let result = alignUp(size * (1 + (opts.headroom ?? 0)), blockSize);
+  for (let round = 0; round < 64; round++) {
+    let failed: { at: number; err: NoSpaceError } | undefined;
+    for (const at of [result, alignUp(result, 4096), alignUp(result, MiB)]) {
+      const err = tryPlan(input, at, opts, caches);
+      if (err) {
+        failed = { at, err };
+        break;
+      }
+    }
+    if (!failed) return result;
+    // A bigger size may need more (a journal appears at 2048 blocks, inode tables grow by blocks).
+    const m = /at least (\d+) bytes/.exec(failed.err.message);
+    result = alignUp(Math.max(failed.at + blockSize, m ? Number(m[1]) : 0), blockSize);
+  }
+  return result;
 }
