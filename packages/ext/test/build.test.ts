@@ -265,6 +265,10 @@ describe('ext writer: bad options and tiny trees', () => {
       /not supported by the writer/,
     );
     await expect(extDriver.build(dev(), tree(), {}, { type: 'ext5' })).rejects.toThrow(/unknown ext type/);
+    const huge = [{ ...file('/big', ''), size: 3 * 2 ** 30, open: () => bytesSource(new Uint8Array(0)) }];
+    await expect(
+      extDriver.build(new MemoryDevice(4 * MiB), treeFromEntries(huge), { features: '-large_file' }, { type: 'ext2' }),
+    ).rejects.toThrow(/\/big: 3221225472 bytes needs the large_file feature/);
     const tiny = new MemoryDevice(32 * 1024);
     await expect(extDriver.build(tiny, tree(), {}, ctx)).rejects.toBeInstanceOf(NoSpaceError);
   });

@@ -278,8 +278,16 @@ export function makePlan(input: PlanInput): BuildPlan {
       Object.assign(base, { links, size: layout.blocks * bs, dir: layout, ...p, blockCount: blocksOf(p) });
     } else if (e.kind === 'file') {
       if (n.links > LINK_MAX) throw new UnsupportedError(`${e.path}: ${n.links} hard links exceed ${LINK_MAX}`);
+      if (e.size >= 2 ** 31 && !hasFeature(f, 'large_file')) {
+        throw new UnsupportedError(`${e.path}: ${e.size} bytes needs the large_file feature`);
+      }
       const p = place(dataRuns(e.size, bs, n.holes), e.path);
-      Object.assign(base, { size: e.size, ...p, blockCount: blocksOf(p) });
+      const blockCount = blocksOf(p);
+      // i_blocks counts 512-byte sectors in 32 bits; its high half is only honoured with huge_file.
+      if ((blockCount * bs) / 512 >= 2 ** 32 && !hasFeature(f, 'huge_file')) {
+        throw new UnsupportedError(`${e.path}: ${blockCount} blocks need the huge_file feature`);
+      }
+      Object.assign(base, { size: e.size, ...p, blockCount });
     } else if (e.kind === 'symlink') {
       const target = encodeUtf8(e.target ?? '');
       if (target.length === 0) throw new InvalidArgumentError(`${e.path}: empty symlink target`);
