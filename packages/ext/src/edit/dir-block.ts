@@ -1,6 +1,7 @@
 /**
- * Directory block bytes for the editor: packing entries into leaf blocks, inserting into and
- * removing from a leaf in place, dx root/node blocks, and sealing each kind with its checksum.
+ * Directory block bytes for in-place changes: inserting into and removing from a leaf, and
+ * sealing leaves and dx blocks with their checksums. Whole directories are encoded by the
+ * writer's `directoryBlocks` (write/dir.ts).
  */
 import { dirLeafChecksum, dxNodeChecksum } from '../checksum.js';
 import {
@@ -14,11 +15,7 @@ import {
   direntSize,
   dirTail,
   dxCountLimit,
-  dxEntry,
-  dxNode,
-  dxRoot,
   dxTail,
-  FT,
 } from '../format/dirent.js';
 import type { Volume } from '../read/volume.js';
 
@@ -39,26 +36,11 @@ function putEntry(buf: Uint8Array, off: number, e: NewDirent, recLen: number): v
   buf.set(e.name, off + 8);
 }
 
-/** A leaf block holding `entries` (which must fit), the last one spanning to the tail. */
-export function encodeLeaf(vol: Volume, entries: readonly NewDirent[]): Uint8Array {
+/** A leaf block with no entries (one unused record spanning it). */
+export function emptyLeaf(vol: Volume): Uint8Array {
   const buf = new Uint8Array(vol.blockSize);
-  const limit = leafLimit(vol);
-  let off = 0;
-  entries.forEach((e, i) => {
-    const size = i === entries.length - 1 ? limit - off : direntSize(e.name.length);
-    putEntry(buf, off, e, size);
-    off += size;
-  });
-  if (entries.length === 0) dirEntry.encode({ inode: 0, rec_len: limit, name_len: 0, file_type: 0 }, buf, 0);
+  dirEntry.encode({ inode: 0, rec_len: leafLimit(vol), name_len: 0, file_type: 0 }, buf, 0);
   return buf;
-}
-
-/** The first block of a new directory: '.' and '..'. */
-export function dotBlock(vol: Volume, self: number, parent: number): Uint8Array {
-  return encodeLeaf(vol, [
-    { name: Uint8Array.of(0x2e), ino: self, fileType: FT.dir },
-    { name: Uint8Array.of(0x2e, 0x2e), ino: parent, fileType: FT.dir },
-  ]);
 }
 
 /** Puts `e` into the first gap big enough in a leaf block; false when none is. */
@@ -112,71 +94,12 @@ export function sealLeaf(vol: Volume, seed: number, buf: Uint8Array): void {
   dirTail.set(buf, off, 'det_checksum', dirLeafChecksum(seed, buf));
 }
 
-/** dx block entries: the child for hashes below the next entry's hash. */
-export interface DxChild {
-  hash: number;
-  block: number;
-}
-
 function countOffset(root: boolean): number {
   return root ? DX_ROOT_ENTRIES : DX_NODE_ENTRIES;
 }
 
 export function dxLimit(vol: Volume, root: boolean): number {
   return (vol.blockSize - countOffset(root) - (vol.metadataCsum ? DX_TAIL_SIZE : 0)) / DX_ENTRY_SIZE;
-}
-
-/** Fills the count/limit header and entries of a dx block (the first child's hash is implied). */
-function putDxEntries(vol: Volume, buf: Uint8Array, root: boolean, children: readonly DxChild[]): void {
-  const co = countOffset(root);
-  const limit = dxLimit(vol, root);
-  dxCountLimit.encode({ limit, count: children.length, block: (children[0] as DxChild).block }, buf, co);
-  for (let i = 1; i < children.length; i++) {
-    const c = children[i] as DxChild;
-    dxEntry.encode({ hash: c.hash, block: c.block }, buf, co + i * DX_ENTRY_SIZE);
-  }
-}
-
-/** A dx root block for directory `self` in `parent`. */
-export function encodeDxRoot(
-  vol: Volume,
-  self: number,
-  parent: number,
-  hashVersion: number,
-  levels: number,
-  children: readonly DxChild[],
-): Uint8Array {
-  const buf = new Uint8Array(vol.blockSize);
-  dxRoot.encode(
-    {
-      dot_inode: self,
-      dot_rec_len: 12,
-      dot_name_len: 1,
-      dot_file_type: FT.dir,
-      dot_name: 0x2e,
-      dotdot_inode: parent,
-      dotdot_rec_len: vol.blockSize - 12,
-      dotdot_name_len: 2,
-      dotdot_file_type: FT.dir,
-      dotdot_name: 0x2e2e,
-      reserved_zero: 0,
-      hash_version: hashVersion,
-      info_length: 8,
-      indirect_levels: levels,
-      unused_flags: 0,
-    },
-    buf,
-  );
-  putDxEntries(vol, buf, true, children);
-  return buf;
-}
-
-/** An interior dx node block. */
-export function encodeDxNode(vol: Volume, children: readonly DxChild[]): Uint8Array {
-  const buf = new Uint8Array(vol.blockSize);
-  dxNode.encode({ fake_inode: 0, fake_rec_len: vol.blockSize, name_len: 0, file_type: 0 }, buf);
-  putDxEntries(vol, buf, false, children);
-  return buf;
 }
 
 /** Writes a dx block's checksum tail (metadata_csum). */

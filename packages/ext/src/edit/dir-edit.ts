@@ -1,10 +1,12 @@
 /**
- * Changing directories in place: insert (into a gap, by splitting an htree leaf, or by rebuilding
- * the directory into fresh blocks — linear or indexed as its size asks), remove, and repointing an
- * entry at another inode (atomic replace). Parents' sizes, maps and times are kept in step.
+ * Changing directories in place: insert (into a gap, or by rebuilding the directory into fresh
+ * blocks — linear or indexed as its size asks), remove, and repointing an entry at another inode
+ * (atomic replace). Each step is one block or one inode write, so a crash never leaves a
+ * directory half-changed. Parents' sizes and maps are kept in step.
  */
 import { CorruptError } from '@fstool/blockdev';
-import { dirEntry, dxRoot, FT } from '../format/dirent.js';
+import { inodeChecksumSeed } from '../checksum.js';
+import { dirEntry, dxRoot } from '../format/dirent.js';
 import { nameHash } from '../format/htree.js';
 import { GOOD_OLD_INODE_SIZE, INODE_FLAGS, type InodeBase } from '../format/inode.js';
 import { COMPAT, INCOMPAT, SB_FLAGS } from '../format/superblock.js';
@@ -29,20 +31,10 @@ import { fileMap, type Run } from '../read/mapping.js';
 import type { Volume } from '../read/volume.js';
 import { ibodyXattrs } from '../read/xattr.js';
 import { encodeUtf8 } from '../utf8.js';
+import { directoryBlocks } from '../write/dir.js';
 import { writeInodeXattrs } from '../write/xattr.js';
 import type { Allocator, Extent } from './alloc.js';
-import {
-  type DxChild,
-  dxLimit,
-  encodeDxNode,
-  encodeDxRoot,
-  encodeLeaf,
-  insertIntoLeaf,
-  type NewDirent,
-  removeFromLeaf,
-  sealDx,
-  sealLeaf,
-} from './dir-block.js';
+import { emptyLeaf, insertIntoLeaf, type NewDirent, removeFromLeaf, sealDx, sealLeaf } from './dir-block.js';
 import { planDirectory } from './dir-plan.js';
 import { updateInode } from './inode-write.js';
 import { buildMapping, mappingBlocks } from './mapping-write.js';
@@ -68,7 +60,7 @@ export function blockList(exts: readonly Extent[]): number[] {
  * inode (with `patch` and `addedBlocks` more data blocks charged), then the old mapping blocks
  * are freed.
  */
-export async function remap(
+async function remap(
   ctx: EditContext,
   inode: Inode,
   runs: readonly Run[],
@@ -136,7 +128,9 @@ export async function dirInsert(ctx: EditContext, dir: Inode, entry: NewDirent):
   }
   if (vol.hasCompat(COMPAT.dir_index)) return rebuild(ctx, dir, entry);
   ctx.hints.set(dir.ino, blocks.count);
-  return appendBlock(ctx, dir, blocks, encodeLeaf(vol, [entry]));
+  const fresh = emptyLeaf(vol);
+  insertIntoLeaf(vol, fresh, entry);
+  return appendBlock(ctx, dir, blocks, fresh);
 }
 
 /** Hash and minor hash of a name for this directory's index. */
@@ -195,60 +189,32 @@ async function rebuild(ctx: EditContext, original: Inode, extra?: NewDirent, exc
   const rootVersion = oldRoot ? dxRoot.get(oldRoot, 0, 'hash_version') : vol.sb.s_def_hash_version;
   const unsigned = (vol.sb.s_flags & SB_FLAGS.unsigned_hash) !== 0;
   const version = unsigned && rootVersion <= 2 ? rootVersion + 3 : rootVersion;
-  const plan = planDirectory(
+  const layout = planDirectory(
     vol,
-    entries,
+    entries.map((e) => e.name),
     version,
     vol.hasCompat(COMPAT.dir_index),
     vol.hasIncompat(INCOMPAT.large_dir),
   );
-  const perNode = dxLimit(vol, false);
-  let nodeCount = 0;
-  for (let l = 0, n = plan.leaves.length; l < (plan.levels ?? 0); l++) {
-    n = Math.ceil(n / perNode);
-    nodeCount += n;
-  }
-  const total = (plan.leafHashes ? 1 + nodeCount : 0) + plan.leaves.length;
   const oldMap = await fileMap(vol, dir);
-  const exts = await alloc.allocBlocks(total, old.runs[0]?.physical ?? vol.firstDataBlock);
+  const exts = await alloc.allocBlocks(layout.blocks, old.runs[0]?.physical ?? vol.firstDataBlock);
   const phys = blockList(exts);
   const seed = dirSeed(vol, dir);
-  const dots: NewDirent[] = [
-    { name: Uint8Array.of(0x2e), ino: dir.ino, fileType: FT.dir },
-    { name: Uint8Array.of(0x2e, 0x2e), ino: parent, fileType: FT.dir },
-  ];
-  const leafBlocks = plan.leaves.map((leaf, i) => {
-    const block = encodeLeaf(vol, i === 0 && !plan.leafHashes ? [...dots, ...leaf] : leaf);
-    sealLeaf(vol, seed, block);
-    return block;
+  const out = directoryBlocks(layout, dir.ino, parent, (k) => entries[k] as NewDirent, {
+    blockSize: vol.blockSize,
+    seed: vol.metadataCsum ? seed : undefined,
+    filetype: vol.hasIncompat(INCOMPAT.filetype),
   });
-  const out: Uint8Array[] = [];
   let flags = dir.base.i_flags & ~(INODE_FLAGS.index | INODE_FLAGS.inline_data);
   if (isInline(original) && vol.hasIncompat(INCOMPAT.extent)) flags |= INODE_FLAGS.extents;
-  if (!plan.leafHashes) {
-    out.push(...(leafBlocks.length ? leafBlocks : [encodeLeaf(vol, dots)]));
-    if (!leafBlocks.length) sealLeaf(vol, seed, out[0] as Uint8Array);
-  } else {
+  if (layout.hashes) {
     flags |= INODE_FLAGS.index;
-    const firstLeaf = 1 + nodeCount;
-    const leafChildren: DxChild[] = plan.leafHashes.map((hash, i) => ({ hash, block: firstLeaf + i }));
-    // Layers of dx nodes, bottom-up, numbered from logical block 1.
-    let rootChildren = leafChildren;
-    const nodes: Uint8Array[] = [];
-    for (let l = 0; l < (plan.levels ?? 0); l++) {
-      const parents: DxChild[] = [];
-      for (let i = 0; i < rootChildren.length; i += perNode) {
-        const chunk = rootChildren.slice(i, i + perNode);
-        parents.push({ hash: (chunk[0] as DxChild).hash, block: 1 + nodes.length });
-        const node = encodeDxNode(vol, chunk);
-        sealDx(vol, seed, node, false);
-        nodes.push(node);
-      }
-      rootChildren = parents;
+    // The writer's roots say half-MD4; an existing index keeps its own hash.
+    const root = out[0] as Uint8Array;
+    if (dxRoot.get(root, 0, 'hash_version') !== rootVersion) {
+      dxRoot.set(root, 0, 'hash_version', rootVersion);
+      sealDx(vol, seed, root, true);
     }
-    const rootBlock = encodeDxRoot(vol, dir.ino, parent, rootVersion, plan.levels ?? 0, rootChildren);
-    sealDx(vol, seed, rootBlock, true);
-    out.push(rootBlock, ...nodes, ...leafBlocks);
   }
   for (let i = 0; i < out.length; i++) await vol.writeBlocks(phys[i] as number, out[i] as Uint8Array);
   const runs: Run[] = [];
@@ -269,6 +235,17 @@ async function rebuild(ctx: EditContext, original: Inode, extra?: NewDirent, exc
   await alloc.loadFor(freed);
   for (const f of freed) alloc.freeBlocksRun(f.start, f.len);
   return updated;
+}
+
+/** The only block of a new, empty directory: '.' and '..'. */
+export function firstDirBlock(vol: Volume, ino: number, parent: number): Uint8Array {
+  const empty = { order: new Uint32Array(0), leafStart: [0], blocks: 1 };
+  const [block] = directoryBlocks(empty, ino, parent, () => ({ ino: 0, fileType: 0, name: new Uint8Array(0) }), {
+    blockSize: vol.blockSize,
+    seed: vol.metadataCsum ? inodeChecksumSeed(vol.csumSeed, ino, 0) : undefined,
+    filetype: vol.hasIncompat(INCOMPAT.filetype),
+  });
+  return block as Uint8Array;
 }
 
 /** Removes the entry `rec`; returns the directory's inode as it is afterwards. */

@@ -4,18 +4,9 @@
  * inserts land in place (one block write each) and rebuilds stay rare: amortised O(1) per entry.
  */
 import { direntSize } from '../format/dirent.js';
-import { layoutDirectory } from '../plan/dir-layout.js';
+import { type DirLayout, layoutDirectory } from '../plan/dir-layout.js';
 import type { Volume } from '../read/volume.js';
-import { dxLimit, leafLimit, type NewDirent } from './dir-block.js';
-
-export interface DirPlan {
-  /** Entries of each leaf block, in order ('.' and '..' not included). */
-  leaves: NewDirent[][];
-  /** htree only: each leaf's starting hash (collision bit set where a run of equal hashes continues). */
-  leafHashes?: number[];
-  /** htree only: dx node levels below the root (0, 1, or 2 with large_dir). */
-  levels?: number;
-}
+import { dxLimit, leafLimit } from './dir-block.js';
 
 /** Leaf starts over hash-ordered entries, at most `capacity` bytes each, keeping equal hashes together where possible. */
 function pack(sizes: readonly number[], hashes: readonly number[], capacity: number): number[] {
@@ -37,48 +28,45 @@ function pack(sizes: readonly number[], hashes: readonly number[], capacity: num
   return starts;
 }
 
+/**
+ * The layout of a rebuilt directory, in the planner's form (so the writer's `directoryBlocks`
+ * encodes it): linear as the planner packs it, or an htree over the planner's hash order with
+ * half-full leaves (full ones when half-full would need more index levels than allowed).
+ */
 export function planDirectory(
   vol: Volume,
-  entries: readonly NewDirent[],
+  names: readonly Uint8Array[],
   hashVersion: number,
   dirIndex: boolean,
   largeDir: boolean,
-): DirPlan {
-  const layout = layoutDirectory(
-    entries.map((e) => e.name),
-    {
-      blockSize: vol.blockSize,
-      csum: vol.metadataCsum,
-      dirIndex,
-      largeDir,
-      hashVersion,
-      hashSeed: vol.sb.s_hash_seed,
-    },
-  );
-  const slice = (order: ArrayLike<number>, starts: readonly number[]) =>
-    starts.map((s, i) =>
-      Array.from(
-        { length: (starts[i + 1] ?? order.length) - s },
-        (_, k) => entries[order[s + k] as number] as NewDirent,
-      ),
-    );
-  if (layout.hashes === undefined) return { leaves: slice(layout.order, layout.leafStart) };
-  const allHashes = layout.hashes;
-  const hashes = Array.from(layout.order, (k) => allHashes[k] as number);
-  const sizes = Array.from(layout.order, (k) => direntSize((entries[k] as NewDirent).name.length));
+): DirLayout {
+  const layout = layoutDirectory(names, {
+    blockSize: vol.blockSize,
+    csum: vol.metadataCsum,
+    dirIndex,
+    largeDir,
+    hashVersion,
+    hashSeed: vol.sb.s_hash_seed,
+  });
+  if (layout.hashes === undefined) return layout;
+  const byChild = layout.hashes;
+  const hashes = Array.from(layout.order, (k) => byChild[k] as number);
+  const sizes = Array.from(layout.order, (k) => direntSize((names[k] as Uint8Array).length));
   const root = dxLimit(vol, true);
   const node = dxLimit(vol, false);
-  const maxLevels = largeDir ? 2 : 1;
-  let starts = pack(sizes, hashes, Math.floor(leafLimit(vol) / 2));
-  if (indexLevels(starts.length, root, node) > maxLevels) starts = layout.leafStart;
-  const leafHashes = starts.map((s, i) =>
-    i === 0 ? 0 : ((hashes[s] as number) | (hashes[s] === hashes[s - 1] ? 1 : 0)) >>> 0,
-  );
-  return { leaves: slice(layout.order, starts), leafHashes, levels: indexLevels(starts.length, root, node) };
+  const half = pack(sizes, hashes, Math.floor(leafLimit(vol) / 2));
+  const levels = indexLevels(half.length, root, node);
+  if (levels > (largeDir ? 2 : 1)) return layout;
+  let nodes = 0;
+  for (let l = 0, n = half.length; l < levels; l++) {
+    n = Math.ceil(n / node);
+    nodes += n;
+  }
+  return { ...layout, leafStart: half, indexLevels: levels, blocks: 1 + nodes + half.length };
 }
 
 /** Levels of dx nodes below the root that `leaves` leaf blocks need. */
-export function indexLevels(leaves: number, root: number, node: number): number {
+function indexLevels(leaves: number, root: number, node: number): number {
   let levels = 0;
   for (let n = leaves; n > root; n = Math.ceil(n / node)) levels++;
   return levels;

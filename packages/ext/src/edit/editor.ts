@@ -23,7 +23,6 @@ import {
   splitPath,
   typeBits,
 } from '@fstool/fs';
-import { inodeChecksumSeed } from '../checksum.js';
 import { FT } from '../format/dirent.js';
 import { INODE_FLAGS, inodeBase } from '../format/inode.js';
 import { COMPAT, INCOMPAT, RO_COMPAT, STATE, superblock } from '../format/superblock.js';
@@ -38,8 +37,7 @@ import { encodeUtf8 } from '../utf8.js';
 import { deviceIblock, encodeInode, fastSymlinkIblock } from '../write/inode.js';
 import { xattrBlock as xattrBlockBytes } from '../write/xattr.js';
 import { Allocator, type Extent } from './alloc.js';
-import { dotBlock, sealLeaf } from './dir-block.js';
-import { blockList, dirInsert, dirRemove, dirRepoint, type EditContext } from './dir-edit.js';
+import { blockList, dirInsert, dirRemove, dirRepoint, type EditContext, firstDirBlock } from './dir-edit.js';
 import { writeFileData } from './file-write.js';
 import { setTime, writeInode } from './inode-write.js';
 import { buildMapping, mappingBlocks } from './mapping-write.js';
@@ -302,9 +300,8 @@ export class ExtEditor extends ExtFileSystem {
         const got = await this.alloc.allocBlocks(1, goal);
         taken.push(...got);
         const b = (got[0] as Extent).start;
-        const block = isDir ? dotBlock(vol, ino, parent.ino) : new Uint8Array(bs);
-        if (isDir) sealLeaf(vol, inodeChecksumSeed(vol.csumSeed, ino, 0), block);
-        else block.set(content as Uint8Array);
+        const block = isDir ? firstDirBlock(vol, ino, parent.ino) : new Uint8Array(bs);
+        if (!isDir) block.set(content as Uint8Array);
         await vol.writeBlocks(b, block);
         runs = [{ logical: 0, physical: b, length: 1, unwritten: false }];
         if (isDir) size = bs;
