@@ -151,9 +151,12 @@ describe.skipIf(!haveTools('mke2fs', 'dumpe2fs', 'debugfs', 'mknod', 'python3'))
       expect(lax.warnings.join('\n')).toMatch(new RegExp(`inode ${ino} checksum`));
     });
 
-    it('probeExt is false for other data', async () => {
+    it('probeExt is false for other data and for external journal devices', async () => {
       expect(await probeExt(new MemoryDevice(1 << 20))).toBe(false);
       expect(await probeExt(new MemoryDevice(100))).toBe(false);
+      const journal = tmp.join('journal.img');
+      mustRun('mke2fs', ['-q', '-F', '-O', 'journal_dev', '-b', '4096', journal, '8M']);
+      expect(await probeExt(await memoryImage(journal))).toBe(false);
     });
   },
 );

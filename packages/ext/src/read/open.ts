@@ -11,13 +11,18 @@ import { type OpenOptions, Volume } from './volume.js';
 
 export type { OpenOptions } from './volume.js';
 
-/** True when the device starts with an ext2/3/4 superblock. */
+/** True when the device holds an ext2/3/4 filesystem (an ext superblock, not a journal device). */
 export async function probeExt(dev: BlockDevice): Promise<boolean> {
   try {
     if (dev.size < SUPERBLOCK_OFFSET + superblock.size) return false;
     const raw = new Uint8Array(superblock.size);
     await dev.read(SUPERBLOCK_OFFSET, raw);
-    return superblock.get(raw, 0, 's_magic') === EXT4_SUPER_MAGIC && superblock.get(raw, 0, 's_log_block_size') <= 6;
+    // An external journal device carries an ext superblock too, but holds no filesystem.
+    return (
+      superblock.get(raw, 0, 's_magic') === EXT4_SUPER_MAGIC &&
+      superblock.get(raw, 0, 's_log_block_size') <= 6 &&
+      (superblock.get(raw, 0, 's_feature_incompat') & INCOMPAT.journal_dev) === 0
+    );
   } catch {
     return false;
   }
