@@ -48,6 +48,9 @@ describe.skipIf(!haveTools('e2fsck', 'dumpe2fs', 'debugfs'))('ext writer', () =>
     ['ext4', { features: '-flex_bg,-64bit,-metadata_csum,+uninit_bg' }],
     ['ext4', { features: '-resize_inode,-sparse_super' }],
     ['ext4', { features: '+metadata_csum_seed' }],
+    ['ext2', { features: '-filetype,-dir_index' }],
+    ['ext3', { features: '-ext_attr', journalSize: 2 * MiB }],
+    ['ext4', { inodeRatio: 32768, reservedPercent: 0 }],
   ] as const) {
     it(`${type} with ${JSON.stringify(opts)} passes e2fsck -fn`, async () => {
       const img = tmp.join('variant.img');
