@@ -98,8 +98,15 @@ export async function writeImage(dev: BlockDevice, plan: BuildPlan, opts: WriteO
     if (!hasSuperblock(geo, g)) continue;
     const first = groupFirstBlock(geo, g);
     const sb = superblockBytes(sbParams, g);
-    if (g === 0) await sink.putAt(1024, sb);
-    else {
+    if (g === 0) {
+      // Like mke2fs, clear the boot area in front of the superblock so no older signature lingers,
+      // keeping a first sector that ends in the boot signature 55 AA (a boot loader or partition table).
+      if (!opts.zeroed) {
+        const keep = (await hasBootSector(dev)) ? 512 : 0;
+        await sink.putAt(keep, new Uint8Array(1024 - keep));
+      }
+      await sink.putAt(1024, sb);
+    } else {
       const block = new Uint8Array(bs);
       block.set(sb);
       await sink.put(first, block);
@@ -130,4 +137,10 @@ export async function writeImage(dev: BlockDevice, plan: BuildPlan, opts: WriteO
   await stager.finish();
   await dev.flush();
   return { freeBlocks, freeInodes, dataBytes: stager.written, metadataBytes };
+}
+
+async function hasBootSector(dev: BlockDevice): Promise<boolean> {
+  const sector = new Uint8Array(512);
+  await dev.read(0, sector);
+  return sector[510] === 0x55 && sector[511] === 0xaa;
 }
