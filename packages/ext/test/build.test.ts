@@ -77,7 +77,8 @@ describe.skipIf(!haveTools('e2fsck', 'dumpe2fs', 'debugfs'))('ext writer edge ca
     const dev = new MemoryDevice(8 * MiB);
     dev.bytes().fill(0xa5);
     await extDriver.build(dev, treeFromEntries(smallTree()), { uuid: UUID, hashSeed: SEED }, { type: 'ext4' });
-    expect(dev.bytes().subarray(0, 1024).every((b) => b === 0)).toBe(true);
+    const boot = dev.bytes().subarray(0, 1024);
+    expect(boot.every((b) => b === 0)).toBe(true);
     const img = tmp.join('garbage.img');
     writeFileSync(img, dev.bytes());
     const r = fsck(img);
