@@ -21,6 +21,7 @@ import {
 } from '../format/dirent.js';
 import { HASH } from '../format/superblock.js';
 import { type DirLayout, dxLimits } from '../plan/dir-layout.js';
+import { putFields } from './fields.js';
 
 export interface DirChild {
   ino: number;
@@ -45,11 +46,12 @@ function leafBlock(entries: DirChild[], p: DirParamsOut): Uint8Array {
     const e = entries[i] as DirChild;
     const size = direntSize(e.name.length);
     const recLen = i === entries.length - 1 ? end - at : size;
-    dirEntry.encode(
-      { inode: e.ino, rec_len: recLen, name_len: e.name.length, file_type: p.filetype ? e.fileType : 0 },
-      block,
-      at,
-    );
+    putFields(dirEntry, block, at, {
+      inode: e.ino,
+      rec_len: recLen,
+      name_len: e.name.length,
+      file_type: p.filetype ? e.fileType : 0,
+    });
     block.set(e.name, at + 8);
     at += size;
   }

@@ -15,6 +15,7 @@ import {
 } from '../format/extent.js';
 import { I_BLOCK_SIZE } from '../format/inode.js';
 import { buildBlockMap, type Extent, extentTreeShape } from '../plan/blockmap.js';
+import { putFields } from './fields.js';
 
 export interface MappingOut {
   iblock: Uint8Array;
@@ -51,7 +52,7 @@ export function extentMapping(
         const at = 12 + (k - from) * EXTENT_ENTRY_SIZE;
         if (depth === 0) {
           const x = extents[k] as Extent;
-          extentLeaf.encode({ ee_block: x.logical, ee_len: x.len, ee_start: x.start }, data, at);
+          putFields(extentLeaf, data, at, { ee_block: x.logical, ee_len: x.len, ee_start: x.start });
         } else {
           const it = items[k] as { logical: number; block: number };
           extentIndex.encode({ ei_block: it.logical, ei_leaf: it.block, ei_unused: 0 }, data, at);
@@ -70,15 +71,12 @@ export function extentMapping(
   const rootMax = extentCapacity(I_BLOCK_SIZE, true);
   const depth = shape.length;
   const n = depth === 0 ? extents.length : items.length;
-  extentHeader.encode(
-    { eh_magic: EXT4_EXT_MAGIC, eh_entries: n, eh_max: rootMax, eh_depth: depth, eh_generation: 0 },
-    iblock,
-  );
+  putFields(extentHeader, iblock, 0, { eh_magic: EXT4_EXT_MAGIC, eh_entries: n, eh_max: rootMax, eh_depth: depth });
   for (let k = 0; k < n; k++) {
     const at = 12 + k * EXTENT_ENTRY_SIZE;
     if (depth === 0) {
       const x = extents[k] as Extent;
-      extentLeaf.encode({ ee_block: x.logical, ee_len: x.len, ee_start: x.start }, iblock, at);
+      putFields(extentLeaf, iblock, at, { ee_block: x.logical, ee_len: x.len, ee_start: x.start });
     } else {
       const it = items[k] as { logical: number; block: number };
       extentIndex.encode({ ei_block: it.logical, ei_leaf: it.block, ei_unused: 0 }, iblock, at);
