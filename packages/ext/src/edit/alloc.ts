@@ -326,13 +326,7 @@ export class Allocator {
   /** Writes the primary superblock with current free counts, write time and checksum. */
   async writeSuperblock(now: number): Promise<void> {
     const vol = this.vol;
-    let freeBlocks = 0;
-    let freeInodes = 0;
-    for (let g = 0; g < vol.groupCount; g++) {
-      const d = vol.desc(g);
-      freeBlocks += d.bg_free_blocks_count;
-      freeInodes += d.bg_free_inodes_count;
-    }
+    const { blocks: freeBlocks, inodes: freeInodes } = vol.freeCounts();
     const raw = vol.sbRaw;
     superblock.patch({ s_free_blocks_count: freeBlocks, s_free_inodes_count: freeInodes, s_wtime: now }, raw);
     if (vol.hasRoCompat(RO_COMPAT.metadata_csum)) superblock.set(raw, 0, 's_checksum', superblockChecksum(raw));

@@ -63,13 +63,7 @@ async function journalInfo(vol: Volume): Promise<JournalInfo | undefined> {
 
 export async function fsInfo(vol: Volume, type: string): Promise<FsInfo> {
   const sb = vol.sb;
-  let freeBlocks = 0;
-  let freeInodes = 0;
-  for (let g = 0; g < vol.groupCount; g++) {
-    const d = vol.desc(g);
-    freeBlocks += d.bg_free_blocks_count;
-    freeInodes += d.bg_free_inodes_count;
-  }
+  const { blocks: freeBlocks, inodes: freeInodes } = vol.freeCounts();
   const state = (sb.s_state & STATE.errors) !== 0 ? 'errors' : (sb.s_state & STATE.valid) !== 0 ? 'clean' : 'not clean';
   const info: FsInfo = {
     type,

@@ -45,7 +45,7 @@ export function decodeInode(vol: Volume, ino: number, raw: Uint8Array): Inode {
   let extraSize = 0;
   let extra: InodeExtra | undefined;
   if (vol.inodeSize > GOOD_OLD_INODE_SIZE) {
-    extraSize = (raw[GOOD_OLD_INODE_SIZE] as number) | ((raw[GOOD_OLD_INODE_SIZE + 1] as number) << 8);
+    extraSize = inodeExtra.get(raw, GOOD_OLD_INODE_SIZE, 'i_extra_isize');
     if (extraSize % 4 !== 0 || GOOD_OLD_INODE_SIZE + extraSize > vol.inodeSize) {
       vol.warn(`inode ${ino}: i_extra_isize ${extraSize} is impossible, extra fields ignored`);
       extraSize = 0;
@@ -65,12 +65,8 @@ export function hasChecksumHi(vol: Volume, extraSize: number): boolean {
 export function computeInodeChecksum(vol: Volume, ino: number, raw: Uint8Array, extraSize: number): number {
   const copy = raw.slice(0, vol.inodeSize);
   const hi = hasChecksumHi(vol, extraSize);
-  copy[0x7c] = 0;
-  copy[0x7d] = 0;
-  if (hi) {
-    copy[0x82] = 0;
-    copy[0x83] = 0;
-  }
+  inodeBase.set(copy, 0, 'i_checksum_lo', 0);
+  if (hi) inodeExtra.set(copy, GOOD_OLD_INODE_SIZE, 'i_checksum_hi', 0);
   const generation = inodeBase.get(raw, 0, 'i_generation');
   return inodeChecksum(inodeChecksumSeed(vol.csumSeed, ino, generation), copy, hi);
 }

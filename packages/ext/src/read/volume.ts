@@ -187,6 +187,18 @@ export class Volume {
     return this.descCodec.decode(this.gdt, group * this.descSize);
   }
 
+  /** Free blocks and inodes summed over the group descriptors. */
+  freeCounts(): { blocks: number; inodes: number } {
+    let blocks = 0;
+    let inodes = 0;
+    for (let g = 0; g < this.groupCount; g++) {
+      const d = this.desc(g);
+      blocks += d.bg_free_blocks_count;
+      inodes += d.bg_free_inodes_count;
+    }
+    return { blocks, inodes };
+  }
+
   setDesc(group: number, value: Partial<GroupDesc>): void {
     this.descCodec.patch(value, this.gdt, group * this.descSize);
   }
@@ -196,8 +208,7 @@ export class Volume {
     const off = group * this.descSize;
     const d = this.gdt.slice(off, off + this.descSize);
     if (this.metadataCsum) {
-      d[0x1e] = 0;
-      d[0x1f] = 0;
+      this.descCodec.set(d, 0, 'bg_checksum', 0);
       return groupDescChecksumCrc32c(this.csumSeed, group, d);
     }
     if (this.gdtCsum) return groupDescChecksumCrc16(this.sb.s_uuid, group, d);
