@@ -75,6 +75,17 @@ describe.skipIf(!haveTools('e2fsck', 'fsck.vfat', 'qemu-img'))('fstool commands'
     expect(noDir.err).toMatch(/absent does not exist/);
   });
 
+  it('--size auto is the smallest that fits; --headroom adds room', async () => {
+    const tight = JSON.parse(
+      (await cli('ext-build', src, '-o', tmp.join('auto.ext4'), '--kind', 'ext4', '--json')).out,
+    );
+    const roomy = JSON.parse(
+      (await cli('ext-build', src, '-o', tmp.join('roomy.ext4'), '--kind', 'ext4', '--headroom', '200%', '--json')).out,
+    );
+    expect(roomy.size).toBeGreaterThan(tight.size);
+    for (const img of ['auto.ext4', 'roomy.ext4']) expect(runTool('e2fsck', ['-fn', tmp.join(img)]).code).toBe(0);
+  });
+
   it('fat-build, then convert to qcow2 and back; info describes both', async () => {
     const img = tmp.join('boot.vfat');
     const r = await cli(

@@ -2,7 +2,7 @@ import { Option } from '@commander-js/extra-typings';
 import type { BareFilesystemSpec } from '@fstool/spec';
 import { parseSize } from '@fstool/spec';
 import { parseTime } from '../time.js';
-import { formatOption, intOption, parseSizeOrAuto, runFsBuild } from './fs-build.js';
+import { formatOption, intOption, parseHeadroom, parseSizeOrAuto, runFsBuild } from './fs-build.js';
 import type { Register } from './index.js';
 
 export const registerExtBuild: Register = (program, io) => {
@@ -22,6 +22,7 @@ export const registerExtBuild: Register = (program, io) => {
       parseSizeOrAuto,
       'auto' as const,
     )
+    .option('--headroom <amount>', 'with --size auto: extra free space, e.g. 20% (default none)', parseHeadroom)
     .option(
       '--block-size <n>',
       'block size 1024, 2048 or 4096 (default: as mke2fs for the size)',
@@ -61,6 +62,7 @@ export const registerExtBuild: Register = (program, io) => {
         ...(o.format ? { format: o.format } : {}),
         ...(o.clusterSize !== undefined ? { clusterSize: o.clusterSize } : {}),
         driverOptions: {
+          ...(o.headroom !== undefined ? { headroom: o.headroom } : {}),
           ...(o.features !== undefined ? { features: o.features } : {}),
           ...(o.journalSize !== undefined ? { journalSize: o.journalSize } : {}),
         },

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@fstool/blockdev';
 import type { BareFilesystemSpec } from '@fstool/spec';
 import { parseSize } from '@fstool/spec';
 import { parseTime } from '../time.js';
-import { formatOption, parseSizeOrAuto, runFsBuild } from './fs-build.js';
+import { formatOption, parseHeadroom, parseSizeOrAuto, runFsBuild } from './fs-build.js';
 import type { Register } from './index.js';
 
 /** `--volume-id DEADBEEF`, `0xdeadbeef` or `dead-beef`. */
@@ -33,6 +33,7 @@ export const registerFatBuild: Register = (program, io) => {
       parseSizeOrAuto,
       'auto' as const,
     )
+    .option('--headroom <amount>', 'with --size auto: extra free space, e.g. 20% (default none)', parseHeadroom)
     .option('--label <label>', 'volume label (up to 11 characters)')
     .option('--volume-id <hex>', 'volume serial number (default fixed, for reproducible output)', parseVolumeId)
     .option('--cluster-size <size>', 'bytes per cluster (default as mkfs.fat)', (v) => parseSize(v))
@@ -51,7 +52,10 @@ export const registerFatBuild: Register = (program, io) => {
         output: o.output,
         fs,
         ...(o.format ? { format: o.format } : {}),
-        ...(o.strict ? { driverOptions: { strict: true } } : {}),
+        driverOptions: {
+          ...(o.strict ? { strict: true } : {}),
+          ...(o.headroom !== undefined ? { headroom: o.headroom } : {}),
+        },
         ...(o.json ? { json: true } : {}),
         ...(o.force ? { force: true } : {}),
       });

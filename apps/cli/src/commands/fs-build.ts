@@ -1,4 +1,5 @@
 import { Option } from '@commander-js/extra-typings';
+import { InvalidArgumentError } from '@fstool/blockdev';
 import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
 import { parseSize } from '@fstool/spec';
 import { buildImage } from 'fstool/node';
@@ -15,6 +16,13 @@ export const formatOption = () =>
 
 /** `--size 64MiB` or `auto`. */
 export const parseSizeOrAuto = (v: string): number | 'auto' => (v === 'auto' ? 'auto' : parseSize(v));
+
+/** `--headroom 20%` or `0.2`: extra free space for `--size auto`, as a fraction of the contents. */
+export const parseHeadroom = (v: string): number => {
+  const m = /^(\d+(?:\.\d+)?)(%?)$/.exec(v);
+  if (!m) throw new InvalidArgumentError(`--headroom must be a fraction (0.2) or a percentage (20%), got "${v}"`);
+  return Number(m[1]) / (m[2] ? 100 : 1);
+};
 
 /** Parses a whole number option, naming the option in the error. */
 export const intOption = (name: string) => (v: string) => {
@@ -59,11 +67,20 @@ export async function runFsBuild(io: Io, req: FsBuildRequest): Promise<void> {
     if (req.json) return io.out(toJson(result));
     const v = result.volumes[0];
     const secs = ((performance.now() - started) / 1000).toFixed(2);
-    const details = v ? `, ${v.entries} entries, ${humanSize(v.usedBytes)} used` : '';
+    const details = v ? `, ${v.entries} entries, ${humanSize(v.usedBytes)} used${counts(v.details)}` : '';
     io.out(
       `wrote ${result.output}: ${v?.type ?? req.fs.type} ${result.format} image of ${humanSize(result.size)}${details}, in ${secs} s\n`,
     );
   } finally {
     bar.stop();
   }
+}
+
+/** `, inodes 14/2048, blocks 1234/16384` from a driver's details, where it reports them. */
+function counts(d: Record<string, unknown>): string {
+  const used = (total: unknown, free: unknown) =>
+    typeof total === 'number' && typeof free === 'number' ? `${total - free}/${total}` : undefined;
+  const inodes = used(d.inodes, d.freeInodes);
+  const blocks = used(d.blocks, d.freeBlocks);
+  return (inodes ? `, inodes ${inodes}` : '') + (blocks ? `, blocks ${blocks}` : '');
 }
