@@ -1,5 +1,5 @@
 import { type BlockDevice, FsError, MemoryDevice } from '@fstool/blockdev';
-import { extDriver } from '@fstool/ext';
+import { extDriver, openExt } from '@fstool/ext';
 import { fatDriver } from '@fstool/fat';
 import { bytesSource, type Entry, type FileSystem, type FileSystemDriver } from '@fstool/fs';
 import { detectPartitionTable, readGpt, readPartitionTable } from '@fstool/gpt';
@@ -49,9 +49,9 @@ export async function exercise(reader: Reader, input: ExerciseInput): Promise<vo
     case 'qcow2':
       return exerciseQcow2(input, reach);
     case 'ext':
-      return exerciseFs(extDriver as unknown as FileSystemDriver, input.dev, reach);
+      return exerciseFs('ext', input.dev, reach);
     case 'fat':
-      return exerciseFs(fatDriver as unknown as FileSystemDriver, input.dev, reach);
+      return exerciseFs('fat', input.dev, reach);
   }
 }
 
@@ -99,7 +99,7 @@ async function exerciseQcow2(input: ExerciseInput, reach: Reach): Promise<void> 
     try {
       await q.info();
       const chunk = new Uint8Array(64 * 1024);
-      const end = Math.min(q.size, 8 * 2 ** 20);
+      const end = Math.min(q.size, 4 * 2 ** 20);
       for (let at = 0; at < end; at += chunk.length) {
         await q.read(at, chunk.subarray(0, Math.min(chunk.length, end - at)));
         reach.filesRead++;
@@ -123,21 +123,36 @@ async function exerciseQcow2(input: ExerciseInput, reach: Reach): Promise<void> 
   await check(dev);
 }
 
-async function exerciseFs(driver: FileSystemDriver, dev: BlockDevice, reach: Reach): Promise<void> {
+/**
+ * Opens a filesystem; `deep` asks the driver to read past damage it would normally refuse (ext's
+ * `ignoreChecksums`), so mutations behind a checksum reach the code behind it.
+ */
+type Opener = (dev: BlockDevice, writable: boolean, deep: boolean) => Promise<FileSystem>;
+
+const openers: Record<'ext' | 'fat', Opener> = {
+  ext: (dev, writable, deep) => openExt(dev, { writable, ...(deep ? { ignoreChecksums: true } : {}) }),
+  fat: (dev, writable) => (fatDriver as unknown as FileSystemDriver).open(dev, { writable }),
+};
+
+async function exerciseFs(kind: 'ext' | 'fat', dev: BlockDevice, reach: Reach): Promise<void> {
+  const driver = (kind === 'ext' ? extDriver : fatDriver) as unknown as FileSystemDriver;
   if (!(await driver.probe(dev))) return;
+  const open = openers[kind];
   let victim: string | undefined;
-  await attempt(async () => {
-    const fs = await driver.open(dev, { writable: false });
-    reach.opened++;
-    try {
-      await fs.info();
-      victim = await walk(fs, '/', { left: WALK_ENTRIES }, 0, dev.size, reach);
-    } finally {
-      await fs.close();
-    }
-  });
+  for (const deep of kind === 'ext' ? [false, true] : [false]) {
+    await attempt(async () => {
+      const fs = await open(dev, false, deep);
+      reach.opened++;
+      try {
+        await fs.info();
+        victim = await walk(fs, '/', { left: WALK_ENTRIES }, 0, dev.size, reach);
+      } finally {
+        await fs.close();
+      }
+    });
+  }
   await attempt(() => exerciseDisk(dev, reach));
-  const fs = await driver.open(dev, { writable: true });
+  const fs = await open(dev, true, true);
   try {
     const content = new Uint8Array(3000).fill(0x5a);
     const entry: Entry = {

@@ -5,5 +5,5 @@ export * from './formats.js';
 export { HangError, memory, Watchdog, WatchedDevice } from './guard.js';
 export { type AnyStruct, mutate, type Seed, type StructSite } from './mutate.js';
 export { caseSeed, Rng } from './rng.js';
-export { type CaseOptions, type CaseResult, type Outcome, runCase, runInput } from './runner.js';
+export { type CaseOptions, type CaseResult, type Outcome, prepare, runCase, runInput } from './runner.js';
 export { mutateSpec } from './spec-mutate.js';

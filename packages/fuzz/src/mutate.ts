@@ -85,12 +85,14 @@ function hotOffset(rng: Rng, seed: Seed): number {
 }
 
 /**
- * Applies 1..8 random mutations to `dev` (a copy-on-write view of `seed.bytes`) and returns a
+ * Applies 1..32 random mutations to `dev` (a copy-on-write view of `seed.bytes`) and returns a
  * short description of each. Deterministic for a given `rng` state.
  */
 export function mutate(dev: CowDevice, seed: Seed, rng: Rng): string[] {
   const done: string[] = [];
-  const count = 1 + Math.min(7, Math.floor(-Math.log2(1 - rng.next() * 0.99)));
+  // Mostly a few changes (a reader's first check often catches a pile of them); one case in
+  // eight is havoc: 8–32 changes at once.
+  const count = rng.chance(0.125) ? rng.range(8, 32) : 1 + Math.min(7, Math.floor(-Math.log2(1 - rng.next() * 0.99)));
   for (let m = 0; m < count; m++) {
     const kind = rng.int(seed.sites.length > 0 ? 10 : 6);
     if (kind >= 6) done.push(mutateField(dev, seed, rng));

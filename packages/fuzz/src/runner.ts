@@ -15,6 +15,8 @@ export interface CaseResult {
   mutations: string[];
   /** The mutated input (only for findings). */
   input?: Uint8Array;
+  /** A hang or memory outcome that did not happen again on a second run. */
+  unconfirmed?: string;
 }
 
 export interface CaseOptions {
@@ -44,7 +46,14 @@ export async function runCase(
   opts: CaseOptions = {},
 ): Promise<CaseResult & { seedName: string }> {
   const { s, dev, mutations } = prepare(reader, seeds, seed, index);
-  const result = await runOn(reader, dev, { ...opts, mutations, ...(s.backing ? { backing: s.backing } : {}) });
+  const caseOpts = { ...opts, mutations, ...(s.backing ? { backing: s.backing } : {}) };
+  let result = await runOn(reader, dev, caseOpts);
+  if (result.outcome === 'hang' || result.outcome === 'memory') {
+    // Time and memory are process-wide: a GC pause or a neighbour can trip them. A finding must
+    // happen again on a fresh copy; if it does not, it is reported as unconfirmed.
+    const again = await runOn(reader, prepare(reader, seeds, seed, index).dev, caseOpts);
+    if (again.outcome !== result.outcome) result = { ...again, unconfirmed: `${result.outcome}: ${result.detail}` };
+  }
   // A finding keeps its input: the same mutations replayed on a fresh copy (the case's own
   // writes are not part of it).
   if (result.outcome !== 'ok' && result.outcome !== 'error') {
@@ -53,7 +62,8 @@ export async function runCase(
   return { ...result, seedName: s.name };
 }
 
-function prepare(reader: Reader, seeds: readonly Seed[], seed: number, index: number) {
+/** The mutated input of case `index`, before anything ran on it. */
+export function prepare(reader: Reader, seeds: readonly Seed[], seed: number, index: number) {
   const rng = new Rng(caseSeed(seed, index));
   const s = rng.pick(seeds);
   const dev = new CowDevice(s.bytes, { growable: reader === 'qcow2' });

@@ -8,6 +8,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CaseResult, Reader } from '@fstool/fuzz';
 
 export const LONG = process.env.FSTOOL_FUZZ === 'long';
+/** Test timeout: a long run takes minutes per reader. */
+export const TIMEOUT = LONG ? 4 * 3600_000 : 120_000;
 export const SEED = Number(process.env.FSTOOL_FUZZ_SEED ?? 20261126) | 0;
 
 /** Cases for one reader (or the spec parser) in this mode. */
@@ -49,16 +51,29 @@ export interface Tally {
   crashes: Array<CaseResult & { seedName: string; index: number; fixture?: string }>;
   hangs: number;
   memory: number;
+  /** Hangs or memory outcomes that did not happen again on a second run (machine noise). */
+  unconfirmed: string[];
   slowestMs: number;
   ms: number;
   peakRss: number;
 }
 
 export function newTally(): Tally {
-  return { cases: 0, ok: 0, errors: 0, crashes: [], hangs: 0, memory: 0, slowestMs: 0, ms: 0, peakRss: 0 };
+  return {
+    cases: 0,
+    ok: 0,
+    errors: 0,
+    crashes: [],
+    hangs: 0,
+    memory: 0,
+    unconfirmed: [],
+    slowestMs: 0,
+    ms: 0,
+    peakRss: 0,
+  };
 }
 
 export function report(what: string, t: Tally): string {
   const mb = (n: number) => `${Math.round(n / 2 ** 20)} MB`;
-  return `fuzz ${what}: ${t.cases} cases in ${(t.ms / 1000).toFixed(1)} s (ok ${t.ok}, FsError ${t.errors}), crashes ${t.crashes.length}, hangs ${t.hangs}, memory ${t.memory}, slowest case ${Math.round(t.slowestMs)} ms, peak RSS ${mb(t.peakRss)}`;
+  return `fuzz ${what}: ${t.cases} cases in ${(t.ms / 1000).toFixed(1)} s (ok ${t.ok}, FsError ${t.errors}), crashes ${t.crashes.length}, hangs ${t.hangs}, memory ${t.memory}, unconfirmed ${t.unconfirmed.length}, slowest case ${Math.round(t.slowestMs)} ms, peak RSS ${mb(t.peakRss)}`;
 }

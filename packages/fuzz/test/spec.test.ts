@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { caseSeed, mutateSpec, Rng } from '@fstool/fuzz';
 import { safeParseSpec } from '@fstool/spec';
 import { describe, expect, it } from 'vitest';
-import { cases, LONG, newTally, report, SEED, saveFixture } from './mode.js';
+import { cases, LONG, newTally, report, SEED, saveFixture, TIMEOUT } from './mode.js';
 import { checkSpec } from './spec-check.js';
 
 const EXAMPLES = join(import.meta.dirname, '../../../examples');
@@ -18,29 +18,33 @@ describe('spec: mutated example specs', () => {
     for (const t of texts) expect(safeParseSpec(t).ok).toBe(true);
   });
 
-  it(`give a valid ImageSpec or SpecError issues, nothing else (${cases(2000)} cases)`, () => {
-    const t = newTally();
-    const start = performance.now();
-    const found: string[] = [];
-    for (let i = 0; i < cases(2000); i++) {
-      const rng = new Rng(caseSeed(SEED, i));
-      const text = mutateSpec(rng.pick(texts), rng);
-      const t0 = performance.now();
-      const problem = checkSpec(text);
-      const ms = performance.now() - t0;
-      t.cases++;
-      t.slowestMs = Math.max(t.slowestMs, ms);
-      if (ms > 5000) t.hangs++;
-      if (problem) {
-        found.push(`case ${i}: ${problem} (saved ${saveFixture('spec', `${SEED}-${i}`, text)})`);
-      } else if (safeParseSpec(text).ok) t.ok++;
-      else t.errors++;
-    }
-    t.ms = performance.now() - start;
-    t.peakRss = process.memoryUsage().rss;
-    console.log(`${report('spec', t).replace('FsError', 'SpecError issues')}`);
-    if (LONG) expect(t.cases).toBeGreaterThanOrEqual(10_000);
-    expect(found).toEqual([]);
-    expect(t.hangs).toBe(0);
-  });
+  it(
+    `give a valid ImageSpec or SpecError issues, nothing else (${cases(2000)} cases)`,
+    () => {
+      const t = newTally();
+      const start = performance.now();
+      const found: string[] = [];
+      for (let i = 0; i < cases(2000); i++) {
+        const rng = new Rng(caseSeed(SEED, i));
+        const text = mutateSpec(rng.pick(texts), rng);
+        const t0 = performance.now();
+        const problem = checkSpec(text);
+        const ms = performance.now() - t0;
+        t.cases++;
+        t.slowestMs = Math.max(t.slowestMs, ms);
+        if (ms > 5000) t.hangs++;
+        if (problem) {
+          found.push(`case ${i}: ${problem} (saved ${saveFixture('spec', `${SEED}-${i}`, text)})`);
+        } else if (safeParseSpec(text).ok) t.ok++;
+        else t.errors++;
+      }
+      t.ms = performance.now() - start;
+      t.peakRss = process.memoryUsage().rss;
+      console.log(`${report('spec', t).replace('FsError', 'SpecError issues')}`);
+      if (LONG) expect(t.cases).toBeGreaterThanOrEqual(10_000);
+      expect(found).toEqual([]);
+      expect(t.hangs).toBe(0);
+    },
+    TIMEOUT,
+  );
 });

@@ -1,0 +1,3 @@
+import { fuzzReader } from './reader-fuzz.js';
+
+fuzzReader('fat');
