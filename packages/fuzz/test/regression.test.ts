@@ -11,9 +11,10 @@ import { checkSpec } from './spec-check.js';
  */
 const KNOWN_FAILING: Record<string, string> = {
   'ext-huge-dir-size-oom.bin.gz':
-    'ext editor: the root directory claims i_size 2^35+1024 (i_size_high = 8) with one mapped block; ' +
-    'add() walks or allocates per logical block of that size until the heap is exhausted. ' +
-    'Missing guard: cap a directory size by the blocks actually mapped (or reject i_size past the mapping/fs size).',
+    'ext editor checkSpace (src/edit/editor.ts): the root directory claims i_size 2^35+1024 (i_size_high = 8) ' +
+    'with one mapped block; dirData = ceil(i_size / block size) + 1 = 33,554,433 and worstRuns(dirData) builds ' +
+    'that many Run objects until the heap is exhausted. Missing guard: bound dirData by the blocks the ' +
+    'directory maps (or the filesystem size), as worstRuns(Math.min(dataBlocks, 100_000)) already does for data.',
 };
 
 const isolated = new Map<Reader, IsolatedRunner>();
