@@ -43,12 +43,11 @@ export async function writeImage(dev: BlockDevice, plan: BuildPlan, opts: WriteO
   const csum = hasFeature(f, 'metadata_csum');
   const fsSeed = csum ? fsChecksumSeed(plan.uuid) : undefined;
   const sink = new BlockSink(dev, bs);
-  const nodes = plan.summary.nodes;
   const zeros = new Uint8Array(Math.min(geo.inodeBlocksPerGroup * bs, 8 * 2 ** 20));
-  const putZeros = async (block: number, count: number) => {
+  const putZeros = (block: number, count: number) => {
     if (opts.zeroed) return;
     const per = zeros.length / bs;
-    for (let b = 0; b < count; b += per) await sink.put(block + b, zeros.subarray(0, Math.min(per, count - b) * bs));
+    for (let b = 0; b < count; b += per) sink.put(block + b, zeros.subarray(0, Math.min(per, count - b) * bs));
   };
   const contents = new InodeContents(plan, fsSeed);
 
@@ -62,23 +61,14 @@ export async function writeImage(dev: BlockDevice, plan: BuildPlan, opts: WriteO
     counts.usedDirs[g] = ib.dirs;
     counts.itableUnused[g] = ipg - (ib.lastUsed + 1);
     if (fsSeed !== undefined) inodeCsums[g] = bitmapChecksum(fsSeed, ib.bitmap, ipg);
-    await sink.put(plan.tables.inodeBitmap[g] as number, ib.bitmap);
+    sink.put(plan.tables.inodeBitmap[g] as number, ib.bitmap);
     const tableBlock = plan.tables.inodeTable[g] as number;
     // Only the blocks holding used inodes are built; the rest of the table is zeros.
     const usedBlocks = Math.ceil(((ib.lastUsed + 1) * geo.inodeSize) / bs);
-    await putZeros(tableBlock + usedBlocks, geo.inodeBlocksPerGroup - usedBlocks);
+    putZeros(tableBlock + usedBlocks, geo.inodeBlocksPerGroup - usedBlocks);
+    if (usedBlocks > 0) sink.put(tableBlock, inodeTable(plan, g, ib.lastUsed, usedBlocks, contents, sink, putZeros));
+    if (sink.full) await sink.flush();
     opts.onProgress?.({ phase: 'metadata', done: g + 1, total: geo.groups });
-    if (usedBlocks === 0) continue;
-    const table = new Uint8Array(usedBlocks * bs);
-    for (let k = 0; k <= ib.lastUsed; k++) {
-      const pi = plan.inodes[g * ipg + k + 1];
-      if (!pi) continue;
-      const c = contents.of(pi);
-      for (const b of c.blocks) await sink.put(b.block, b.data);
-      for (const z of c.zeros) await putZeros(z.start, z.len);
-      encodeInode(table, k * geo.inodeSize, geo.inodeSize, bs, { pi, ...c });
-    }
-    await sink.put(tableBlock, table);
   }
 
   // Block bitmaps from every used run.
@@ -89,7 +79,8 @@ export async function writeImage(dev: BlockDevice, plan: BuildPlan, opts: WriteO
     counts.freeBlocks[group] = count - used;
     freeBlocks += count - used;
     if (fsSeed !== undefined) blockCsums[group] = bitmapChecksum(fsSeed, bitmap, geo.blocksPerGroup);
-    await sink.put(plan.tables.blockBitmap[group] as number, bitmap);
+    sink.put(plan.tables.blockBitmap[group] as number, bitmap);
+    if (sink.full) await sink.flush();
   }
   const freeInodes = counts.freeInodes.reduce((s, x) => s + x, 0);
   const gdt = groupDescriptorTable(plan, counts, { block: blockCsums, inode: inodeCsums }, fsSeed);
@@ -103,22 +94,30 @@ export async function writeImage(dev: BlockDevice, plan: BuildPlan, opts: WriteO
       // keeping a first sector that ends in the boot signature 55 AA (a boot loader or partition table).
       if (!opts.zeroed) {
         const keep = (await hasBootSector(dev)) ? 512 : 0;
-        await sink.putAt(keep, new Uint8Array(1024 - keep));
+        sink.putAt(keep, new Uint8Array(1024 - keep));
       }
-      await sink.putAt(1024, sb);
+      sink.putAt(1024, sb);
     } else {
       const block = new Uint8Array(bs);
       block.set(sb);
-      await sink.put(first, block);
+      sink.put(first, block);
     }
-    await sink.put(first + 1, gdt);
-    if (g > 0 || !plan.inodes[INO.resize]) await putZeros(first + 1 + geo.descBlocks, geo.reservedGdtBlocks);
+    sink.put(first + 1, gdt);
+    if (g > 0 || !plan.inodes[INO.resize]) putZeros(first + 1 + geo.descBlocks, geo.reservedGdtBlocks);
+    if (sink.full) await sink.flush();
   }
   await sink.flush();
   const metadataBytes = sink.written;
 
-  // File contents, in allocation order.
-  const stager = new DataStager(dev, bs, opts.zeroed);
+  const dataBytes = await writeData(dev, plan, opts);
+  await dev.flush();
+  return { freeBlocks, freeInodes, dataBytes, metadataBytes };
+}
+
+/** Every file's contents, in allocation order; returns the bytes written. */
+async function writeData(dev: BlockDevice, plan: BuildPlan, opts: WriteOptions): Promise<number> {
+  const nodes = plan.summary.nodes;
+  const stager = new DataStager(dev, plan.geo.blockSize, opts.zeroed);
   let total = 0;
   for (const pi of plan.inodes) if (pi?.kind === 'file') total += pi.size;
   let done = 0;
@@ -135,8 +134,34 @@ export async function writeImage(dev: BlockDevice, plan: BuildPlan, opts: WriteO
     opts.onProgress?.({ phase: 'data', done, total });
   }
   await stager.finish();
-  await dev.flush();
-  return { freeBlocks, freeInodes, dataBytes: stager.written, metadataBytes };
+  return stager.written;
+}
+
+/**
+ * Group `g`'s used inode-table blocks (slots 0..lastUsed), queueing each inode's own blocks
+ * (directories, mapping and xattr blocks, …) on the sink. Kept apart from writeImage and
+ * synchronous: the hot loop compiles on its own.
+ */
+function inodeTable(
+  plan: BuildPlan,
+  g: number,
+  lastUsed: number,
+  usedBlocks: number,
+  contents: InodeContents,
+  sink: BlockSink,
+  putZeros: (block: number, count: number) => void,
+): Uint8Array {
+  const geo = plan.geo;
+  const table = new Uint8Array(usedBlocks * geo.blockSize);
+  for (let k = 0; k <= lastUsed; k++) {
+    const pi = plan.inodes[g * geo.inodesPerGroup + k + 1];
+    if (!pi) continue;
+    const c = contents.of(pi);
+    for (const b of c.blocks) sink.put(b.block, b.data);
+    for (const z of c.zeros) putZeros(z.start, z.len);
+    encodeInode(table, k * geo.inodeSize, geo.inodeSize, geo.blockSize, { pi, ...c });
+  }
+  return table;
 }
 
 async function hasBootSector(dev: BlockDevice): Promise<boolean> {

@@ -1,7 +1,8 @@
 /**
  * Gathers metadata blocks written in any order and puts them on the device in ascending order,
- * coalescing neighbours into large writes (one `writev` per run when the device has it). Buffers
- * up to a byte budget, then flushes; memory stays bounded however big the image is.
+ * coalescing neighbours into large writes (one `writev` per run when the device has it). Queuing
+ * is synchronous (hot encoding loops stay plain functions); callers flush once `full` says the
+ * byte budget is reached, so memory stays bounded however big the image is.
  */
 import type { BlockDevice } from '@fstool/blockdev';
 
@@ -30,17 +31,19 @@ export class BlockSink {
   ) {}
 
   /** Queues `data` (whole blocks) for block `block`. The buffer must not change afterwards. */
-  async put(block: number, data: Uint8Array): Promise<void> {
-    this.#pending.push({ offset: block * this.blockSize, data });
-    this.#bytes += data.length;
-    if (this.#bytes >= this.budget) await this.flush();
+  put(block: number, data: Uint8Array): void {
+    this.putAt(block * this.blockSize, data);
   }
 
   /** Queues bytes at a byte offset (the superblock of 1 KiB-block filesystems' block 0 etc.). */
-  async putAt(offset: number, data: Uint8Array): Promise<void> {
+  putAt(offset: number, data: Uint8Array): void {
     this.#pending.push({ offset, data });
     this.#bytes += data.length;
-    if (this.#bytes >= this.budget) await this.flush();
+  }
+
+  /** The queue holds the byte budget or more: time to flush. */
+  get full(): boolean {
+    return this.#bytes >= this.budget;
   }
 
   async flush(): Promise<void> {
