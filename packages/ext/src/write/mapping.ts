@@ -22,6 +22,20 @@ export interface MappingOut {
   blocks: Array<{ block: number; data: Uint8Array }>;
 }
 
+/** i_block buffers are cut from shared slabs: one cached DataView per slab, not one per inode. */
+const SLAB_BYTES = 1024 * I_BLOCK_SIZE;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+function newIblock(): Uint8Array {
+  if (slabUsed + I_BLOCK_SIZE > slab.length) {
+    slab = new Uint8Array(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  slabUsed += I_BLOCK_SIZE;
+  return slab.subarray(slabUsed - I_BLOCK_SIZE, slabUsed);
+}
+
 /** Extent tree for `extents` using `mapBlocks` (leaves first, then each index level). `seed`: inode checksum seed, or undefined without metadata_csum. */
 export function extentMapping(
   extents: readonly Extent[],
@@ -67,7 +81,7 @@ export function extentMapping(
     }
     items = up;
   }
-  const iblock = new Uint8Array(I_BLOCK_SIZE);
+  const iblock = newIblock();
   const rootMax = extentCapacity(I_BLOCK_SIZE, true);
   const depth = shape.length;
   const n = depth === 0 ? extents.length : items.length;

@@ -42,6 +42,9 @@ function sortedNames(abs: string): string[] {
   return names.sort(compareNames);
 }
 
+/** Child paths are concatenated onto their directory's (cheaper than join() per entry). */
+const withoutTrailingSlash = (p: string) => (p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p);
+
 /**
  * Scans a host directory into a SourceTree without following symlinks (only `dir` itself is
  * followed when it is one). Synchronous calls throughout: an lstat per entry is needed anyway and
@@ -76,7 +79,7 @@ export function scanDirectory(dir: string, opts: ScanOptions = {}): SourceTree {
       yield toEntry(dir, '/', rootSt);
       // Depth-first with an explicit stack: pending names per open directory.
       const stack: Array<{ abs: string; path: string; names: string[]; i: number }> = [
-        { abs: dir, path: '', names: sortedNames(dir), i: 0 },
+        { abs: withoutTrailingSlash(join(dir)), path: '', names: sortedNames(dir), i: 0 },
       ];
       while (stack.length) {
         const top = stack[stack.length - 1]!;
@@ -85,7 +88,7 @@ export function scanDirectory(dir: string, opts: ScanOptions = {}): SourceTree {
           stack.pop();
           continue;
         }
-        const abs = join(top.abs, name);
+        const abs = top.abs === '/' ? `/${name}` : `${top.abs}/${name}`;
         const path = `${top.path}/${name}`;
         let st: BigIntStats | undefined;
         try {
