@@ -38,6 +38,22 @@ export interface TreeSummary {
   lostFound?: number;
 }
 
+/**
+ * A name's UTF-8 bytes. Short ASCII names (nearly all) are copied in JS: a TextEncoder call costs
+ * more, and its result has an off-heap backing store per name for the GC to track.
+ */
+function nameBytes(name: string): Uint8Array {
+  const n = name.length;
+  if (n > 64) return encodeUtf8(name);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0x7f) return encodeUtf8(name);
+    out[i] = c;
+  }
+  return out;
+}
+
 /** Reads a tree's metadata (and file holes) into a TreeSummary. */
 export async function summarize(tree: SourceTree): Promise<TreeSummary> {
   const nodes: TreeNode[] = [];
@@ -67,7 +83,7 @@ export async function summarize(tree: SourceTree): Promise<TreeSummary> {
     const node: TreeNode = {
       entry,
       parent,
-      name: index === 0 ? new Uint8Array(0) : encodeUtf8(path.slice(path.lastIndexOf('/') + 1)),
+      name: index === 0 ? new Uint8Array(0) : nameBytes(path.slice(path.lastIndexOf('/') + 1)),
       links: 1,
       subdirs: 0,
     };

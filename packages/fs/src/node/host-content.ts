@@ -103,70 +103,85 @@ class ScanReader {
  * A host file's contents: the descriptor opens on first read and closes with `close()`.
  * `maybeSparse` (fewer blocks allocated than the size needs) turns on hole detection; Node has no
  * SEEK_DATA/SEEK_HOLE, so holes are found as runs of all-zero 4 KiB blocks (an allocated block of
- * zeros counts as a hole too: the contents are the same).
+ * zeros counts as a hole too: the contents are the same). A class, not closures: one object per
+ * file of a tree with many small files.
  */
-export function hostFileSource(path: string, size: number, maybeSparse: boolean): ContentSource {
-  let fd: number | undefined;
-  const readAt = (offset: number, into: Uint8Array): number => {
+class HostFileSource implements ContentSource {
+  #fd: number | undefined;
+
+  constructor(
+    private readonly path: string,
+    private readonly size: number,
+    private readonly maybeSparse: boolean,
+  ) {}
+
+  readSync(offset: number, into: Uint8Array): number {
     try {
-      fd ??= openSync(path, 'r');
+      this.#fd ??= openSync(this.path, 'r');
       let done = 0;
       while (done < into.length) {
-        const n = readSync(fd, into, done, into.length - done, offset + done);
+        const n = readSync(this.#fd, into, done, into.length - done, offset + done);
         if (n === 0) break;
         done += n;
       }
       return done;
     } catch (e) {
-      throw hostError(e, path, 'read it');
+      throw hostError(e, this.path, 'read it');
     }
-  };
-  return {
-    readSync: readAt,
-    read: async (offset, into) => readAt(offset, into),
-    async holes() {
-      if (!maybeSparse) return [];
-      const holes: Array<[number, number]> = [];
-      const addHole = (off: number, len: number) => {
-        const last = holes[holes.length - 1];
-        if (last && last[0] + last[1] === off) last[1] += len;
-        else holes.push([off, len]);
-      };
-      let scan: ScanReader | undefined;
-      try {
-        scan = new ScanReader(path);
-        zeroChunk ??= Buffer.alloc(SCAN_CHUNK);
-        for (let off = 0; off < size; ) {
-          const want = Math.min(SCAN_CHUNK, size - off);
-          const n = scan.read(off, want);
-          const buf = scan.buf;
-          // A whole chunk of zeros (most of a sparse file) is one compare.
-          if (buf.subarray(0, n).equals(zeroChunk.subarray(0, n))) addHole(off, n);
-          else {
-            for (let b = 0; b < n; b += HOLE_BLOCK) {
-              const len = Math.min(HOLE_BLOCK, n - b);
-              if (buf.subarray(b, b + len).equals(zeroChunk.subarray(0, len))) addHole(off + b, len);
-            }
+  }
+
+  async read(offset: number, into: Uint8Array): Promise<number> {
+    return this.readSync(offset, into);
+  }
+
+  async holes(): Promise<Array<[number, number]>> {
+    const { path, size } = this;
+    if (!this.maybeSparse) return [];
+    const holes: Array<[number, number]> = [];
+    const addHole = (off: number, len: number) => {
+      const last = holes[holes.length - 1];
+      if (last && last[0] + last[1] === off) last[1] += len;
+      else holes.push([off, len]);
+    };
+    let scan: ScanReader | undefined;
+    try {
+      scan = new ScanReader(path);
+      zeroChunk ??= Buffer.alloc(SCAN_CHUNK);
+      for (let off = 0; off < size; ) {
+        const want = Math.min(SCAN_CHUNK, size - off);
+        const n = scan.read(off, want);
+        const buf = scan.buf;
+        // A whole chunk of zeros (most of a sparse file) is one compare.
+        if (buf.subarray(0, n).equals(zeroChunk.subarray(0, n))) addHole(off, n);
+        else {
+          for (let b = 0; b < n; b += HOLE_BLOCK) {
+            const len = Math.min(HOLE_BLOCK, n - b);
+            if (buf.subarray(b, b + len).equals(zeroChunk.subarray(0, len))) addHole(off + b, len);
           }
-          if (n < want) break;
-          off += n;
         }
-      } catch (e) {
-        throw hostError(e, path, 'read it');
-      } finally {
-        scan?.close();
+        if (n < want) break;
+        off += n;
       }
-      return holes;
-    },
-    async close() {
-      if (fd === undefined) return;
-      const f = fd;
-      fd = undefined;
-      try {
-        closeSync(f);
-      } catch (e) {
-        throw hostError(e, path, 'close it');
-      }
-    },
-  };
+    } catch (e) {
+      throw hostError(e, path, 'read it');
+    } finally {
+      scan?.close();
+    }
+    return holes;
+  }
+
+  async close(): Promise<void> {
+    if (this.#fd === undefined) return;
+    const f = this.#fd;
+    this.#fd = undefined;
+    try {
+      closeSync(f);
+    } catch (e) {
+      throw hostError(e, this.path, 'close it');
+    }
+  }
+}
+
+export function hostFileSource(path: string, size: number, maybeSparse: boolean): ContentSource {
+  return new HostFileSource(path, size, maybeSparse);
 }
