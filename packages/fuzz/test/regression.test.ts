@@ -9,13 +9,7 @@ import { checkSpec } from './spec-check.js';
  * finished when they were found are listed here with the missing guard, run in a child process
  * (they may exhaust the heap or never yield) and expected to fail until the guard lands.
  */
-const KNOWN_FAILING: Record<string, string> = {
-  'ext-huge-dir-size-oom.bin.gz':
-    'ext editor checkSpace (src/edit/editor.ts): the root directory claims i_size 2^35+1024 (i_size_high = 8) ' +
-    'with one mapped block; dirData = ceil(i_size / block size) + 1 = 33,554,433 and worstRuns(dirData) builds ' +
-    'that many Run objects until the heap is exhausted. Missing guard: bound dirData by the blocks the ' +
-    'directory maps (or the filesystem size), as worstRuns(Math.min(dataBlocks, 100_000)) already does for data.',
-};
+const KNOWN_FAILING: Record<string, string> = {};
 
 const isolated = new Map<Reader, IsolatedRunner>();
 afterAll(async () => {

@@ -245,7 +245,11 @@ export class ExtEditor extends ExtFileSystem {
         ? mappingBlocks(vol, worstRuns(Math.min(dataBlocks, 100_000)), true)
         : mappingBlocks(vol, whole, false)) +
       dirData +
-      mappingBlocks(vol, worstRuns(dirData), extents && (parent.base.i_flags & INODE_FLAGS.extents) !== 0);
+      mappingBlocks(
+        vol,
+        worstRuns(Math.min(dirData, 100_000)),
+        extents && (parent.base.i_flags & INODE_FLAGS.extents) !== 0,
+      );
     const free = this.alloc.freeBlocks();
     if (need > free) throw new NoSpaceError(`ext: ${need} blocks may be needed, ${free} free`);
   }

@@ -55,7 +55,12 @@ export function isIndexed(vol: Volume, inode: Inode): boolean {
 
 export async function dirBlocks(vol: Volume, dir: Inode): Promise<DirBlocks> {
   const { runs } = await fileMap(vol, dir);
-  return { runs, count: Math.ceil(dir.base.i_size / vol.blockSize) };
+  const count = Math.ceil(dir.base.i_size / vol.blockSize);
+  // A directory cannot be larger than the filesystem; such a size would drive huge loops and allocations.
+  if (count > vol.blocksCount) {
+    throw new CorruptError(`ext: directory inode ${dir.ino} claims ${dir.base.i_size} bytes, more than the filesystem`);
+  }
+  return { runs, count };
 }
 
 /** The logical blocks inside i_size that are mapped (holes skipped without visiting them). */
