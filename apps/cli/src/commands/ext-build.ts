@@ -1,8 +1,8 @@
 import { Option } from '@commander-js/extra-typings';
 import type { BareFilesystemSpec } from '@fstool/spec';
 import { parseSize } from '@fstool/spec';
-import { parseTime } from '../time.js';
-import { formatOption, intOption, parseHeadroom, parseSizeOrAuto, runFsBuild } from './fs-build.js';
+
+import { formatOption, headroomOption, intOption, mtimeOption, runFsBuild, sizeOption } from './fs-build.js';
 import type { Register } from './index.js';
 
 export const registerExtBuild: Register = (program, io) => {
@@ -16,13 +16,8 @@ export const registerExtBuild: Register = (program, io) => {
         .choices(['ext2', 'ext3', 'ext4'] as const)
         .default('ext2' as const),
     )
-    .option(
-      '--size <size>',
-      'size (64MiB, 1G, bytes) or auto: the smallest that fits',
-      parseSizeOrAuto,
-      'auto' as const,
-    )
-    .option('--headroom <amount>', 'with --size auto: extra free space, e.g. 20% (default none)', parseHeadroom)
+    .addOption(sizeOption())
+    .addOption(headroomOption())
     .option(
       '--block-size <n>',
       'block size 1024, 2048 or 4096 (default: as mke2fs for the size)',
@@ -36,7 +31,7 @@ export const registerExtBuild: Register = (program, io) => {
     .option('--features <list>', 'features to add/remove, e.g. +inline_data,-huge_file (or ^huge_file)')
     .option('--journal-size <size>', 'journal size (ext3/ext4), e.g. 4MiB', (v) => parseSize(v))
     .option('--squash-owner', 'make root own every file (genext2fs -U)')
-    .option('--mtime <time>', 'set every time to this (seconds or ISO 8601); else SOURCE_DATE_EPOCH clamps', parseTime)
+    .addOption(mtimeOption())
     .option('--device-table <file>', 'genext2fs device table to add or override entries')
     .addOption(new Option('--rootdevs <preset>', '/dev nodes to add').choices(['none', 'minimal', 'standard'] as const))
     .option('--no-sparse', 'write zero blocks explicitly instead of leaving holes')

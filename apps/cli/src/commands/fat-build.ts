@@ -2,8 +2,8 @@ import { Option } from '@commander-js/extra-typings';
 import { InvalidArgumentError } from '@fstool/blockdev';
 import type { BareFilesystemSpec } from '@fstool/spec';
 import { parseSize } from '@fstool/spec';
-import { parseTime } from '../time.js';
-import { formatOption, parseHeadroom, parseSizeOrAuto, runFsBuild } from './fs-build.js';
+
+import { formatOption, headroomOption, mtimeOption, runFsBuild, sizeOption } from './fs-build.js';
 import type { Register } from './index.js';
 
 /** `--volume-id DEADBEEF`, `0xdeadbeef` or `dead-beef`. */
@@ -27,17 +27,12 @@ export const registerFatBuild: Register = (program, io) => {
         '32',
       ] as const),
     )
-    .option(
-      '--size <size>',
-      'size (64MiB, 1G, bytes) or auto: the smallest that fits',
-      parseSizeOrAuto,
-      'auto' as const,
-    )
-    .option('--headroom <amount>', 'with --size auto: extra free space, e.g. 20% (default none)', parseHeadroom)
+    .addOption(sizeOption())
+    .addOption(headroomOption())
     .option('--label <label>', 'volume label (up to 11 characters)')
     .option('--volume-id <hex>', 'volume serial number (default fixed, for reproducible output)', parseVolumeId)
     .option('--cluster-size <size>', 'bytes per cluster (default as mkfs.fat)', (v) => parseSize(v))
-    .option('--mtime <time>', 'set every time to this (seconds or ISO 8601); else SOURCE_DATE_EPOCH clamps', parseTime)
+    .addOption(mtimeOption())
     .option('--strict', 'fail on entries FAT cannot hold (symlinks, devices, …) instead of skipping them')
     .addOption(formatOption())
     .option('--force', 'allow writing onto a block device (everything on it is lost)')

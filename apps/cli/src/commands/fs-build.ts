@@ -7,6 +7,7 @@ import { registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import type { Io } from '../io.js';
 import { progressBar } from '../progress.js';
+import { parseTime } from '../time.js';
 
 export const formatOption = () =>
   new Option('--format <format>', 'output format (default: from the name: .qcow2/.qcow/.q2 mean qcow2)').choices([
@@ -16,6 +17,20 @@ export const formatOption = () =>
 
 /** `--size 64MiB` or `auto`. */
 export const parseSizeOrAuto = (v: string): number | 'auto' => (v === 'auto' ? 'auto' : parseSize(v));
+
+/** The options every `*-build` command shares. */
+export const sizeOption = () =>
+  new Option('--size <size>', 'size (64MiB, 1G, bytes) or auto: the smallest that fits')
+    .argParser(parseSizeOrAuto)
+    .default('auto' as const);
+export const headroomOption = () =>
+  new Option('--headroom <amount>', 'with --size auto: extra free space, e.g. 20% (default none)').argParser(
+    parseHeadroom,
+  );
+export const mtimeOption = () =>
+  new Option('--mtime <time>', 'set every time to this (seconds or ISO 8601); else SOURCE_DATE_EPOCH clamps').argParser(
+    parseTime,
+  );
 
 /** `--headroom 20%` or `0.2`: extra free space for `--size auto`, as a fraction of the contents. */
 export const parseHeadroom = (v: string): number => {
