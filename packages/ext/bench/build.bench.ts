@@ -98,6 +98,8 @@ describe.skipIf(!ok)('ext4 build: fstool vs mke2fs -d vs genext2fs', () => {
         const rows: string[] = [];
         for (const t of trees) {
           t.make(t.dir);
+          // Flush the new tree first: its writeback would otherwise land on whichever tool runs next.
+          spawnSync('sync');
           const img = tmp.join('out.img');
           const tools: Record<string, () => Sample> = {
             fstool: () => timed(process.execPath, [join(here, 'build-child.mjs'), t.dir, img, String(t.size)]),
