@@ -287,7 +287,11 @@ export function makePlan(input: PlanInput): BuildPlan {
       if ((blockCount * bs) / 512 >= 2 ** 32 && !hasFeature(f, 'huge_file')) {
         throw new UnsupportedError(`${e.path}: ${blockCount} blocks need the huge_file feature`);
       }
-      Object.assign(base, { size: e.size, ...p, blockCount });
+      // Plain stores (the hottest branch): no temporary object to spread.
+      base.size = e.size;
+      base.extents = p.extents;
+      base.mapBlocks = p.mapBlocks;
+      base.blockCount = blockCount;
     } else if (e.kind === 'symlink') {
       const target = encodeUtf8(e.target ?? '');
       if (target.length === 0) throw new InvalidArgumentError(`${e.path}: empty symlink target`);
