@@ -2,7 +2,7 @@
  * The read side of an opened ext filesystem: path resolution (symlinks followed where asked, with
  * a hop limit), `stat`, sorted `list`, streamed `read` and `info`. The editor extends it.
  */
-import { FsError, ReadOnlyError } from '@fstool/blockdev';
+import { CorruptError, FsError, ReadOnlyError } from '@fstool/blockdev';
 import {
   compareNames,
   type Entry,
@@ -101,12 +101,17 @@ export class ExtFileSystem implements FileSystem {
     let cur = await readInode(this.vol, INO.root);
     let curPath = '/';
     let hops = 0;
+    // The directories on `curPath`, root first. A directory has one parent, so one met twice on
+    // the way down is a loop (a hostile image's entry pointing at an ancestor): each trip round
+    // it would make the path longer and every later lookup slower, without end.
+    const chain = [cur.ino];
     while (todo.length > 0) {
       const name = todo.shift() as string;
       if (inodeKind(cur) !== 'dir') throw new NotDirectoryError(curPath);
       if (name === '..') {
         curPath = normalizePath(`${curPath}/..`);
         cur = (await this.resolve(curPath, false)).inode;
+        if (chain.length > 1) chain.pop();
         continue;
       }
       const hit = await lookup(this.vol, cur, name);
@@ -119,8 +124,17 @@ export class ExtFileSystem implements FileSystem {
         if (target.startsWith('/')) {
           cur = await readInode(this.vol, INO.root);
           curPath = '/';
+          chain.length = 1;
         }
         continue;
+      }
+      if (inodeKind(child) === 'dir') {
+        if (chain.includes(child.ino)) {
+          throw new CorruptError(
+            `ext: directory loop: ${joinPath(curPath, name)} is directory inode ${child.ino}, already an ancestor`,
+          );
+        }
+        chain.push(child.ino);
       }
       cur = child;
       curPath = joinPath(curPath, name);
