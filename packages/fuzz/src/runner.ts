@@ -12,6 +12,8 @@ export interface CaseResult {
   detail?: string;
   stack?: string;
   ms: number;
+  /** Highest resident set size of the process seen during the case. */
+  peakRss?: number;
   mutations: string[];
   /** The mutated input (only for findings). */
   input?: Uint8Array;
@@ -128,6 +130,7 @@ async function runOn(
     ...(detail !== undefined ? { detail } : {}),
     ...(stack !== undefined ? { stack } : {}),
     ms,
+    peakRss: dog.peakRss,
     mutations: opts.mutations ?? [],
   };
 }

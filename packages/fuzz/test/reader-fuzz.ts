@@ -41,13 +41,16 @@ export function fuzzReader(reader: Reader): void {
         for (let i = 0; i < n; i++) {
           let r = runner ? await runner.run({ index: i }) : await runCase(reader, seeds, SEED, i, { reach });
           if (runner && (r.outcome === 'hang' || r.outcome === 'memory') && !('reach' in r && r.reach)) {
-            // The worker died: a finding only if it happens again.
+            // The child died: a finding only if a fresh child fails on it again.
             const again = await runner.run({ index: i });
-            if (again.outcome !== r.outcome) r = { ...again, unconfirmed: `${r.outcome}: ${r.detail}` };
+            if (again.outcome === 'ok' || again.outcome === 'error')
+              r = { ...again, unconfirmed: `${r.outcome}: ${r.detail}` };
           }
           if ('reach' in r && r.reach) addReach(reach, r.reach);
           t.cases++;
           t.slowestMs = Math.max(t.slowestMs, r.ms);
+          // In the long run this is the child's RSS (the parent's is sampled below).
+          t.peakRss = Math.max(t.peakRss, r.peakRss ?? 0);
           if (r.unconfirmed) t.unconfirmed.push(`case ${i}: ${r.unconfirmed}`);
           if (r.outcome === 'ok') t.ok++;
           else if (r.outcome === 'error') t.errors++;

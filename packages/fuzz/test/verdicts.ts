@@ -13,6 +13,9 @@
  * plus e2fsck's own framing (`Pass N: …`, `Fix? no`, the summary line). Anything else — a
  * directory entry pointing at a freed inode, a wrong link count, a block claimed twice, a bad
  * checksum, an unattached inode — is damage.
+ * An ext image with a journal is judged as the kernel or e2fsck would find it: the journal is
+ * replayed first (`e2fsck -E journal_only -y`, on the judge's own copy; without `-f` that
+ * replays and stops, it never repairs anything else), then checked.
  * For `fsck.vfat -n`: lost cluster chains and a wrong free-cluster count in FSInfo (and a FAT
  * copy that differs while the first is intact, since writes go to the first copy first).
  * For `qemu-img check`: exit 0, or exit 3 with `corruptions: 0` (leaked clusters only).
@@ -35,6 +38,15 @@ const E2FSCK_LEAKS = [
 ];
 
 export function e2fsck(path: string): Verdict {
+  // Replays committed transactions only (a no-op without a journal or with an empty one).
+  const replay = runTool('e2fsck', ['-E', 'journal_only', '-y', path]);
+  if (replay.code > 1) {
+    return {
+      state: 'damaged',
+      problems: [`journal replay: exit ${replay.code}`],
+      output: replay.stdout + replay.stderr,
+    };
+  }
   const r = runTool('e2fsck', ['-fn', path]);
   const output = r.stdout + r.stderr;
   if (r.code === 0) return { state: 'clean', problems: [], output };

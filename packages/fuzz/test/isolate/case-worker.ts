@@ -5,7 +5,7 @@ import { newReach, type Reader, runCase, runInput, type Seed } from '@fstool/fuz
 import { fromPlain, type PlainSeed } from './structs.js';
 
 type Init = { reader: Reader; seeds: PlainSeed[]; seed: number };
-type Job = { index?: number; input?: Uint8Array; backing?: Uint8Array };
+type Job = { index?: number; input?: Uint8Array; backing?: Uint8Array; timeLimitMs?: number };
 
 let data: Init | undefined;
 let seeds: Seed[] = [];
@@ -21,7 +21,11 @@ process.on('message', async (msg: { init?: Init } & Job) => {
   const reach = newReach();
   const r =
     msg.input !== undefined
-      ? await runInput(data.reader, msg.input, { reach, ...(msg.backing ? { backing: msg.backing } : {}) })
+      ? await runInput(data.reader, msg.input, {
+          reach,
+          ...(msg.backing ? { backing: msg.backing } : {}),
+          ...(msg.timeLimitMs ? { timeLimitMs: msg.timeLimitMs } : {}),
+        })
       : await runCase(data.reader, seeds, data.seed, msg.index ?? 0, { reach });
   delete r.input;
   process.send?.({ result: r, reach });

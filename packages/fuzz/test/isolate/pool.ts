@@ -83,7 +83,7 @@ export class IsolatedRunner {
       w.on('message', onMessage);
       w.once('error', onError);
       w.once('exit', onExit);
-      w.send('index' in job ? { index: job.index } : job);
+      w.send('index' in job ? { index: job.index } : { ...job, timeLimitMs: this.opts.timeLimitMs });
     });
     if (result.reach === undefined) await this.close(); // the worker is dead or stuck: start afresh
     if ('index' in job && result.outcome !== 'ok' && result.outcome !== 'error') {
