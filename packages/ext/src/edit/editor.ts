@@ -40,8 +40,10 @@ import { Allocator, type Extent } from './alloc.js';
 import { blockList, dirInsert, dirRemove, dirRepoint, type EditContext, firstDirBlock } from './dir-edit.js';
 import { writeFileData } from './file-write.js';
 import { setTime, writeInode } from './inode-write.js';
+import { JournalLog } from './journal.js';
 import { buildMapping, mappingBlocks } from './mapping-write.js';
 import { releaseInode } from './release.js';
+import type { TxDevice } from './tx-device.js';
 
 /** Deepest directory nesting `remove` follows (a loop in a corrupt tree ends here). */
 const MAX_DEPTH = 4096;
@@ -66,10 +68,42 @@ export class ExtEditor extends ExtFileSystem {
   /** s_state before this session's first edit (undefined: nothing edited yet). */
   private cleanState: number | undefined;
 
-  constructor(vol: Volume, now?: number) {
+  private constructor(
+    vol: Volume,
+    now: number | undefined,
+    private readonly tx: TxDevice | undefined,
+  ) {
     super(vol, true);
     this.alloc = new Allocator(vol);
     this.fixedNow = now;
+  }
+
+  /**
+   * The editor over `vol`, opened on `tx`: with an internal journal each operation becomes one
+   * JBD2 transaction; without one (or with `tx` undefined) writes go straight to the device.
+   */
+  static async start(vol: Volume, tx: TxDevice | undefined, now?: number): Promise<ExtEditor> {
+    if (tx) {
+      const log = await JournalLog.open(vol, tx.inner);
+      if (log) tx.attach(log, vol.blockSize);
+    }
+    return new ExtEditor(vol, now, tx);
+  }
+
+  /** Runs `fn`, then journals and checkpoints its metadata writes (also when it failed). */
+  private async transaction<T>(now: number, fn: () => Promise<T>): Promise<T> {
+    const tx = this.tx;
+    if (!tx) return fn();
+    tx.now = now;
+    let out: T;
+    try {
+      out = await fn();
+    } catch (err) {
+      await tx.commit().catch(() => undefined);
+      throw err;
+    }
+    await tx.commit();
+    return out;
   }
 
   private ctx(): EditContext {
@@ -82,14 +116,15 @@ export class ExtEditor extends ExtFileSystem {
    * clean again.
    */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const guarded = async () => {
-      if (this.cleanState === undefined) {
-        this.cleanState = superblock.get(this.vol.sbRaw, 0, 's_state');
-        superblock.set(this.vol.sbRaw, 0, 's_state', this.cleanState & ~STATE.valid);
-        await this.alloc.writeSuperblock(this.ctx().now);
-      }
-      return fn();
-    };
+    const guarded = () =>
+      this.transaction(this.ctx().now, async () => {
+        if (this.cleanState === undefined) {
+          this.cleanState = superblock.get(this.vol.sbRaw, 0, 's_state');
+          superblock.set(this.vol.sbRaw, 0, 's_state', this.cleanState & ~STATE.valid);
+          await this.alloc.writeSuperblock(this.ctx().now);
+        }
+        return fn();
+      });
     const run = this.chain.then(guarded, guarded);
     this.chain = run.catch(() => undefined);
     return run;
@@ -111,12 +146,14 @@ export class ExtEditor extends ExtFileSystem {
   override close(): Promise<void> {
     const run = this.chain.then(async () => {
       const now = this.ctx().now;
-      await this.alloc.flush(now);
-      if (this.cleanState !== undefined) {
-        superblock.set(this.vol.sbRaw, 0, 's_state', this.cleanState);
-        this.cleanState = undefined;
-        await this.alloc.writeSuperblock(now);
-      }
+      await this.transaction(now, async () => {
+        await this.alloc.flush(now);
+        if (this.cleanState !== undefined) {
+          superblock.set(this.vol.sbRaw, 0, 's_state', this.cleanState);
+          this.cleanState = undefined;
+          await this.alloc.writeSuperblock(now);
+        }
+      });
       await super.close();
     });
     this.chain = run.catch(() => undefined);
@@ -386,9 +423,10 @@ export class ExtEditor extends ExtFileSystem {
         await this.removeAt(ctx, path, await readInode(this.vol, inode.ino), c.name, true, depth + 1, seen);
     }
     const parent = await dirRemove(ctx, await readInode(this.vol, parentIn.ino), rec);
+    // The unlinked inode is marked deleted next: a crash after that leaves only leaks.
+    await releaseInode(ctx, await readInode(this.vol, inode.ino), isDir);
     const links = isDir ? this.dirLinks(parent.base.i_links_count, -1) : parent.base.i_links_count;
     await this.writeRaw(ctx, parent, { i_links_count: links }, ['mtime', 'ctime']);
-    await releaseInode(ctx, await readInode(this.vol, inode.ino), isDir);
     await this.alloc.flush(ctx.now);
   }
 }

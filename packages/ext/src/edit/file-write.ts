@@ -8,6 +8,7 @@ import type { ContentSource } from '@fstool/fs';
 import type { Run } from '../read/mapping.js';
 import type { Volume } from '../read/volume.js';
 import type { Allocator } from './alloc.js';
+import { writeData } from './tx-device.js';
 
 /** Blocks per chunk read from the source. */
 const CHUNK_BLOCKS = 256;
@@ -59,7 +60,7 @@ export async function writeFileData(
       let off = i;
       for (const ext of await alloc.allocBlocks(j - i, next)) {
         taken.push(ext);
-        await vol.writeBlocks(ext.start, chunk.subarray(off * bs, (off + ext.len) * bs));
+        await writeData(vol, ext.start, chunk.subarray(off * bs, (off + ext.len) * bs));
         const last = runs[runs.length - 1];
         const logical = first + off;
         if (last && last.logical + last.length === logical && last.physical + last.length === ext.start)

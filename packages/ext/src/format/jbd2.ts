@@ -2,7 +2,7 @@
  * The JBD2 journal superblock (big-endian, first block of the journal). v2 superblocks carry the
  * feature words; checksum v3 stores a crc32c of the superblock in s_checksum.
  */
-import { bytes, i32, struct, u8, u32 } from '@fstool/blockdev/struct';
+import { bytes, i32, struct, u8, u16, u32, u64 } from '@fstool/blockdev/struct';
 
 export const JBD2_MAGIC = 0xc03b3998;
 export const JOURNAL_SUPERBLOCK_SIZE = 1024;
@@ -55,3 +55,54 @@ export const JBD2_FEATURE_INCOMPAT = {
 } as const;
 /** s_checksum_type */
 export const JBD2_CRC32C_CHKSUM = 4;
+
+/** The header every journal metadata block (descriptor, commit, revoke) starts with. */
+export const journalHeader = struct.be('jbd2 block header', 12, {
+  h_magic: u32(0x00),
+  h_blocktype: u32(0x04),
+  h_sequence: u32(0x08),
+});
+
+/**
+ * A descriptor block tag without csum_v3: 8 bytes, or 12 with the `64bit` journal feature
+ * (t_blocknr_high). csum_v2 keeps the low 16 bits of the block's checksum in t_checksum.
+ */
+export const journalBlockTag = struct.be('jbd2 block tag', 12, {
+  t_blocknr: u32(0x00),
+  t_checksum: u16(0x04),
+  t_flags: u16(0x06),
+  t_blocknr_high: u32(0x08),
+});
+
+/** A descriptor block tag with csum_v3: 16 bytes, a full crc32c of the block. */
+export const journalBlockTag3 = struct.be('jbd2 block tag3', 16, {
+  t_blocknr: u32(0x00),
+  t_flags: u32(0x04),
+  t_blocknr_high: u32(0x08),
+  t_checksum: u32(0x0c),
+});
+
+/** t_flags */
+export const JBD2_FLAG = {
+  /** The block began with the JBD2 magic, zeroed in its journal copy. */
+  escape: 1,
+  /** No 16-byte UUID follows this tag (every tag but a descriptor's first). */
+  same_uuid: 2,
+  deleted: 4,
+  last_tag: 8,
+} as const;
+
+/** csum_v2/v3: a crc32c of the descriptor block in its last 4 bytes. */
+export const JBD2_TAIL_SIZE = 4;
+
+/** The commit block (csum_v2/v3: h_chksum[0] is a crc32c of the block with it zeroed). */
+export const journalCommit = struct.be('jbd2 commit block', 0x3c, {
+  h_magic: u32(0x00),
+  h_blocktype: u32(0x04),
+  h_sequence: u32(0x08),
+  h_chksum_type: u8(0x0c),
+  h_chksum_size: u8(0x0d),
+  h_chksum0: u32(0x10),
+  h_commit_sec: u64(0x30),
+  h_commit_nsec: u32(0x38),
+});

@@ -5,6 +5,7 @@
 import type { BlockDevice } from '@fstool/blockdev';
 import { UnsupportedError } from '@fstool/fs';
 import { ExtEditor } from '../edit/editor.js';
+import { TxDevice } from '../edit/tx-device.js';
 import { EXT4_SUPER_MAGIC, INCOMPAT, SUPERBLOCK_OFFSET, superblock } from '../format/superblock.js';
 import { ExtFileSystem } from './filesystem.js';
 import { type OpenOptions, Volume } from './volume.js';
@@ -34,7 +35,9 @@ export async function probeExt(dev: BlockDevice): Promise<boolean> {
  * the editor cannot keep consistent is on; a read-only open then reads with a warning.
  */
 export async function openExt(dev: BlockDevice, opts: OpenOptions = { writable: false }): Promise<ExtFileSystem> {
-  const vol = await Volume.open(dev, opts);
+  // A writable volume reads and writes through the editor's transaction buffer.
+  const tx = opts.writable ? new TxDevice(dev) : undefined;
+  const vol = await Volume.open(tx ?? dev, opts);
   if (vol.hasIncompat(INCOMPAT.needs_recovery)) {
     vol.warn('the journal needs recovery: contents are shown as they were before the unreplayed transactions');
   }
@@ -42,5 +45,5 @@ export async function openExt(dev: BlockDevice, opts: OpenOptions = { writable: 
   const why = vol.readOnlyReason();
   if (why) throw new UnsupportedError(`ext: cannot open for writing: ${why}`);
   if (dev.readOnly) throw new UnsupportedError('ext: cannot open for writing: the device is read-only');
-  return new ExtEditor(vol, opts.now);
+  return ExtEditor.start(vol, tx, opts.now);
 }
