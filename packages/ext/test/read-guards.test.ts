@@ -44,4 +44,26 @@ describe.skipIf(!haveTools('mke2fs', 'debugfs'))('reader guards against hostile 
     expect((await fs.list('/a/b/abs/b/abs/b')).length).toBe(4);
     expect((await fs.list('/a/b/rel/a/b/rel/a/b')).length).toBe(4);
   });
+
+  it('indirect blocks repeating one pointer cannot map more blocks than the filesystem has', async () => {
+    // 'ptrs' holds four blocks of pointers to block 100 and a fifth listing three of them: made the
+    // victim's indirect and double indirect blocks, it maps 12 + 4 × 256 blocks of a 1024-block fs.
+    const ptrs = new Uint8Array(5 * 1024);
+    ptrs.fill(1, 4 * 1024); // not a hole: mke2fs -d leaves zero blocks unallocated
+    for (let i = 0; i < 4 * 256; i++) new DataView(ptrs.buffer).setUint32(i * 4, 100, true);
+    const img = image('repeat', 'ext2', 1024, { victim: new Uint8Array(12 * 1024).fill(7), ptrs }, []);
+    const p = mustRun('debugfs', ['-R', 'blocks /ptrs', img]).trim().split(/\s+/).map(Number);
+    const bytes = readFileSync(img);
+    bytes.fill(0, (p[4] as number) * 1024, (p[4] as number) * 1024 + 1024);
+    for (let i = 1; i <= 3; i++) bytes.writeUInt32LE(p[i] as number, (p[4] as number) * 1024 + (i - 1) * 4);
+    writeFileSync(img, bytes);
+    mustRun('debugfs', ['-w', '-R', `sif /victim block[IND] ${p[0]}`, img]);
+    mustRun('debugfs', ['-w', '-R', `sif /victim block[DIND] ${p[4]}`, img]);
+    const fs = await open(img);
+    const read = async () => {
+      for await (const _ of fs.read('/victim'));
+    };
+    await expect(read()).rejects.toThrow(/inode \d+ maps more than the filesystem's 1024 blocks/);
+    expect((await fs.stat('/ptrs')).size).toBe(5 * 1024);
+  });
 });

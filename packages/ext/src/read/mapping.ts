@@ -49,23 +49,43 @@ export async function fileMap(vol: Volume, inode: Inode): Promise<FileMap> {
   return map;
 }
 
-/** Appends a run, merging it with the previous one when they touch. */
-function pushRun(runs: Run[], run: Run): void {
-  const last = runs[runs.length - 1];
-  if (
-    last &&
-    last.unwritten === run.unwritten &&
-    last.logical + last.length === run.logical &&
-    last.physical + last.length === run.physical
-  ) {
-    last.length += run.length;
-  } else {
-    runs.push(run);
+/**
+ * Collects an inode's runs in logical order, merging touching ones. Blocks are never shared in
+ * ext, so a map covering more blocks than the filesystem has is corrupt (indirect blocks or extent
+ * leaves repeating pointers): refused before it costs an object per repeated block.
+ */
+class RunList {
+  readonly runs: Run[] = [];
+  private mapped = 0;
+
+  constructor(
+    private readonly vol: Volume,
+    private readonly ino: number,
+  ) {}
+
+  push(run: Run): void {
+    this.mapped += run.length;
+    if (this.mapped > this.vol.blocksCount) {
+      throw new CorruptError(
+        `ext: inode ${this.ino} maps more than the filesystem's ${this.vol.blocksCount} blocks (pointers repeat)`,
+      );
+    }
+    const last = this.runs[this.runs.length - 1];
+    if (
+      last &&
+      last.unwritten === run.unwritten &&
+      last.logical + last.length === run.logical &&
+      last.physical + last.length === run.physical
+    ) {
+      last.length += run.length;
+    } else {
+      this.runs.push(run);
+    }
   }
 }
 
 async function extentMap(vol: Volume, inode: Inode): Promise<FileMap> {
-  const runs: Run[] = [];
+  const runs = new RunList(vol, inode.ino);
   const meta: number[] = [];
   const seen = new Set<number>();
   const seed = vol.metadataCsum ? inodeChecksumSeed(vol.csumSeed, inode.ino, inode.base.i_generation) : 0;
@@ -109,7 +129,7 @@ async function extentMap(vol: Volume, inode: Inode): Promise<FileMap> {
           );
         }
         nextLogical = e.ee_block + length;
-        pushRun(runs, { logical: e.ee_block, physical: e.ee_start, length, unwritten });
+        runs.push({ logical: e.ee_block, physical: e.ee_start, length, unwritten });
       } else {
         const x = extentIndex.decode(node, off);
         if (!vol.validBlock(x.ei_leaf)) {
@@ -124,11 +144,11 @@ async function extentMap(vol: Volume, inode: Inode): Promise<FileMap> {
     }
   };
   await walk(inode.raw.subarray(0x28, 0x28 + 60), undefined, extentCapacity(60, true));
-  return { runs, meta };
+  return { runs: runs.runs, meta };
 }
 
 async function blockMap(vol: Volume, inode: Inode): Promise<FileMap> {
-  const runs: Run[] = [];
+  const runs = new RunList(vol, inode.ino);
   const meta: number[] = [];
   const seen = new Set<number>();
   const perBlock = vol.blockSize / 4;
@@ -140,7 +160,7 @@ async function blockMap(vol: Volume, inode: Inode): Promise<FileMap> {
 
   const data = (logical: number, b: number) => {
     check(b, 'data');
-    pushRun(runs, { logical, physical: b, length: 1, unwritten: false });
+    runs.push({ logical, physical: b, length: 1, unwritten: false });
   };
   // Walks an indirect block of `level` (1 = pointers to data) covering logical blocks from `first`.
   const indirect = async (b: number, level: number, first: number): Promise<void> => {
@@ -168,7 +188,7 @@ async function blockMap(vol: Volume, inode: Inode): Promise<FileMap> {
     if (p) await indirect(p, level, first);
     first += perBlock ** level;
   }
-  return { runs, meta };
+  return { runs: runs.runs, meta };
 }
 
 /** Index of the first run ending after logical block `lb` (runs.length when none). Runs are sorted. */
