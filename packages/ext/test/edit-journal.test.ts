@@ -1,0 +1,149 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { type BlockDevice, MemoryDevice } from '@fstool/blockdev';
+import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { journalSuperblockChecksum } from '../src/checksum.js';
+import { JournalLog } from '../src/edit/journal.js';
+import { JBD2_FEATURE_INCOMPAT, JBD2_MAGIC, journalSuperblock } from '../src/format/jbd2.js';
+import { openExt } from '../src/read/index.js';
+import { Volume } from '../src/read/volume.js';
+import { fileEntry } from './edit-helpers.js';
+
+class Stop extends Error {}
+
+/** Stops the editor at the journal's commit block: just before writing it, or just after. */
+class CommitStop implements BlockDevice {
+  readonly readOnly = false;
+  constructor(
+    readonly inner: MemoryDevice,
+    private readonly after: boolean,
+  ) {}
+  get size() {
+    return this.inner.size;
+  }
+  read(offset: number, into: Uint8Array) {
+    return this.inner.read(offset, into);
+  }
+  async write(offset: number, data: Uint8Array) {
+    const dv = new DataView(data.buffer, data.byteOffset, Math.min(8, data.length));
+    const commit = data.length >= 8 && dv.getUint32(0) === JBD2_MAGIC && dv.getUint32(4) === 2;
+    if (commit && !this.after) throw new Stop('before the commit block');
+    await this.inner.write(offset, data);
+    if (commit) throw new Stop('after the commit block');
+  }
+  zero(offset: number, length: number) {
+    return this.write(offset, new Uint8Array(length));
+  }
+  flush() {
+    return Promise.resolve();
+  }
+  close() {
+    return Promise.resolve();
+  }
+}
+
+const tmp = tempDir('ext-journal-');
+afterAll(() => tmp.cleanup());
+
+/** mke2fs image; `csum64` switches its (empty) journal to csum_v3 + 64bit tags. */
+function image(name: string, blockSize: number, csum64: boolean): Uint8Array {
+  const img = tmp.join(`${name}.img`);
+  mustRun('mke2fs', ['-q', '-F', '-t', 'ext4', '-b', String(blockSize), '-E', 'root_owner=0:0', img, '8M']);
+  const bytes = new Uint8Array(readFileSync(img));
+  if (csum64) {
+    const b = Number(mustRun('debugfs', ['-R', 'bmap <8> 0', img]).trim());
+    const jsb = bytes.subarray(b * blockSize, b * blockSize + 1024);
+    const incompat = journalSuperblock.get(jsb, 0, 's_feature_incompat');
+    journalSuperblock.patch(
+      {
+        s_feature_incompat: incompat | JBD2_FEATURE_INCOMPAT.csum_v3 | JBD2_FEATURE_INCOMPAT['64bit'],
+        s_checksum_type: 4,
+        s_checksum: 0,
+      },
+      jsb,
+    );
+    journalSuperblock.set(jsb, 0, 's_checksum', journalSuperblockChecksum(jsb));
+  }
+  return bytes;
+}
+
+function save(name: string, bytes: Uint8Array): string {
+  const path = tmp.join(name);
+  writeFileSync(path, bytes);
+  return path;
+}
+
+const replay = (img: string) => runTool('e2fsck', ['-E', 'journal_only', '-y', img]);
+const content = new Uint8Array(3000).fill(0x5a);
+
+describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs'))('journalled edits', () => {
+  for (const [name, bs, csum64] of [
+    ['1 KiB, journal without checksums', 1024, false],
+    ['4 KiB, journal with csum_v3 and 64-bit tags', 4096, true],
+  ] as const) {
+    describe(name, () => {
+      const clean = image(name.replace(/\W+/g, '-'), bs, csum64);
+
+      it('a whole edit leaves an empty journal, the next sequence and no recovery flag', async () => {
+        const mem = new MemoryDevice(clean.slice());
+        const fs = await openExt(mem, { writable: true, now: 1_700_000_000 });
+        await fs.add('/new.txt', fileEntry('/new.txt', content));
+        await fs.close();
+        const img = save('whole.img', mem.bytes());
+        expect(runTool('e2fsck', ['-fn', img]).code).toBe(0);
+        const head = mustRun('dumpe2fs', ['-h', img]);
+        expect(head).toMatch(/Journal start:\s+0\n/);
+        expect(head).not.toMatch(/needs_recovery/);
+        // Two transactions: the add (with the first superblock write) and close.
+        expect(head).toMatch(/Journal sequence:\s+0x00000003/);
+        expect(mustRun('debugfs', ['-R', 'cat /new.txt', img]).length).toBe(content.length);
+      });
+
+      it('a transaction cut after its commit block is replayed by e2fsck', async () => {
+        const mem = new MemoryDevice(clean.slice());
+        const fs = await openExt(new CommitStop(mem, true), { writable: true, now: 1_700_000_000 });
+        await expect(fs.add('/new.txt', fileEntry('/new.txt', content))).rejects.toThrow(Stop);
+        const img = save('committed.img', mem.bytes());
+        expect(mustRun('dumpe2fs', ['-h', img])).toMatch(/needs_recovery/);
+        const log = mustRun('debugfs', ['-R', 'logdump', img]);
+        expect(log).toMatch(/Found expected sequence 1, type 1 \(descriptor block\)/);
+        expect(log).toMatch(/Found expected sequence 1, type 2 \(commit block\)/);
+        // Our own writable open refuses until the journal is replayed.
+        await expect(openExt(new MemoryDevice(mem.bytes()), { writable: true })).rejects.toThrow(/needs recovery/);
+        expect(replay(img).code).toBeLessThanOrEqual(1);
+        expect(runTool('e2fsck', ['-fn', img]).code).toBe(0);
+        expect(mustRun('debugfs', ['-R', 'cat /new.txt', img]).length).toBe(content.length);
+      });
+
+      it('a transaction cut before its commit block is not replayed: the old tree, clean', async () => {
+        const mem = new MemoryDevice(clean.slice());
+        const fs = await openExt(new CommitStop(mem, false), { writable: true, now: 1_700_000_000 });
+        await expect(fs.add('/new.txt', fileEntry('/new.txt', content))).rejects.toThrow(Stop);
+        const img = save('uncommitted.img', mem.bytes());
+        expect(replay(img).code).toBeLessThanOrEqual(1);
+        expect(runTool('e2fsck', ['-fn', img]).code).toBe(0);
+        expect(mustRun('debugfs', ['-R', 'ls /', img])).not.toMatch(/new\.txt/);
+      });
+
+      it('a block beginning with the JBD2 magic is escaped in the log and restored by replay', async () => {
+        const mem = new MemoryDevice(clean.slice());
+        const vol = await Volume.open(mem, { writable: true });
+        const log = (await JournalLog.open(vol, new CommitStop(mem, true))) as JournalLog;
+        const target = vol.blocksCount - 1; // free in a fresh image
+        const block = new Uint8Array(bs).fill(0x33);
+        new DataView(block.buffer).setUint32(0, JBD2_MAGIC);
+        await expect(log.commit(new Map([[target, block]]), 1_700_000_000)).rejects.toThrow(Stop);
+        const img = save('escape.img', mem.bytes());
+        expect(mustRun('debugfs', ['-R', 'logdump', img])).toMatch(/type 2 \(commit block\)/);
+        // The journal copy (logical block 2, after the descriptor) has its magic zeroed.
+        const copyAt = Number(mustRun('debugfs', ['-R', 'bmap <8> 2', img]).trim()) * bs;
+        const copy = mem.bytes().subarray(copyAt, copyAt + bs);
+        expect([...copy.subarray(0, 4)]).toEqual([0, 0, 0, 0]);
+        expect(copy.subarray(4)).toEqual(block.subarray(4));
+        expect(replay(img).code).toBeLessThanOrEqual(1);
+        const after = new Uint8Array(readFileSync(img)).subarray(target * bs, (target + 1) * bs);
+        expect(after).toEqual(block);
+      });
+    });
+  }
+});
