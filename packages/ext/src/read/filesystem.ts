@@ -101,17 +101,17 @@ export class ExtFileSystem implements FileSystem {
     let cur = await readInode(this.vol, INO.root);
     let curPath = '/';
     let hops = 0;
-    // The directories on `curPath`, root first. A directory has one parent, so one met twice on
-    // the way down is a loop (a hostile image's entry pointing at an ancestor): each trip round
-    // it would make the path longer and every later lookup slower, without end.
-    const chain = [cur.ino];
+    // The directories on `curPath`, root first: '..' steps back along it. A directory has one
+    // parent, so one met twice on the way down is a loop (a hostile image's entry pointing at an
+    // ancestor): each trip round it would make the path longer and every later lookup slower.
+    const chain = [cur];
     while (todo.length > 0) {
       const name = todo.shift() as string;
       if (inodeKind(cur) !== 'dir') throw new NotDirectoryError(curPath);
       if (name === '..') {
         curPath = normalizePath(`${curPath}/..`);
-        cur = (await this.resolve(curPath, false)).inode;
         if (chain.length > 1) chain.pop();
+        cur = chain[chain.length - 1] as Inode;
         continue;
       }
       const hit = await lookup(this.vol, cur, name);
@@ -122,19 +122,19 @@ export class ExtFileSystem implements FileSystem {
         const target = await this.symlinkTarget(child);
         todo.unshift(...target.split('/').filter((p) => p !== '' && p !== '.'));
         if (target.startsWith('/')) {
-          cur = await readInode(this.vol, INO.root);
-          curPath = '/';
           chain.length = 1;
+          cur = chain[0] as Inode;
+          curPath = '/';
         }
         continue;
       }
       if (inodeKind(child) === 'dir') {
-        if (chain.includes(child.ino)) {
+        if (chain.some((d) => d.ino === child.ino)) {
           throw new CorruptError(
             `ext: directory loop: ${joinPath(curPath, name)} is directory inode ${child.ino}, already an ancestor`,
           );
         }
-        chain.push(child.ino);
+        chain.push(child);
       }
       cur = child;
       curPath = joinPath(curPath, name);
@@ -146,7 +146,7 @@ export class ExtFileSystem implements FileSystem {
   async symlinkTarget(inode: Inode): Promise<string> {
     const size = inode.base.i_size;
     if (size > this.vol.blockSize || size > 4096)
-      throw new FsError('CORRUPT', `ext: symlink inode ${inode.ino} has size ${size}`);
+      throw new CorruptError(`ext: symlink inode ${inode.ino} has size ${size}`);
     if (isInline(inode)) return utf8(inlineData(this.vol, inode));
     // e2fsprogs' rule: any non-inline target shorter than i_block lives in i_block.
     if (size < 60) return utf8(inode.raw.subarray(0x28, 0x28 + size));
