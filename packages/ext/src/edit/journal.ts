@@ -8,6 +8,7 @@
  *      the JBD2 magic), csum_v2/v3 checksums in the tags and the descriptor tail;
  *   4. the commit block — from here on a replay reproduces the whole transaction;
  *   5. checkpoint: every block written in place;
+ * with a device flush between 3 and 4, 4 and 5, 5 and 6 (the write barriers jbd2 uses).
  *   6. the journal is marked empty (s_start = 0, next sequence), then RECOVER is cleared.
  *
  * A cut before 4 leaves the old metadata (plus a RECOVER flag over an empty or uncommitted
@@ -172,6 +173,9 @@ export class JournalLog {
       }
     }
     await this.writeLog(first, log);
+    // Barriers, as jbd2 issues them: data and log before the commit block, the commit block
+    // before the checkpoint, the checkpoint before the journal is marked empty.
+    await this.dev.flush();
 
     const commit = new Uint8Array(bs);
     journalCommit.patch(
@@ -180,6 +184,7 @@ export class JournalLog {
     );
     if (this.csum) journalCommit.set(commit, 0, 'h_chksum0', crc32c(this.seed, commit));
     await this.writeLog(first + log.length, [commit]);
+    await this.dev.flush();
 
     // Checkpoint: contiguous blocks in one write each.
     for (let i = 0; i < targets.length; ) {
@@ -190,6 +195,7 @@ export class JournalLog {
       await this.dev.write((targets[i] as number) * bs, run);
       i = j;
     }
+    await this.dev.flush();
     this.sequence = (tid + 1) >>> 0;
     await this.writeJournalSuperblock(0, this.sequence);
     await this.writeSuperblockFlag(false);
