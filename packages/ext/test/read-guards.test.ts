@@ -66,4 +66,22 @@ describe.skipIf(!haveTools('mke2fs', 'debugfs'))('reader guards against hostile 
     await expect(read()).rejects.toThrow(/inode \d+ maps more than the filesystem's 1024 blocks/);
     expect((await fs.stat('/ptrs')).size).toBe(5 * 1024);
   });
+
+  it('extents mapping the same blocks again cannot map more blocks than the filesystem has', async () => {
+    // i_block rewritten (debugfs keeps the inode checksum right): two extents of 1000 blocks,
+    // both at block 10, in a 1024-block filesystem.
+    const words = [0xf30a + 2 * 65536, 4, 0, 0, 1000, 10, 1000, 1000, 10];
+    const img = image(
+      'extents',
+      'ext4',
+      1024,
+      { f: new Uint8Array(4096).fill(3) },
+      words.map((w, i) => `sif /f block[${i}] ${w}`),
+    );
+    const fs = await open(img);
+    const read = async () => {
+      for await (const _ of fs.read('/f'));
+    };
+    await expect(read()).rejects.toThrow(/inode \d+ maps more than the filesystem's 1024 blocks/);
+  });
 });
