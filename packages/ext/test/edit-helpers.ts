@@ -2,12 +2,14 @@
  * Helpers of the editor tests: a host mirror that receives the same operations as the image, and
  * the comparison of the kernel-mounted image with that mirror.
  */
-import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Entry, FileSystem } from '@fstool/fs';
 import { bytesSource } from '@fstool/fs';
 import { hostEntry, scanDirectory } from '@fstool/fs/node';
-import { mustRun, pick, runTool, snapshotTree, withLoopMount } from '@fstool/testkit';
+import { inCI, mustRun, pick, runTool, snapshotTree, withLoopMount } from '@fstool/testkit';
 import { expect } from 'vitest';
 
 /** Fields compared between the mounted image and the mirror (dir mtimes change with every edit). */
@@ -99,4 +101,22 @@ export function freeCounts(img: string): { blocks: number; inodes: number } {
     blocks: Number(/Free blocks:\s+(\d+)/.exec(out)?.[1]),
     inodes: Number(/Free inodes:\s+(\d+)/.exec(out)?.[1]),
   };
+}
+
+/** Mounts read-write, runs `fn`, unmounts; false when mounting is not permitted here. */
+export function withRwMount(img: string, fn: (mnt: string) => void): boolean {
+  const mnt = mkdtempSync(join(tmpdir(), 'fstool-rw-'));
+  const r = spawnSync('mount', ['-o', 'loop', img, mnt], { encoding: 'utf8' });
+  if (r.status !== 0) {
+    rmdirSync(mnt);
+    if (inCI) throw new Error(`mount failed: ${r.stderr}`);
+    return false;
+  }
+  try {
+    fn(mnt);
+  } finally {
+    spawnSync('umount', [mnt]);
+    rmdirSync(mnt);
+  }
+  return true;
 }

@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { type BlockDevice, MemoryDevice } from '@fstool/blockdev';
 import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,7 @@ import { JournalLog } from '../src/edit/journal.js';
 import { JBD2_FEATURE_INCOMPAT, JBD2_MAGIC, journalSuperblock } from '../src/format/jbd2.js';
 import { openExt } from '../src/read/index.js';
 import { Volume } from '../src/read/volume.js';
-import { fileEntry } from './edit-helpers.js';
+import { fileEntry, withRwMount } from './edit-helpers.js';
 
 class Stop extends Error {}
 
@@ -113,6 +114,17 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs'))('journalled edits', (
         expect(replay(img).code).toBeLessThanOrEqual(1);
         expect(runTool('e2fsck', ['-fn', img]).code).toBe(0);
         expect(mustRun('debugfs', ['-R', 'cat /new.txt', img]).length).toBe(content.length);
+      });
+
+      it('the kernel replays a committed transaction when it mounts the image', async () => {
+        const mem = new MemoryDevice(clean.slice());
+        const fs = await openExt(new CommitStop(mem, true), { writable: true, now: 1_700_000_000 });
+        await expect(fs.add('/new.txt', fileEntry('/new.txt', content))).rejects.toThrow(Stop);
+        const img = save('kernel.img', mem.bytes());
+        let seen: Uint8Array | undefined;
+        if (!withRwMount(img, (mp) => (seen = new Uint8Array(readFileSync(join(mp, 'new.txt')))))) return;
+        expect(seen).toEqual(content);
+        expect(runTool('e2fsck', ['-fn', img]).code).toBe(0);
       });
 
       it('a transaction cut before its commit block is not replayed: the old tree, clean', async () => {

@@ -1,31 +1,11 @@
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileDevice } from '@fstool/blockdev/node';
-import { haveTools, inCI, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openExt } from '../src/read/index.js';
-import { fileEntry, fsckClean } from './edit-helpers.js';
+import { fileEntry, fsckClean, withRwMount } from './edit-helpers.js';
 import { noise } from './read-fixtures.js';
-
-/** Mounts read-write, runs `fn`, unmounts; false when mounting is not permitted here. */
-function withRwMount(img: string, fn: (mnt: string) => void): boolean {
-  const mnt = mkdtempSync(join(tmpdir(), 'fstool-rw-'));
-  const r = spawnSync('mount', ['-o', 'loop', img, mnt], { encoding: 'utf8' });
-  if (r.status !== 0) {
-    rmdirSync(mnt);
-    if (inCI) throw new Error(`mount failed: ${r.stderr}`);
-    return false;
-  }
-  try {
-    fn(mnt);
-  } finally {
-    spawnSync('umount', [mnt]);
-    rmdirSync(mnt);
-  }
-  return true;
-}
 
 describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs', 'mount', 'umount'))('editing alongside the kernel', () => {
   const tmp = tempDir('ext-kernel-');
