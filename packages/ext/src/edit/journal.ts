@@ -179,7 +179,12 @@ export class JournalLog {
 
     const commit = new Uint8Array(bs);
     journalCommit.patch(
-      { h_magic: JBD2_MAGIC, h_blocktype: JBD2_BLOCKTYPE.commit, h_sequence: tid, h_commit_sec: Math.max(0, now) },
+      {
+        h_magic: JBD2_MAGIC,
+        h_blocktype: JBD2_BLOCKTYPE.commit,
+        h_sequence: tid,
+        h_commit_sec: Math.max(0, Math.floor(now)),
+      },
       commit,
     );
     if (this.csum) journalCommit.set(commit, 0, 'h_chksum0', crc32c(this.seed, commit));
