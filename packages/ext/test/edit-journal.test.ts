@@ -5,6 +5,7 @@ import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { journalSuperblockChecksum } from '../src/checksum.js';
 import { JournalLog } from '../src/edit/journal.js';
+import { TxDevice } from '../src/edit/tx-device.js';
 import { JBD2_FEATURE_INCOMPAT, JBD2_MAGIC, journalSuperblock } from '../src/format/jbd2.js';
 import { openExt } from '../src/read/index.js';
 import { Volume } from '../src/read/volume.js';
@@ -158,4 +159,43 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs'))('journalled edits', (
       });
     });
   }
+});
+
+describe('the transaction buffer', () => {
+  /** A stand-in journal of `capacity` blocks that records the transactions it is given. */
+  function recorder(capacity: number) {
+    const txs: number[][] = [];
+    const log = {
+      capacity,
+      commit: async (blocks: ReadonlyMap<number, Uint8Array>) => {
+        txs.push([...blocks.keys()].sort((a, b) => a - b));
+      },
+    };
+    return { txs, log: log as unknown as JournalLog };
+  }
+
+  it('holds metadata writes (reads see them), splits at capacity, lets data through', async () => {
+    const mem = new MemoryDevice(new Uint8Array(64 * 1024));
+    const tx = new TxDevice(mem);
+    const { txs, log } = recorder(3);
+    tx.attach(log, 1024);
+    await tx.write(1024 + 100, new Uint8Array([1, 2, 3]));
+    expect(mem.bytes()[1124]).toBe(0);
+    const back = new Uint8Array(4);
+    await tx.read(1024 + 99, back);
+    expect([...back]).toEqual([0, 1, 2, 3]);
+    await tx.write(5 * 1024, new Uint8Array(3 * 1024).fill(9)); // blocks 5, 6 fill the 3; 7 splits
+    expect(txs).toEqual([[1, 5, 6]]);
+    await tx.direct(() => tx.write(7 * 1024, new Uint8Array(1024).fill(4))); // data overrides held 7
+    expect(mem.bytes()[7 * 1024]).toBe(4);
+    await tx.commit();
+    expect(txs).toEqual([[1, 5, 6]]);
+  });
+
+  it('without a journal everything goes straight through', async () => {
+    const mem = new MemoryDevice(new Uint8Array(8 * 1024));
+    const tx = new TxDevice(mem);
+    await tx.write(2048, new Uint8Array([7]));
+    expect(mem.bytes()[2048]).toBe(7);
+  });
 });
