@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { haveTools, inCI, mustRun, runTool, tempDir } from '@fstool/testkit';
+import { haveTools, inCI, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './run-cli.js';
 

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { haveTools, runTool, tempDir } from '@fstool/testkit';
+import { haveTools, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './run-cli.js';
 

@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../src/run.js';
 import { cli } from './run-cli.js';

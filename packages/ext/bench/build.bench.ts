@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findTool, tempDir } from '@fstool/testkit';
+import { findTool, tempDir } from '@fstool/testkit/node';
 import { bench, describe } from 'vitest';
 
 const ROUNDS = Number(process.env.FSTOOL_BENCH_ROUNDS ?? 5);

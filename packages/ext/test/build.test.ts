@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { type BlockDevice, MemoryDevice } from '@fstool/blockdev';
 import { bytesSource, type Entry, NoSpaceError, treeFromEntries } from '@fstool/fs';
-import { haveTools, mustRun, tempDir, withLoopMount } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir, withLoopMount } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extDriver } from '../src/driver.js';
 import { buildImage, dir, file, fsck, SEED, sha256, UUID } from './helpers.js';

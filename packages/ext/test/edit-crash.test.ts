@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type BlockDevice, MemoryDevice } from '@fstool/blockdev';
 import type { FileSystem } from '@fstool/fs';
-import { haveTools, runTool, tempDir } from '@fstool/testkit';
+import { haveTools, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INCOMPAT } from '../src/format/superblock.js';
 import { openExt } from '../src/read/index.js';

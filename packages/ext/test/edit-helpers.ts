@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Entry, FileSystem } from '@fstool/fs';
 import { bytesSource } from '@fstool/fs';
 import { hostEntry, scanDirectory } from '@fstool/fs/node';
-import { inCI, mustRun, pick, runTool, snapshotTree, withLoopMount } from '@fstool/testkit';
+import { inCI, mustRun, pick, runTool, snapshotTree, withLoopMount } from '@fstool/testkit/node';
 import { expect } from 'vitest';
 
 /** Fields compared between the mounted image and the mirror (dir mtimes change with every edit). */

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type BlockDevice, MemoryDevice } from '@fstool/blockdev';
-import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { journalSuperblockChecksum } from '../src/checksum.js';
 import { JournalLog } from '../src/edit/journal.js';

@@ -2,7 +2,7 @@ import { linkSync, mkdirSync, writeFileSync } from 'node:fs';
 import { FileDevice } from '@fstool/blockdev/node';
 import { InvalidPathError, IsDirectoryError, NotDirectoryError, NotEmptyError, NotFoundError } from '@fstool/fs';
 import { scanDirectory } from '@fstool/fs/node';
-import { haveTools, mustRun, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit';
+import { haveTools, mustRun, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extDriver } from '../src/driver.js';
 import type { ExtEditor } from '../src/edit/editor.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { FileDevice } from '@fstool/blockdev/node';
 import { NoSpaceError } from '@fstool/fs';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openExt } from '../src/read/index.js';
 import {

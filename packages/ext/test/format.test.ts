@@ -3,7 +3,7 @@
  * values dumpe2fs/debugfs report for them.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bitmapChecksum,

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { FileDevice } from '@fstool/blockdev/node';
 import { type BuildReport, bytesSource, type Entry, type SourceTree } from '@fstool/fs';
-import { runTool } from '@fstool/testkit';
+import { runTool } from '@fstool/testkit/node';
 import { extDriver } from '../src/driver.js';
 import type { ExtOptions } from '../src/plan/options.js';
 

@@ -16,7 +16,7 @@ import {
 import { join } from 'node:path';
 import { collectTree, type Entry, type SourceTree, treeFromEntries } from '@fstool/fs';
 import { scanDirectory } from '@fstool/fs/node';
-import { mustRun } from '@fstool/testkit';
+import { mustRun } from '@fstool/testkit/node';
 
 const GiB = 2 ** 30;
 export const ISLAND = 64 * 1024;

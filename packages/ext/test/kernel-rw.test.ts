@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { treeFromEntries } from '@fstool/fs';
-import { haveTools, inCI, tempDir } from '@fstool/testkit';
+import { haveTools, inCI, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildImage, dir, file, fsck } from './helpers.js';
 

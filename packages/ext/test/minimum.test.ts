@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { MemoryDevice } from '@fstool/blockdev';
 import { treeFromEntries } from '@fstool/fs';
 import { scanDirectory } from '@fstool/fs/node';
-import { haveTools, runTool, tempDir } from '@fstool/testkit';
+import { haveTools, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extDriver } from '../src/driver.js';
 import { buildImage, dir, file, fsck, SEED, UUID } from './helpers.js';

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { FsError, MemoryDevice } from '@fstool/blockdev';
 import type { FileSystem } from '@fstool/fs';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openExt } from '../src/read/index.js';
 import { noise } from './read-fixtures.js';

@@ -7,8 +7,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FileSystem } from '@fstool/fs';
-import type { NodeRecord } from '@fstool/testkit';
-import { mustRun } from '@fstool/testkit';
+import type { NodeRecord } from '@fstool/testkit/node';
+import { mustRun } from '@fstool/testkit/node';
 
 /** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
 export function noise(length: number, seed = 1): Uint8Array {

@@ -1,5 +1,5 @@
 import { FileDevice } from '@fstool/blockdev/node';
-import { haveTools, mustRun, pick, snapshotTree, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, pick, snapshotTree, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openExt, probeExt } from '../src/read/index.js';
 import { makeImage, makeSourceTree, snapshotImage } from './read-fixtures.js';

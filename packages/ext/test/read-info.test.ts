@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { MemoryDevice } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
 import { IsDirectoryError, NotDirectoryError, NotFoundError, UnsupportedError } from '@fstool/fs';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChecksumError, openExt, probeExt } from '../src/read/index.js';
 import { makeImage, makeSourceTree, sha256Of } from './read-fixtures.js';

@@ -8,7 +8,7 @@ import { linkSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { reproducible } from '@fstool/fs';
 import { scanDirectory } from '@fstool/fs/node';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, fsck, sha256 } from './helpers.js';
 

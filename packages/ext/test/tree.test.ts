@@ -5,7 +5,7 @@
 import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceTree } from '@fstool/fs';
-import { haveTools, mustRun, pick, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit';
+import { haveTools, mustRun, pick, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, fsck } from './helpers.js';
 import { deepPath, ISLAND, islandBytes, makeHostTree, SPARSE, scanOnce } from './host-tree.js';

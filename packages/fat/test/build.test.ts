@@ -4,7 +4,7 @@ import { createReadStream, mkdirSync } from 'node:fs';
 import { InvalidArgumentError, MemoryDevice } from '@fstool/blockdev';
 import { InvalidPathError, NoSpaceError, treeFromEntries, UnsupportedError } from '@fstool/fs';
 import { scanDirectory } from '@fstool/fs/node';
-import { haveTools, pick, snapshotTree, tempDir } from '@fstool/testkit';
+import { haveTools, pick, snapshotTree, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fatDriver } from '../src/index.js';
 import { TRICKY_NAMES, writeMixedTree } from './fixtures.js';

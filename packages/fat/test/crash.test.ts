@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { type BlockDevice, FsError, MemoryDevice } from '@fstool/blockdev';
 import { type Entry, type FileSystem, treeFromEntries } from '@fstool/fs';
-import { haveTools, tempDir } from '@fstool/testkit';
+import { haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fatDriver } from '../src/index.js';
 import { fsck, patternSource } from './helpers.js';

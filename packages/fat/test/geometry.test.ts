@@ -1,6 +1,6 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { treeFromEntries } from '@fstool/fs';
-import { haveTools, tempDir } from '@fstool/testkit';
+import { haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { chooseGeometry } from '../src/geometry.js';
 import { fatDriver } from '../src/index.js';

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { FileDevice } from '@fstool/blockdev/node';
 import type { BuildReport, ContentSource, FileSystem, SourceTree } from '@fstool/fs';
-import { runTool, snapshotTree } from '@fstool/testkit';
+import { runTool, snapshotTree } from '@fstool/testkit/node';
 import { type FatOptions, fatDriver } from '../src/index.js';
 
 /** A file of `size` bytes whose content is a cheap deterministic pattern (never all zero). */

@@ -4,7 +4,7 @@ import { CorruptError, MemoryDevice, ReadOnlyError } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
 import { type Entry, NotEmptyError, NotFoundError, treeFromEntries } from '@fstool/fs';
 import { scanDirectory } from '@fstool/fs/node';
-import { haveTools, tempDir } from '@fstool/testkit';
+import { haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fatDriver } from '../src/index.js';
 import { writeMixedTree } from './fixtures.js';

@@ -1,6 +1,6 @@
 import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '@fstool/testkit';
+import { tempDir } from '@fstool/testkit/node';
 import { afterAll, bench, describe } from 'vitest';
 import { scanDirectory } from '../src/node.js';
 

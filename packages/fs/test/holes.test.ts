@@ -1,6 +1,6 @@
 import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '@fstool/testkit';
+import { tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostEntry } from '../src/node.js';
 

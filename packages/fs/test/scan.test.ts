@@ -1,7 +1,7 @@
 import { chmodSync, chownSync, linkSync, lstatSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { FsError } from '@fstool/blockdev';
-import { mustRun, snapshotTree, tempDir } from '@fstool/testkit';
+import { mustRun, snapshotTree, tempDir } from '@fstool/testkit/node';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectTree, compareNames, type Entry, NotDirectoryError, NotFoundError, reproducible } from '../src/index.js';

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { FsError } from '@fstool/blockdev';
-import { tempDir } from '@fstool/testkit';
+import { tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../src/index.js';
 import { buildSpecFile } from '../src/node.js';

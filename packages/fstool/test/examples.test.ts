@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { haveTools, mustRun, runTool, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit';
+import { haveTools, mustRun, runTool, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../src/index.js';
 import { buildSpecFile } from '../src/node.js';

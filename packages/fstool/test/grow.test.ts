@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
-import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { convertImage } from '../src/node.js';
 

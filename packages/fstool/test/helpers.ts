@@ -1,4 +1,4 @@
-import { type NodeRecord, snapshotTree } from '@fstool/testkit';
+import { type NodeRecord, snapshotTree } from '@fstool/testkit/node';
 import { expect } from 'vitest';
 
 /**

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '@fstool/testkit';
+import { tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../src/index.js';
 import { buildSpecFile, loadPlugins, OpenImage } from '../src/node.js';

@@ -1,6 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, linkSync, mkdirSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { haveTools, mustRun, type NodeRecord, runTool, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit';
+import {
+  haveTools,
+  mustRun,
+  type NodeRecord,
+  runTool,
+  snapshotTree,
+  tempDir,
+  withLoopMount,
+} from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../src/index.js';
 import { repack } from '../src/node.js';

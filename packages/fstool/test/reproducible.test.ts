@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { tempDir } from '@fstool/testkit';
+import { tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../src/index.js';
 import { buildSpecFile } from '../src/node.js';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type FilesystemImage, parseSpec } from '@fstool/spec';
-import { haveTools, inCI, mustRun, runTool, tempDir } from '@fstool/testkit';
+import { haveTools, inCI, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegistry } from '../src/index.js';
 import { buildImage, convertImage, isBlockDevicePath } from '../src/node.js';

@@ -5,7 +5,7 @@ import { fatDriver } from '@fstool/fat';
 import { bytesSource, type Entry, type FileSystem } from '@fstool/fs';
 import { FailAfterDevice } from '@fstool/fuzz';
 import { Qcow2Device } from '@fstool/qcow2';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostTree } from './seeds.js';
 import { e2fsck, fsckVfat, qemuImgCheck, type Verdict } from './verdicts.js';

@@ -3,7 +3,7 @@ import { FsError } from '@fstool/blockdev';
 import { run } from '@fstool/cli';
 import { checkName, InvalidPathError, NAME_MAX, normalizePath } from '@fstool/fs';
 import { Rng } from '@fstool/fuzz';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const tmp = tempDir('fstool-paths-');

@@ -24,7 +24,7 @@ import {
 import { gptEntry, gptHeader, writeGpt } from '@fstool/gpt';
 import { ebrPositions, mbrEntry, mbrSector, readMbr, writeMbr } from '@fstool/mbr';
 import { Qcow2Device } from '@fstool/qcow2';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 
 /** The tools each reader's seeds need. */
 export const SEED_TOOLS: Record<Reader, string[]> = {

@@ -20,7 +20,7 @@
  * copy that differs while the first is intact, since writes go to the first copy first).
  * For `qemu-img check`: exit 0, or exit 3 with `corruptions: 0` (leaked clusters only).
  */
-import { runTool } from '@fstool/testkit';
+import { runTool } from '@fstool/testkit/node';
 
 export type Verdict = { state: 'clean' | 'leaks' | 'damaged'; problems: string[]; output: string };
 

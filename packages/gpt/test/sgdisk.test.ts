@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { truncateSync, writeFileSync } from 'node:fs';
 import { FileDevice } from '@fstool/blockdev/node';
 import { readMbr, writeMbr } from '@fstool/mbr';
-import { findTool, haveTools, inCI, mustRun, runTool, tempDir } from '@fstool/testkit';
+import { findTool, haveTools, inCI, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   detectPartitionTable,

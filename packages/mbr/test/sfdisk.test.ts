@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { FileDevice } from '@fstool/blockdev/node';
-import { findTool, haveTools, inCI, mustRun, tempDir } from '@fstool/testkit';
+import { findTool, haveTools, inCI, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listMbrPartitions, planLayout, planMbr, readMbr, writeMbr } from '../src/index.js';
 

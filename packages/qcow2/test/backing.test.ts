@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackingFileError } from '../src/index.js';
 import { createQcow2File, openQcow2File, qcow2FileInfo } from '../src/node.js';

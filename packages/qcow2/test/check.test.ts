@@ -1,5 +1,5 @@
 import { FileDevice } from '@fstool/blockdev/node';
-import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NeedsRepairError, Qcow2UnsupportedError } from '../src/errors.js';
 import { entryOffset, refcountCodec, reftableOffset } from '../src/format/tables.js';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { MemoryDevice } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
-import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convertToQcow2, convertToRaw, Qcow2Device } from '../src/index.js';
 import { convertFile, formatFromPath, openImageFile } from '../src/node.js';

@@ -1,5 +1,5 @@
 import { FileDevice } from '@fstool/blockdev/node';
-import { haveTools, tempDir } from '@fstool/testkit';
+import { haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQcow2File, openQcow2File } from '../src/node.js';
 import { readHeader } from '../src/probe.js';

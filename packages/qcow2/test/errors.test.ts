@@ -1,6 +1,6 @@
 import { FsError, MemoryDevice } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { check, isQcow2, NotQcow2Error, Qcow2Device, Qcow2UnsupportedError } from '../src/index.js';
 import { pattern } from './helpers.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createQcow2File } from '../src/node.js';
 

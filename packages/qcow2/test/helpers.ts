@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { FileDevice } from '@fstool/blockdev/node';
-import { mustRun, runTool } from '@fstool/testkit';
+import { mustRun, runTool } from '@fstool/testkit/node';
 import { expect } from 'vitest';
 
 /** Deterministic pseudo-random bytes (xorshift32), so failures reproduce. */
