@@ -5,7 +5,9 @@ import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openExt } from '../src/read/index.js';
 import { fileEntry, fsckClean, withRwMount } from './edit-helpers.js';
-import { noise } from './read-fixtures.js';
+import { closeOpened, noise, openDevice } from './read-fixtures.js';
+
+afterAll(closeOpened);
 
 describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs', 'mount', 'umount'))('editing alongside the kernel', () => {
   const tmp = tempDir('ext-kernel-');
@@ -39,7 +41,7 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs', 'mount', 'umount'))('e
     withRwMount(img, (mnt) => {
       for (const n of readdirSync(join(mnt, 'k'))) names.add(n);
     });
-    const ro = await openExt(await FileDevice.open(img), { writable: false });
+    const ro = await openExt(await openDevice(img), { writable: false });
     const ours = (await ro.list('/k')).map((e) => e.path.slice(3));
     expect(new Set(ours)).toEqual(names);
     expect(ours.length).toBe(1500 - 300 + 400 - 134 + 400);

@@ -18,7 +18,9 @@ import {
   putSymlink,
   removeBoth,
 } from './edit-helpers.js';
-import { makeImage, makeSourceTree, noise } from './read-fixtures.js';
+import { closeOpened, makeImage, makeSourceTree, noise, openDevice } from './read-fixtures.js';
+
+afterAll(closeOpened);
 
 const variants = [
   { name: 'ext4 1 KiB', type: 'ext4', args: ['-b', '1024'] },
@@ -53,7 +55,7 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'dumpe2fs', 'mknod', 'python3'))(
       copyTree(src, mirror);
       if ('writer' in v) await buildWithWriter(img, src, v.type);
       else makeImage(img, src, { type: v.type, args: v.args, size: '96M' });
-      const fs = await openExt(await FileDevice.open(img, { writable: true }), { writable: true });
+      const fs = await openExt(await openDevice(img, { writable: true }), { writable: true });
       await putFile(fs, mirror, '/new.txt', new TextEncoder().encode('hello\n'));
       await putFile(fs, mirror, '/etc/hostname', noise(200_000, 77)); // replace with a bigger file
       await putFile(fs, mirror, '/etc/empty', new Uint8Array(0));
@@ -96,7 +98,7 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck'))('editor: extended attributes', (
     await fs.close();
     await dev.close();
     fsckClean(img);
-    const ro = await openExt(await FileDevice.open(img), { writable: false });
+    const ro = await openExt(await openDevice(img), { writable: false });
     expect((await ro.stat('/x')).xattrs).toEqual(xattrs);
     const got = await withLoopMount(img, (mnt) => snapshotTree(mnt, { xattrs: true }).find((r) => r.path === '/x'));
     if (got) {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { FileDevice } from '@fstool/blockdev/node';
 import { NoSpaceError } from '@fstool/fs';
 import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +14,9 @@ import {
   putDir,
   putFile,
 } from './edit-helpers.js';
-import { makeImage, makeSourceTree, noise } from './read-fixtures.js';
+import { closeOpened, makeImage, makeSourceTree, noise, openDevice } from './read-fixtures.js';
+
+afterAll(closeOpened);
 
 const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
@@ -42,7 +43,7 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'dumpe2fs', 'mknod', 'python3'))(
         mkdirSync(`${src}/big`, { recursive: true });
         copyTree(src, mirror);
         makeImage(img, src, { type: v.type, args: v.args, size: '64M' });
-        const fs = await openExt(await FileDevice.open(img, { writable: true }), { writable: true });
+        const fs = await openExt(await openDevice(img, { writable: true }), { writable: true });
         for (let i = 0; i < v.files; i++) await putFile(fs, mirror, `/big/file-number-${i}`, noise(i % 50, i));
         expect((await fs.stat(`/big/file-number-${v.files - 1}`)).size).toBe((v.files - 1) % 50);
         await fs.close();
@@ -57,7 +58,7 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'dumpe2fs', 'mknod', 'python3'))(
       makeSourceTree(src, { bigDir: 30 });
       makeImage(img, src, { type: 'ext4', args: ['-b', '1024'], size: '96M' });
       const before = freeCounts(img);
-      const fs = await openExt(await FileDevice.open(img, { writable: true }), { writable: true });
+      const fs = await openExt(await openDevice(img, { writable: true }), { writable: true });
       await putDir(fs, tmp.path, '/t');
       await addHost(fs, `${src}/etc`, '/t/etc');
       await addHost(fs, `${src}/many`, '/t/many');
@@ -66,7 +67,7 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'dumpe2fs', 'mknod', 'python3'))(
       await fs.close();
       fsckClean(img);
       expect(freeCounts(img).blocks).toBeLessThan(before.blocks);
-      const again = await openExt(await FileDevice.open(img, { writable: true }), { writable: true });
+      const again = await openExt(await openDevice(img, { writable: true }), { writable: true });
       await again.remove('/t', { recursive: true });
       await again.close();
       fsckClean(img);
@@ -80,7 +81,7 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'dumpe2fs', 'mknod', 'python3'))(
       mkdirSync(src);
       copyTree(src, mirror);
       makeImage(img, src, { type: 'ext4', args: ['-b', '1024', '-N', '256'], size: '8M' });
-      let fs = await openExt(await FileDevice.open(img, { writable: true }), { writable: true });
+      let fs = await openExt(await openDevice(img, { writable: true }), { writable: true });
       let i = 0;
       let failure: unknown;
       for (; i < 1000 && !failure; i++) {
@@ -98,7 +99,7 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'dumpe2fs', 'mknod', 'python3'))(
       fsckClean(img);
       await expectMountedEquals(img, mirror);
       // Inodes run out too: small files until no inode is left.
-      fs = await openExt(await FileDevice.open(img, { writable: true }), { writable: true });
+      fs = await openExt(await openDevice(img, { writable: true }), { writable: true });
       await fs.remove(`/f0`);
       mustRun('rm', ['-f', `${mirror}/f0`]);
       let inodeFailure: unknown;

@@ -6,6 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, linkSync, mkdirSync, openSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { FileDevice } from '@fstool/blockdev/node';
 import type { FileSystem } from '@fstool/fs';
 import type { NodeRecord } from '@fstool/testkit/node';
 import { mustRun } from '@fstool/testkit/node';
@@ -153,4 +154,17 @@ export async function snapshotImage(fs: FileSystem, opts: { ignore?: string[] } 
   };
   await walk('/');
   return out;
+}
+
+const opened: FileDevice[] = [];
+
+/** Opens an image file and remembers it, so `closeOpened()` in afterAll releases every handle. */
+export async function openDevice(path: string, opts: { writable?: boolean } = {}): Promise<FileDevice> {
+  const dev = await FileDevice.open(path, opts);
+  opened.push(dev);
+  return dev;
+}
+
+export async function closeOpened(): Promise<void> {
+  for (const dev of opened.splice(0)) await dev.close();
 }

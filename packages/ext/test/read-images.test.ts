@@ -84,6 +84,7 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'genext2fs', 'mknod', 'python3'))
           }
         } finally {
           await fs.close();
+          await dev.close();
         }
       });
     }

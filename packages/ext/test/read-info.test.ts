@@ -1,11 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { MemoryDevice } from '@fstool/blockdev';
-import { FileDevice } from '@fstool/blockdev/node';
 import { IsDirectoryError, NotDirectoryError, NotFoundError, UnsupportedError } from '@fstool/fs';
 import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChecksumError, openExt, probeExt } from '../src/read/index.js';
-import { makeImage, makeSourceTree, sha256Of } from './read-fixtures.js';
+import { closeOpened, makeImage, makeSourceTree, openDevice, sha256Of } from './read-fixtures.js';
+
+afterAll(closeOpened);
 
 /** `Key: value` lines of dumpe2fs -h. */
 function dumpe2fs(img: string): Record<string, string> {
@@ -42,7 +43,7 @@ describe.skipIf(!haveTools('mke2fs', 'dumpe2fs', 'debugfs', 'mknod', 'python3'))
     afterAll(() => tmp.cleanup());
 
     it('info() agrees with dumpe2fs', async () => {
-      const fs = await openExt(await FileDevice.open(img), { writable: false });
+      const fs = await openExt(await openDevice(img), { writable: false });
       const info = await fs.info();
       const d = dumpe2fs(img);
       expect(info.type).toBe('ext4');
@@ -65,14 +66,14 @@ describe.skipIf(!haveTools('mke2fs', 'dumpe2fs', 'debugfs', 'mknod', 'python3'))
       for (const type of ['ext2', 'ext3']) {
         const p = tmp.join(`${type}.img`);
         makeImage(p, src, { type, size: '96M' });
-        const fs = await openExt(await FileDevice.open(p), { writable: false });
+        const fs = await openExt(await openDevice(p), { writable: false });
         expect((await fs.info()).type).toBe(type);
         expect((await fs.info()).journal === undefined).toBe(type === 'ext2');
       }
     });
 
     it('stat, list, read: xattrs in inode and block, hard links, symlinks, errors', async () => {
-      const fs = await openExt(await FileDevice.open(img), { writable: false });
+      const fs = await openExt(await openDevice(img), { writable: false });
       const host = await fs.stat('/etc/hostname');
       expect(host.xattrs?.get('user.small')).toEqual(new TextEncoder().encode('hello'));
       expect(host.xattrs?.get('user.big')?.length).toBe(3000);
@@ -113,11 +114,11 @@ describe.skipIf(!haveTools('mke2fs', 'dumpe2fs', 'debugfs', 'mknod', 'python3'))
       const p = tmp.join('recover.img');
       writeFileSync(p, readFileSync(img));
       mustRun('debugfs', ['-w', '-R', 'feature needs_recovery', p]);
-      const fs = await openExt(await FileDevice.open(p), { writable: false });
+      const fs = await openExt(await openDevice(p), { writable: false });
       expect(fs.warnings.join('\n')).toMatch(/journal needs recovery/);
       expect((await fs.info()).journal).toMatchObject({ state: 'needs recovery' });
       expect(await sha256Of(fs, '/etc/hostname')).toBeTruthy();
-      await expect(openExt(await FileDevice.open(p, { writable: true }), { writable: true })).rejects.toThrow(
+      await expect(openExt(await openDevice(p, { writable: true }), { writable: true })).rejects.toThrow(
         /journal needs recovery/,
       );
     });
