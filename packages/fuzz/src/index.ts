@@ -1,7 +1,6 @@
 export { CowDevice } from './cow-device.js';
 export { type ExerciseInput, exercise, isExpected, newReach, READERS, type Reach, type Reader } from './exercise.js';
 export { FailAfterDevice, InjectedIoError } from './fail-device.js';
-export * from './formats.js';
 export { HangError, memory, Watchdog, WatchedDevice } from './guard.js';
 export { type AnyStruct, mutate, type Seed, type StructSite } from './mutate.js';
 export { caseSeed, Rng } from './rng.js';

@@ -7,23 +7,15 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { MemoryDevice } from '@fstool/blockdev';
 import { extDriver } from '@fstool/ext';
+import { groupDescCodec, inodeBase, superblock } from '@fstool/ext/format';
 import { fatDriver } from '@fstool/fat';
+import { bpb, bpb16, bpb32, shortEntry } from '@fstool/fat/format';
 import { bytesSource, type Entry, treeFromEntries } from '@fstool/fs';
-import {
-  extGroupDesc,
-  extInode,
-  extSuperblock,
-  fatBootSector,
-  fatDirent,
-  qcow2Entry,
-  qcow2Header,
-  type Reader,
-  type Seed,
-  type StructSite,
-} from '@fstool/fuzz';
+import type { Reader, Seed, StructSite } from '@fstool/fuzz';
 import { gptEntry, gptHeader, writeGpt } from '@fstool/gpt';
 import { ebrPositions, mbrEntry, mbrSector, readMbr, writeMbr } from '@fstool/mbr';
 import { Qcow2Device } from '@fstool/qcow2';
+import { headerV2, headerV3, tableEntry } from '@fstool/qcow2/format';
 import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 
 /** The tools each reader's seeds need. */
@@ -115,18 +107,19 @@ type Join = (...p: string[]) => string;
 // ---- ext ---------------------------------------------------------------------------------------
 
 function extSites(bytes: Uint8Array): StructSite[] {
-  const sb = extSuperblock.decode(bytes, 1024);
-  const blockSize = 1024 * 2 ** sb.logBlockSize;
-  const is64 = (sb.featureIncompat & 0x80) !== 0;
-  const descSize = is64 ? sb.descSize : 32;
-  const gdt = (sb.firstDataBlock + 1) * blockSize;
-  const groups = Math.ceil(sb.blocksCountLo / sb.blocksPerGroup);
-  const sites: StructSite[] = [{ struct: extSuperblock, offset: 1024 }];
-  for (let g = 0; g < groups; g++) sites.push({ struct: extGroupDesc, offset: gdt + g * descSize });
-  const itable = extGroupDesc.decode(bytes, gdt).inodeTableLo * blockSize;
+  const sb = superblock.decode(bytes, 1024);
+  const blockSize = 1024 * 2 ** sb.s_log_block_size;
+  const is64 = (sb.s_feature_incompat & 0x80) !== 0;
+  const descSize = is64 ? sb.s_desc_size : 32;
+  const desc = groupDescCodec(descSize);
+  const gdt = (sb.s_first_data_block + 1) * blockSize;
+  const groups = Math.ceil(sb.s_blocks_count / sb.s_blocks_per_group);
+  const sites: StructSite[] = [{ struct: superblock, offset: 1024 }];
+  for (let g = 0; g < groups; g++) sites.push({ struct: desc, offset: gdt + g * descSize });
+  const itable = desc.decode(bytes, gdt).bg_inode_table * blockSize;
   // Root, lost+found and the first files and directories of the tree.
   for (const ino of [2, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]) {
-    sites.push({ struct: extInode, offset: itable + (ino - 1) * sb.inodeSize });
+    sites.push({ struct: inodeBase, offset: itable + (ino - 1) * sb.s_inode_size });
   }
   return sites;
 }
@@ -166,17 +159,22 @@ async function extSeeds(join: Join, src: string): Promise<Seed[]> {
 // ---- FAT ---------------------------------------------------------------------------------------
 
 function fatSites(bytes: Uint8Array, base = 0): StructSite[] {
-  const bs = fatBootSector.decode(bytes, base);
-  const sites: StructSite[] = [{ struct: fatBootSector, offset: base }];
+  const bs = bpb.decode(bytes, base);
+  const fat32 = bs.fatSectors16 === 0;
+  const ext = bpb32.decode(bytes, base);
+  const sites: StructSite[] = [
+    { struct: bpb, offset: base },
+    { struct: fat32 ? bpb32 : bpb16, offset: base },
+  ];
   const bps = bs.bytesPerSector;
-  const fatSize = bs.fatSize16 || bs.fatSize32;
+  const fatSize = fat32 ? ext.fatSectors32 : bs.fatSectors16;
   const rootSectors = Math.ceil((bs.rootEntries * 32) / bps);
   const firstData = (bs.reservedSectors + bs.numFats * fatSize + rootSectors) * bps;
   const root =
     bs.rootEntries > 0
       ? (bs.reservedSectors + bs.numFats * fatSize) * bps
-      : firstData + (bs.rootCluster - 2) * bs.sectorsPerCluster * bps;
-  for (let i = 0; i < 16; i++) sites.push({ struct: fatDirent, offset: base + root + i * 32 });
+      : firstData + (ext.rootCluster - 2) * bs.sectorsPerCluster * bps;
+  for (let i = 0; i < 16; i++) sites.push({ struct: shortEntry, offset: base + root + i * 32 });
   return sites;
 }
 
@@ -354,20 +352,21 @@ async function gptSeeds(join: Join, src: string): Promise<Seed[]> {
 // ---- qcow2 -------------------------------------------------------------------------------------
 
 function qcow2Sites(bytes: Uint8Array): StructSite[] {
-  const h = qcow2Header.decode(bytes, 0);
-  const sites: StructSite[] = [{ struct: qcow2Header, offset: 0 }];
+  const h = headerV2.decode(bytes, 0);
+  const sites: StructSite[] = [{ struct: headerV2, offset: 0 }];
+  if (h.version >= 3) sites.push({ struct: headerV3, offset: 0 });
   const inFile = (off: number) => off > 0 && off + 8 <= bytes.length;
   for (let i = 0; i < Math.min(h.l1Size, 8); i++) {
     const at = h.l1TableOffset + 8 * i;
     if (!inFile(at)) break;
-    sites.push({ struct: qcow2Entry, offset: at });
-    const e = qcow2Entry.decode(bytes, at);
+    sites.push({ struct: tableEntry, offset: at });
+    const e = tableEntry.decode(bytes, at);
     const l2Offset = (e.hi & 0xffffff) * 2 ** 32 + (e.lo - (e.lo % 512));
     for (let j = 0; j < 16 && inFile(l2Offset + 8 * j); j++)
-      sites.push({ struct: qcow2Entry, offset: l2Offset + 8 * j });
+      sites.push({ struct: tableEntry, offset: l2Offset + 8 * j });
   }
   for (let i = 0; i < 4 && inFile(h.refcountTableOffset + 8 * i); i++) {
-    sites.push({ struct: qcow2Entry, offset: h.refcountTableOffset + 8 * i });
+    sites.push({ struct: tableEntry, offset: h.refcountTableOffset + 8 * i });
   }
   return sites;
 }

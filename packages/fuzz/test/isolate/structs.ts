@@ -1,7 +1,9 @@
+import { groupDesc32, groupDesc64, inodeBase, superblock } from '@fstool/ext/format';
+import { bpb, bpb16, bpb32, shortEntry } from '@fstool/fat/format';
 import type { AnyStruct, Seed } from '@fstool/fuzz';
-import * as formats from '@fstool/fuzz';
 import { gptEntry, gptHeader } from '@fstool/gpt';
 import { mbrEntry, mbrSector } from '@fstool/mbr';
+import { headerV2, headerV3, tableEntry } from '@fstool/qcow2/format';
 
 /** Every structure a seed may name, by its name: seeds cross into workers as plain data. */
 const STRUCTS = new Map<string, AnyStruct>(
@@ -10,13 +12,17 @@ const STRUCTS = new Map<string, AnyStruct>(
     mbrSector,
     gptHeader,
     gptEntry,
-    formats.extSuperblock,
-    formats.extGroupDesc,
-    formats.extInode,
-    formats.fatBootSector,
-    formats.fatDirent,
-    formats.qcow2Header,
-    formats.qcow2Entry,
+    superblock,
+    groupDesc32,
+    groupDesc64,
+    inodeBase,
+    bpb,
+    bpb16,
+    bpb32,
+    shortEntry,
+    headerV2,
+    headerV3,
+    tableEntry,
   ].map((s) => [s.name, s as AnyStruct]),
 );
 
