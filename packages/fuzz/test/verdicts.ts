@@ -2,17 +2,21 @@
  * What the real checkers say about an image after an interrupted edit, reduced to one verdict:
  * clean, leaks only, or damaged (with the lines that made it so).
  *
- * "Leaks only" means space or inodes are marked in use that nothing uses, and the summary
- * counters disagree with the bitmaps — never the other way round. Precisely, for `e2fsck -fn`
- * (exit 4 when it would have fixed something) every problem line must be one of:
+ * "Leaks only" means what soft updates (McKusick and Ganger) allow after a crash: space or
+ * inodes marked in use that nothing uses, link counts too high, and summary counters that
+ * disagree with the bitmaps — never the other way round. Precisely, for `e2fsck -fn` (exit 4 when
+ * it would have fixed something) every problem line must be one of:
  *   - `Block bitmap differences:` / `Inode bitmap differences:` listing only `-N` or `-(A--B)`
  *     (marked used, found free: a leak; a `+` means something in use is marked free, which
  *     could be handed out twice — damage);
  *   - `Free blocks count wrong …` / `Free inodes count wrong …` (group or whole filesystem);
  *   - `Directories count wrong for group #N …` (a counter, the directory itself is intact);
+ *   - `Unattached inode N` / `Unattached zero-length inode N` (an allocated inode no name
+ *     reaches: the inode leak; e2fsck links it into lost+found or clears it);
+ *   - `Inode N ref count is A, should be B` with A > B (a link count too high; lower is damage);
  * plus e2fsck's own framing (`Pass N: …`, `Fix? no`, the summary line). Anything else — a
- * directory entry pointing at a freed inode, a wrong link count, a block claimed twice, a bad
- * checksum, an unattached inode — is damage.
+ * directory entry pointing at a freed inode, a link count too low, a block claimed twice, a bad
+ * checksum — is damage.
  * An ext image with a journal is judged as the kernel or e2fsck would find it: the journal is
  * replayed first (`e2fsck -E journal_only -y`, on the judge's own copy; without `-f` that
  * replays and stops, it never repairs anything else), then checked.
@@ -35,6 +39,9 @@ const E2FSCK_FRAMING = [
 const E2FSCK_LEAKS = [
   /^Free (blocks|inodes) count wrong( for group #\d+)? \(\d+, counted=\d+\)\.$/,
   /^Directories count wrong for group #\d+ \(\d+, counted=\d+\)\.$/,
+  /^Unattached inode \d+$/,
+  /^Unattached zero-length inode \d+\.\s+Clear\? no$/,
+  /^Connect to \/lost\+found\? no$/,
 ];
 
 export function e2fsck(path: string): Verdict {
@@ -59,6 +66,8 @@ export function e2fsck(path: string): Verdict {
       const items = (bitmap[2] ?? '').trim().split(/\s+/);
       if (items.every((it) => /^-(\d+|\(\d+--\d+\))$/.test(it))) continue;
     }
+    const refs = /^Inode \d+ ref count is (\d+), should be (\d+)\.\s+Fix\? no$/.exec(line);
+    if (refs && Number(refs[1]) > Number(refs[2])) continue;
     problems.push(line);
   }
   return { state: r.code === 4 && problems.length === 0 ? 'leaks' : 'damaged', problems, output };

@@ -2,10 +2,16 @@
  * Block and inode allocation on an existing filesystem: bitmaps loaded per group on demand
  * (uninitialised groups synthesised from the layout, as the kernel does), changes kept in memory
  * and counted in the group descriptors, then written back with their checksums by `flush()`.
+ *
+ * Without a journal on a metadata_csum filesystem a bitmap and its crc32c (in the group
+ * descriptor) live in different blocks, so no in-place order avoids a moment where they disagree.
+ * There `flush()` writes each changed bitmap to a free block instead and lets the descriptor
+ * block that points at the copy (with its checksum and counts) be the one write that commits it.
  */
 import { CorruptError } from '@fstool/blockdev';
 import { NoSpaceError } from '@fstool/fs';
 import { bitmapChecksum, superblockChecksum } from '../checksum.js';
+import type { GroupDesc } from '../format/group-desc.js';
 import { BG_FLAGS } from '../format/group-desc.js';
 import { INCOMPAT, RO_COMPAT, superblock } from '../format/superblock.js';
 import type { Run } from '../read/mapping.js';
@@ -34,7 +40,14 @@ export class Allocator {
   /** Groups whose block bitmap does not agree with its free count: never allocated from. */
   private readonly suspect = new Set<number>();
 
-  constructor(private readonly vol: Volume) {}
+  /**
+   * @param shadow write changed bitmaps to new blocks (copy-on-write) rather than in place;
+   *   for checksummed bitmaps on a filesystem without a journal.
+   */
+  constructor(
+    private readonly vol: Volume,
+    private readonly shadow = false,
+  ) {}
 
   freeBlocks(): number {
     let n = 0;
@@ -279,11 +292,14 @@ export class Allocator {
   /**
    * Writes changed bitmaps, then the descriptors and superblock counts that describe them. The
    * bitmaps go first: a crash in between leaves blocks marked used but counted free (e2fsck fixes
-   * counts silently), never the reverse.
+   * counts silently), never the reverse. In shadow mode the bitmaps go to new blocks and the
+   * descriptor blocks are written in an order where a group's new bitmap block is marked used
+   * before the group points at it, and its old one is freed only after.
    */
   async flush(now: number): Promise<void> {
     const vol = this.vol;
     if (this.dirtyBlocks.size === 0 && this.dirtyInodes.size === 0) return;
+    const edges = this.shadow ? await this.relocate() : [];
     const full = vol.descSize >= 64;
     for (const g of this.dirtyBlocks) {
       const map = this.blockMaps.get(g) as Uint8Array;
@@ -303,12 +319,13 @@ export class Allocator {
     }
     const dirty = new Set([...this.dirtyBlocks, ...this.dirtyInodes]);
     const perBlock = vol.blockSize / vol.descSize;
-    const gdtBlocks = new Set<number>();
-    for (const g of dirty) {
-      if (vol.metadataCsum || vol.gdtCsum) vol.setDesc(g, { bg_checksum: vol.descChecksum(g) });
-      gdtBlocks.add(Math.floor(g / perBlock));
-    }
-    for (const i of gdtBlocks) {
+    for (const g of dirty) if (vol.metadataCsum || vol.gdtCsum) vol.setDesc(g, { bg_checksum: vol.descChecksum(g) });
+    const unit = (g: number) => Math.floor(g / perBlock);
+    const units = commitOrder(
+      [...new Set([...dirty].map(unit))],
+      edges.map(([a, b]) => [unit(a), unit(b)]),
+    );
+    for (const i of units) {
       const block = new Uint8Array(vol.blockSize);
       block.set(vol.gdt.subarray(i * vol.blockSize, Math.min(vol.gdt.length, (i + 1) * vol.blockSize)));
       // Past the last descriptor the block keeps what it had on disk.
@@ -323,6 +340,69 @@ export class Allocator {
     await this.writeSuperblock(now);
   }
 
+  /**
+   * Moves every changed bitmap to a newly taken block (a move changes the bitmaps holding the new
+   * and the old block, which then move too, until nothing new changes). The old blocks are freed
+   * only at the end, so none is reused while the descriptor on disk still points at it. Returns
+   * the commit order constraints as [first, then] group pairs. A bitmap with nowhere to go (a full
+   * filesystem, or a full group without flex_bg, where bitmaps must stay in their group) is
+   * written in place.
+   */
+  private async relocate(): Promise<Array<[number, number]>> {
+    const vol = this.vol;
+    const fields = ['bg_block_bitmap', 'bg_inode_bitmap'] as const;
+    const moved = new Set<string>();
+    const old: number[] = [];
+    const edges: Array<[number, number]> = [];
+    for (;;) {
+      const todo = [
+        ...[...this.dirtyBlocks].map((g) => [g, fields[0]] as const),
+        ...[...this.dirtyInodes].map((g) => [g, fields[1]] as const),
+      ].filter(([g, field]) => !moved.has(`${g}:${field}`));
+      if (todo.length === 0) break;
+      for (const [g, field] of todo) {
+        moved.add(`${g}:${field}`);
+        const to = await this.takeOne(g);
+        if (to === undefined) continue;
+        const from = vol.desc(g)[field];
+        const host = this.groupOfBlock(from);
+        await this.blockBitmap(host);
+        this.dirtyBlocks.add(host);
+        vol.setDesc(g, { [field]: to } as Partial<GroupDesc>);
+        old.push(from);
+        edges.push([this.groupOfBlock(to), g], [g, host]);
+      }
+    }
+    for (const b of old) this.freeBlocksRun(b, 1);
+    return edges;
+  }
+
+  /** One free block for a bitmap of group `g`: in `g` itself if it can, elsewhere only with flex_bg. */
+  private async takeOne(g: number): Promise<number | undefined> {
+    const vol = this.vol;
+    if (vol.hasIncompat(INCOMPAT.flex_bg)) {
+      try {
+        return (await this.allocBlocks(1, vol.groupStart(g)))[0]?.start;
+      } catch (err) {
+        if (err instanceof NoSpaceError) return undefined;
+        throw err;
+      }
+    }
+    if (vol.desc(g).bg_free_blocks_count === 0 || this.suspect.has(g)) return undefined;
+    const map = await this.blockBitmap(g);
+    if (this.suspect.has(g)) return undefined;
+    for (let i = 0; i < vol.groupBlocks(g); i++) {
+      if (!this.isFree(map, i)) continue;
+      this.take(g, map, i, 1);
+      return vol.groupStart(g) + i;
+    }
+    return undefined;
+  }
+
+  private groupOfBlock(block: number): number {
+    return Math.floor((block - this.vol.firstDataBlock) / this.vol.blocksPerGroup);
+  }
+
   /** Writes the primary superblock with current free counts, write time and checksum. */
   async writeSuperblock(now: number): Promise<void> {
     const vol = this.vol;
@@ -332,4 +412,33 @@ export class Allocator {
     if (vol.hasRoCompat(RO_COMPAT.metadata_csum)) superblock.set(raw, 0, 's_checksum', superblockChecksum(raw));
     await vol.dev.write(1024, raw);
   }
+}
+
+/**
+ * The descriptor blocks `units` in an order that honours `[first, then]` pairs (ascending where
+ * free to choose). Pairs within one block need nothing: the block is written whole. A cycle
+ * (possible only with bitmaps scattered across descriptor blocks by hand) is broken in ascending
+ * order, which leaves that flush the in-place window.
+ */
+export function commitOrder(units: number[], pairs: Array<[number, number]>): number[] {
+  const wanted = new Set(units);
+  const after = new Map<number, Set<number>>();
+  const before = new Map<number, number>(units.map((u) => [u, 0]));
+  for (const [a, b] of pairs) {
+    if (a === b || !wanted.has(a) || !wanted.has(b)) continue;
+    const next = after.get(a) ?? new Set<number>();
+    if (next.has(b)) continue;
+    next.add(b);
+    after.set(a, next);
+    before.set(b, (before.get(b) ?? 0) + 1);
+  }
+  const out: number[] = [];
+  const left = new Set([...wanted].sort((x, y) => x - y));
+  while (left.size > 0) {
+    const ready = [...left].find((u) => before.get(u) === 0) ?? ([...left][0] as number);
+    left.delete(ready);
+    out.push(ready);
+    for (const b of after.get(ready) ?? []) before.set(b, (before.get(b) ?? 0) - 1);
+  }
+  return out;
 }

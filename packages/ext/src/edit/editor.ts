@@ -74,7 +74,7 @@ export class ExtEditor extends ExtFileSystem {
     private readonly tx: TxDevice | undefined,
   ) {
     super(vol, true);
-    this.alloc = new Allocator(vol);
+    this.alloc = new Allocator(vol, vol.metadataCsum && !tx?.journalled);
     this.fixedNow = now;
   }
 
