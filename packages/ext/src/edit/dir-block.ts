@@ -3,9 +3,8 @@
  * sealing leaves and dx blocks with their checksums. Whole directories are encoded by the
  * writer's `directoryBlocks` (write/dir.ts).
  */
-import { dirLeafChecksum, dxNodeChecksum } from '../checksum.js';
+import { dxNodeChecksum } from '../checksum.js';
 import {
-  DIR_TAIL_FT,
   DIR_TAIL_SIZE,
   DX_ENTRY_SIZE,
   DX_NODE_ENTRIES,
@@ -13,11 +12,11 @@ import {
   DX_TAIL_SIZE,
   dirEntry,
   direntSize,
-  dirTail,
   dxCountLimit,
   dxTail,
 } from '../format/dirent.js';
 import type { Volume } from '../read/volume.js';
+import { sealDirLeaf } from '../write/dir.js';
 
 /** An entry to place: name bytes, inode and file_type. */
 export interface NewDirent {
@@ -79,19 +78,7 @@ export function removeFromLeaf(buf: Uint8Array, offset: number): void {
 /** Writes the leaf checksum tail (metadata_csum). */
 export function sealLeaf(vol: Volume, seed: number, buf: Uint8Array): void {
   if (!vol.metadataCsum) return;
-  const off = buf.length - DIR_TAIL_SIZE;
-  dirTail.encode(
-    {
-      det_reserved_zero1: 0,
-      det_rec_len: DIR_TAIL_SIZE,
-      det_reserved_zero2: 0,
-      det_reserved_ft: DIR_TAIL_FT,
-      det_checksum: 0,
-    },
-    buf,
-    off,
-  );
-  dirTail.set(buf, off, 'det_checksum', dirLeafChecksum(seed, buf));
+  sealDirLeaf(seed, buf);
 }
 
 function countOffset(root: boolean): number {

@@ -55,21 +55,25 @@ function leafBlock(entries: DirChild[], p: DirParamsOut): Uint8Array {
     block.set(e.name, at + 8);
     at += size;
   }
-  if (p.seed !== undefined) {
-    dirTail.encode(
-      {
-        det_reserved_zero1: 0,
-        det_rec_len: DIR_TAIL_SIZE,
-        det_reserved_zero2: 0,
-        det_reserved_ft: DIR_TAIL_FT,
-        det_checksum: 0,
-      },
-      block,
-      end,
-    );
-    dirTail.set(block, end, 'det_checksum', dirLeafChecksum(p.seed, block));
-  }
+  if (p.seed !== undefined) sealDirLeaf(p.seed, block);
   return block;
+}
+
+/** Writes the checksum tail of a directory leaf block (metadata_csum) into its last 12 bytes. */
+export function sealDirLeaf(seed: number, block: Uint8Array): void {
+  const off = block.length - DIR_TAIL_SIZE;
+  dirTail.encode(
+    {
+      det_reserved_zero1: 0,
+      det_rec_len: DIR_TAIL_SIZE,
+      det_reserved_zero2: 0,
+      det_reserved_ft: DIR_TAIL_FT,
+      det_checksum: 0,
+    },
+    block,
+    off,
+  );
+  dirTail.set(block, off, 'det_checksum', dirLeafChecksum(seed, block));
 }
 
 const DOT = Uint8Array.of(0x2e);
