@@ -21,6 +21,27 @@ describe('FileDevice', () => {
     expect(st.blocks * 512).toBeLessThan(1024 * 1024);
   });
 
+  it('keeps every byte of a large write stream while syncing behind it, and closes without a flush', async () => {
+    const path = join(dir, 'behind.img');
+    const chunk = new Uint8Array(8 * 2 ** 20);
+    const dev = await FileDevice.create(path, { size: 20 * chunk.length });
+    // 160 MiB crosses the background-sync threshold more than once; close() waits for the sync in flight.
+    for (let i = 0; i < 20; i++) {
+      chunk.fill(i + 1);
+      if (i % 2) await dev.writev(i * chunk.length, [chunk.subarray(0, 4096), chunk.subarray(4096)]);
+      else await dev.write(i * chunk.length, chunk);
+    }
+    await dev.close();
+    const back = await FileDevice.open(path);
+    const got = new Uint8Array(chunk.length);
+    for (let i = 0; i < 20; i++) {
+      await back.read(i * chunk.length, got);
+      expect(Buffer.compare(got, chunk.fill(i + 1))).toBe(0);
+    }
+    await expect(back.flush()).resolves.toBeUndefined();
+    await back.close();
+  });
+
   it('reads exactly, and a read past the end is an OutOfRangeError', async () => {
     const path = join(dir, 'data.bin');
     writeFileSync(path, new Uint8Array([1, 2, 3, 4, 5]));
