@@ -1,19 +1,24 @@
 /**
  * Streams file contents to their planned blocks. Consecutive files land in consecutive blocks, so
- * pieces are staged in one reused multi-MiB buffer and written together; small files are read
- * with the source's synchronous fast path when it has one. On a zeroed device, all-zero blocks
- * are not written (the device already reads zeros there).
+ * pieces are staged in a few reused buffers and written together; small files are read with the
+ * source's synchronous fast path when it has one. On a zeroed device, all-zero blocks are not
+ * written (the device already reads zeros there).
  */
 import { type BlockDevice, InvalidArgumentError } from '@fstool/blockdev';
 import type { ContentSource } from '@fstool/fs';
 import type { Extent } from '../plan/blockmap.js';
 
-export const STAGE_BYTES = 8 * 2 ** 20;
+/**
+ * Stage size. Small enough that the bytes a read puts in a stage are still in the CPU cache when
+ * the write copies them out (8 MiB stages measured several times slower per byte on a 2-core VM).
+ */
+export const STAGE_BYTES = 2 * 2 ** 20;
+/** Stages in the ring: one fills (sync reads on this thread) while the others are written (libuv's threads). */
+const STAGES = 3;
 
 export class DataStager {
-  /** Two buffers: one fills (sync reads on this thread) while the other is written (libuv's threads). */
-  readonly #bufs: [Uint8Array, Uint8Array];
-  readonly #inFlight: [Promise<void> | undefined, Promise<void> | undefined] = [undefined, undefined];
+  readonly #bufs: Uint8Array[] = [];
+  readonly #inFlight: Array<Promise<void> | undefined> = [];
   #cur = 0;
   #buf: Uint8Array;
   #start = 0;
@@ -24,13 +29,12 @@ export class DataStager {
     private readonly dev: BlockDevice,
     private readonly blockSize: number,
     private readonly zeroed: boolean,
-    size = STAGE_BYTES,
   ) {
-    this.#bufs = [new Uint8Array(size), new Uint8Array(size)];
-    this.#buf = this.#bufs[0];
+    for (let i = 0; i < STAGES; i++) this.#bufs.push(new Uint8Array(STAGE_BYTES));
+    this.#buf = this.#bufs[0] as Uint8Array;
   }
 
-  /** Starts writing the filled buffer and switches to the other one once its earlier write is done. */
+  /** Starts writing the filled stage and moves to the next one once its earlier write is done. */
   async flush(): Promise<void> {
     if (this.#len === 0) return;
     const write = this.#writeOut(this.#start, this.#buf.subarray(0, this.#len));
@@ -39,7 +43,7 @@ export class DataStager {
     this.#inFlight[this.#cur] = write;
     this.written += this.#len;
     this.#len = 0;
-    this.#cur ^= 1;
+    this.#cur = (this.#cur + 1) % STAGES;
     this.#buf = this.#bufs[this.#cur] as Uint8Array;
     await this.#inFlight[this.#cur];
   }
@@ -47,8 +51,7 @@ export class DataStager {
   /** Flushes and waits for every write. */
   async finish(): Promise<void> {
     await this.flush();
-    await this.#inFlight[0];
-    await this.#inFlight[1];
+    await Promise.all(this.#inFlight);
   }
 
   async #writeOut(start: number, buf: Uint8Array): Promise<void> {
