@@ -172,9 +172,10 @@ export class FileDevice implements ResizableDevice {
   /** Counts written bytes; past WRITE_BEHIND starts a background sync unless one is running. */
   #wrote(bytes: number): void {
     this.#unsynced += bytes;
-    if (this.#unsynced < WRITE_BEHIND || this.#syncing) return;
+    const fh = this.#fh;
+    if (!fh || this.#unsynced < WRITE_BEHIND || this.#syncing) return;
     this.#unsynced = 0;
-    this.#syncing = this.#handle()
+    this.#syncing = fh
       .datasync()
       .catch((e: unknown) => {
         this.#syncError ??= e;
