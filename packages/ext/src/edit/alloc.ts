@@ -11,8 +11,7 @@
 import { CorruptError } from '@fstool/blockdev';
 import { NoSpaceError } from '@fstool/fs';
 import { bitmapChecksum, superblockChecksum } from '../checksum.js';
-import type { GroupDesc } from '../format/group-desc.js';
-import { BG_FLAGS } from '../format/group-desc.js';
+import { BG_FLAGS, type GroupDesc } from '../format/group-desc.js';
 import { INCOMPAT, RO_COMPAT, superblock } from '../format/superblock.js';
 import type { Run } from '../read/mapping.js';
 import { groupHasSuper, type Volume } from '../read/volume.js';
@@ -420,7 +419,7 @@ export class Allocator {
  * (possible only with bitmaps scattered across descriptor blocks by hand) is broken in ascending
  * order, which leaves that flush the in-place window.
  */
-export function commitOrder(units: number[], pairs: Array<[number, number]>): number[] {
+function commitOrder(units: number[], pairs: Array<[number, number]>): number[] {
   const wanted = new Set(units);
   const after = new Map<number, Set<number>>();
   const before = new Map<number, number>(units.map((u) => [u, 0]));
