@@ -5,10 +5,17 @@ import { fatDriver } from '@fstool/fat';
 import { bytesSource, type Entry, type FileSystem } from '@fstool/fs';
 import { FailAfterDevice } from '@fstool/fuzz';
 import { Qcow2Device } from '@fstool/qcow2';
-import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
+import {
+  e2fsckVerdict,
+  fsckVfatVerdict,
+  haveTools,
+  mustRun,
+  qemuImgCheckVerdict,
+  tempDir,
+  type Verdict,
+} from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostTree } from './seeds.js';
-import { e2fsck, fsckVfat, qemuImgCheck, type Verdict } from './verdicts.js';
 
 const tmp = tempDir('fstool-inject-');
 afterAll(() => tmp.cleanup());
@@ -118,7 +125,7 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs'))(
           new Uint8Array(readFileSync(img)),
           false,
           async (dev) => editFs(await extDriver.open(dev, { writable: true })),
-          judgeFile('ext-check.img', e2fsck),
+          judgeFile('ext-check.img', e2fsckVerdict),
         );
         console.log(
           `${name}: ${s.writes} writes, ${s.leaks.length} cut points leave leaks, ${s.bad.length} leave damage`,
@@ -145,7 +152,7 @@ describe.skipIf(!haveTools('mkfs.fat', 'mcopy', 'fsck.vfat'))(
           new Uint8Array(readFileSync(img)),
           false,
           async (dev) => editFs(await fatDriver.open(dev, { writable: true })),
-          judgeFile('fat-check.img', fsckVfat),
+          judgeFile('fat-check.img', fsckVfatVerdict),
         );
         console.log(
           `FAT${bits}: ${s.writes} writes, ${s.leaks.length} cut points leave leaks, ${s.bad.length} leave damage`,
@@ -179,7 +186,7 @@ describe.skipIf(!haveTools('qemu-img', 'qemu-io'))(
             await q.close();
           }
         },
-        judgeFile('check.qcow2', qemuImgCheck),
+        judgeFile('check.qcow2', qemuImgCheckVerdict),
       );
       console.log(
         `qcow2 (flush): ${s.writes} writes, ${s.leaks.length} cut points leave leaks, ${s.bad.length} leave damage`,
@@ -206,7 +213,7 @@ describe.skipIf(!haveTools('qemu-img', 'qemu-io'))(
             await q.close();
           }
         },
-        judgeFile('evict-check.qcow2', qemuImgCheck),
+        judgeFile('evict-check.qcow2', qemuImgCheckVerdict),
       );
       console.log(
         `qcow2 (eviction): ${s.writes} writes, ${s.leaks.length} cut points leave leaks, ${s.bad.length} leave damage`,

@@ -24,7 +24,7 @@
  * copy that differs while the first is intact, since writes go to the first copy first).
  * For `qemu-img check`: exit 0, or exit 3 with `corruptions: 0` (leaked clusters only).
  */
-import { runTool } from '@fstool/testkit/node';
+import { runTool } from './tools.js';
 
 export type Verdict = { state: 'clean' | 'leaks' | 'damaged'; problems: string[]; output: string };
 
@@ -44,7 +44,7 @@ const E2FSCK_LEAKS = [
   /^Connect to \/lost\+found\? no$/,
 ];
 
-export function e2fsck(path: string): Verdict {
+export function e2fsckVerdict(path: string): Verdict {
   // Replays committed transactions only (a no-op without a journal or with an empty one).
   const replay = runTool('e2fsck', ['-E', 'journal_only', '-y', path]);
   if (replay.code > 1) {
@@ -87,7 +87,7 @@ const FSCK_VFAT_OK = [
   /^$/,
 ];
 
-export function fsckVfat(path: string): Verdict {
+export function fsckVfatVerdict(path: string): Verdict {
   const r = runTool('fsck.vfat', ['-n', path]);
   const output = r.stdout + r.stderr;
   const problems = output
@@ -98,7 +98,7 @@ export function fsckVfat(path: string): Verdict {
   return { state: /Reclaimed|Free cluster summary|FATs differ/.test(output) ? 'leaks' : 'clean', problems, output };
 }
 
-export function qemuImgCheck(path: string): Verdict {
+export function qemuImgCheckVerdict(path: string): Verdict {
   const r = runTool('qemu-img', ['check', '--output=json', path]);
   const output = r.stdout + r.stderr;
   let report: { corruptions?: number; leaks?: number; 'check-errors'?: number } = {};
