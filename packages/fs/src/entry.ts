@@ -45,6 +45,11 @@ export interface Entry {
   linkId?: string;
   /** Hard-link count as the source reports it (informational; writers count links themselves). */
   nlink?: number;
+  /**
+   * Identity of the object inside its filesystem (ext: the inode number; FAT: the first cluster of a
+   * directory). Walks use it to visit each directory once, whatever loops a damaged image holds.
+   */
+  ino?: number;
   /** Opens the contents of a file. */
   open?(): ContentSource;
 }

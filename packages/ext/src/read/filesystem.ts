@@ -167,6 +167,7 @@ export class ExtFileSystem implements FileSystem {
       gid: b.i_gid,
       size: kind === 'file' ? b.i_size : 0,
       nlink: b.i_links_count,
+      ino: inode.ino,
       ...inodeTimes(inode),
     };
     if (kind === 'symlink') {
