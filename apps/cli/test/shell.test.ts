@@ -1,33 +1,10 @@
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
 import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../src/run.js';
-import { cli } from './run-cli.js';
+import { cli, shell } from './run-cli.js';
 
 const tmp = tempDir('fstool-shell-');
 afterAll(() => tmp.cleanup());
-
-/** Runs `fstool shell ARGS…` in-process with `script` piped on stdin (not a TTY). */
-async function shell(script: string, ...argv: string[]) {
-  let out = '';
-  let err = '';
-  const chunks: Uint8Array[] = [];
-  const code = await run(['shell', ...argv], {
-    out: (s) => {
-      out += s;
-    },
-    err: (s) => {
-      err += s;
-    },
-    data: async (c) => {
-      chunks.push(c.slice());
-    },
-    stdin: Readable.from([script]),
-    isTTY: false,
-  });
-  return { code, out, err, bytes: Buffer.concat(chunks).toString() };
-}
 
 /** Copies partition `n` of a disk (raw or qcow2) out to a raw file, for the checkers. */
 function extractPartition(disk: string, n: number, to: string): string {

@@ -4,6 +4,7 @@ import { registerAdd } from './add.js';
 import { registerBuild } from './build.js';
 import { registerConvert } from './convert.js';
 import { registerExtBuild } from './ext-build.js';
+import { registerExtract } from './extract.js';
 import { registerFatBuild } from './fat-build.js';
 import { registerFileCommands } from './files.js';
 import { registerInfo } from './info.js';
@@ -21,6 +22,7 @@ export const commands: Register[] = [
   registerInfo,
   registerFileCommands,
   registerAdd,
+  registerExtract,
   registerShell,
   registerRepack,
 ];

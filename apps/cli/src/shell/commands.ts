@@ -6,6 +6,7 @@ import { basename, type FileSystem, IsDirectoryError, NotDirectoryError } from '
 import { addHostPath } from '../commands/add.js';
 import { listing, makeDirectory, statText } from '../commands/files.js';
 import { formatFsInfo } from '../commands/info.js';
+import { extractTree } from '../extract.js';
 import { columns, humanSize } from '../format.js';
 import type { Io } from '../io.js';
 import { parseFlags } from './words.js';
@@ -65,12 +66,19 @@ const commands: Record<string, ShellCommand> = {
     },
   },
   get: {
-    usage: 'get PATH [HOSTPATH]',
-    help: 'copy a file out to the host (default: its name in the current host directory)',
+    usage: 'get [-r] PATH [HOSTPATH]',
+    help: 'copy a file out to the host (default: its name in the current host directory); -r copies a tree like extract',
+    flags: 'r',
     args: [1, 2],
-    async run(s, [path, host]) {
+    async run(s, [path, host], f) {
       const from = s.resolve(path as string);
       const e = await s.fs.stat(from);
+      if (f.has('r')) {
+        const to = host ?? (from === '/' ? '.' : basename(from));
+        const r = await extractTree(s.fs, from, to, { onWarning: (m) => s.io.err(`warning: ${m}\n`) });
+        s.io.err(`${from} -> ${to} (${r.entries} entries, ${humanSize(r.bytes)})\n`);
+        return;
+      }
       if (e.kind === 'dir') throw new IsDirectoryError(from);
       if (e.kind !== 'file') throw new InvalidArgumentError(`${from} is a ${e.kind}, not a regular file`);
       let to = host ?? basename(from);
