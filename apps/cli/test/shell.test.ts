@@ -83,7 +83,7 @@ describe.skipIf(!haveTools('e2fsck', 'fsck.vfat', 'qemu-img', 'sfdisk'))('fstool
     expect(readFileSync(got, 'utf8')).toBe('box\n');
     expect(r.out).toMatch(/^a\.txt$/m);
     expect(r.out).toMatch(/label:\s+root/);
-    expect(r.out).toMatch(/^bytes\s/m);
+    expect(r.out).toMatch(/^Filesystem\s+Type\s+1K-blocks/m);
     expect(r.out).toMatch(/path:\s+\/etc\/note\.txt/);
     expect(r.out.trimEnd().split('\n').slice(-2)).toEqual(['b.txt', 'link']);
 

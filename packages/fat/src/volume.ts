@@ -6,6 +6,7 @@
  */
 import { type BlockDevice, CorruptError, FsError, ReadOnlyError } from '@fstool/blockdev';
 import {
+  type Attributes,
   basename,
   compareNames,
   dirname,
@@ -13,6 +14,7 @@ import {
   ExistsError,
   type FileSystem,
   type FsInfo,
+  InvalidPathError,
   IsDirectoryError,
   NoSpaceError,
   NotDirectoryError,
@@ -27,8 +29,8 @@ import { clusterOffset, DirHandle, type DirItem } from './directory.js';
 import { FatTable } from './fat-table.js';
 import { readContent, streamContent, writeContent } from './file-io.js';
 import { FSINFO_LEAD, FSINFO_STRUCT, FSINFO_UNKNOWN, fsInfo } from './format/boot-sector.js';
-import { ATTR, DELETED, DIRENT_SIZE } from './format/dirent.js';
-import { checkFatName, displayShortName, ShortNameTable } from './names.js';
+import { ATTR, DELETED, DIRENT_SIZE, shortEntry } from './format/dirent.js';
+import { checkFatName, displayShortName, ShortNameTable, shortNameBytes } from './names.js';
 import { zoneOffset } from './options.js';
 import { MAX_DIR_SLOTS, MAX_FILE_SIZE } from './plan.js';
 import { encodeRecord, encodeShort, type RecordInfo, recordInfo, recordSlots } from './records.js';
@@ -157,6 +159,81 @@ class FatFileSystem implements FileSystem {
 
   remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
     return this.#edit(() => this.#remove(path, opts.recursive ?? false));
+  }
+
+  setAttributes(path: string, attrs: Attributes): Promise<void> {
+    return this.#edit(async () => {
+      const p = normalizePath(path);
+      if ((attrs.uid ?? 0) !== 0 || (attrs.gid ?? 0) !== 0) throw new UnsupportedError(`${p}: FAT has no owners`);
+      if (p === '/') throw new UnsupportedError('FAT keeps no attributes or times for the root directory');
+      const { parent, item } = await this.#resolve(p);
+      const info = itemInfo(item);
+      if (attrs.mode !== undefined && !(item.attr & ATTR.DIRECTORY)) {
+        // The owner's write bit is the one FAT can keep, as the read-only attribute.
+        info.attr = attrs.mode & 0o200 ? info.attr & ~ATTR.READ_ONLY : info.attr | ATTR.READ_ONLY;
+      }
+      if (attrs.mtime !== undefined) info.mtime = attrs.mtime;
+      if (attrs.atime !== undefined) info.atime = attrs.atime;
+      const slot = item.first + item.slots - 1;
+      encodeShort(parent.bytes, slot * DIRENT_SIZE, shortNameBytes(item.raw), item.ntCase, info, this.zone);
+      await parent.writeSlots(this.dev, slot, 1);
+    });
+  }
+
+  async link(existing: string, _newPath: string): Promise<void> {
+    throw new UnsupportedError(`${normalizePath(existing)}: FAT has no hard links`);
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return this.#edit(async () => {
+      const p = normalizePath(from);
+      const q = normalizePath(to);
+      if (p === '/' || q === '/') throw new UnsupportedError('the root directory cannot be renamed');
+      if (q.startsWith(`${p}/`)) throw new InvalidPathError(q, `cannot move ${p} below itself`);
+      const src = await this.#resolve(p);
+      const isDir = (src.item.attr & ATTR.DIRECTORY) !== 0;
+      const name = basename(q);
+      checkFatName(name, q);
+      const parent = await this.#dir(dirname(q));
+      const hit = find(parent.items(this.zone).items, name);
+      const existing =
+        hit && !(parent.cluster === src.parent.cluster && hit.first === src.item.first) ? hit : undefined;
+      if (existing && existing.attr & ATTR.DIRECTORY) throw new IsDirectoryError(q);
+      if (existing && isDir) throw new NotDirectoryError(q);
+      const info = itemInfo(src.item);
+      // The new name first, then the old one goes: an interruption leaves two names, never none.
+      if (existing) {
+        const short = { raw: existing.raw, ntCase: existing.ntCase, needsLfn: existing.slots > 1 };
+        encodeRecord(parent.bytes, existing.first * DIRENT_SIZE, name, short, info, this.zone);
+        await parent.writeSlots(this.dev, existing.first, existing.slots);
+      } else {
+        await this.#link(parent, name, info);
+      }
+      this.#dirs.clear();
+      const old = await this.#resolveRecord(p, src.item);
+      for (let i = old.item.first; i < old.item.first + old.item.slots; i++)
+        old.parent.bytes[i * DIRENT_SIZE] = DELETED;
+      await old.parent.writeSlots(this.dev, old.item.first, old.item.slots);
+      if (isDir && parent.cluster !== src.parent.cluster) {
+        // '..' of a directory in the root points at cluster 0, also on FAT32.
+        const moved = await this.#openDir(q, src.item);
+        const up = parent.path === '/' ? 0 : parent.cluster;
+        shortEntry.patch({ clusterHi: Math.floor(up / 0x10000), clusterLo: up & 0xffff }, moved.bytes, DIRENT_SIZE);
+        await moved.writeSlots(this.dev, 1, 1);
+      }
+      if (existing?.cluster) {
+        this.fat.freeChain(existing.cluster, q);
+        await this.fat.flush(this.dev);
+      }
+    });
+  }
+
+  /** The record at `path` that is `item` (by its first slot), after the directory was re-read. */
+  async #resolveRecord(path: string, item: DirItem): Promise<{ parent: DirHandle; item: DirItem }> {
+    const parent = await this.#dir(dirname(path));
+    const again = parent.items(this.zone).items.find((x) => x.first === item.first && x.raw === item.raw);
+    if (!again) throw new NotFoundError(path);
+    return { parent, item: again };
   }
 
   async #add(path: string, entry: Entry): Promise<void> {
@@ -302,10 +379,19 @@ class FatFileSystem implements FileSystem {
       mtime: item.mtime,
       atime: item.atime,
       crtime: item.crtime,
-      size: dir ? 0 : item.size,
+      size: dir ? this.#dirBytes(item) : item.size,
     };
     if (!dir) e.open = () => readContent(this.dev, this.vol, this.fat, item, path);
     return e;
+  }
+
+  /** Bytes of a directory's cluster chain (0 when the chain is damaged: reading it reports that). */
+  #dirBytes(item: DirItem): number {
+    try {
+      return this.fat.runs(item.cluster, '').reduce((n, r) => n + r.count, 0) * this.vol.clusterSize;
+    } catch {
+      return 0;
+    }
   }
 
   /** Clusters for a new file (filled from its source) or directory (with '.' and '..'), in the FATs. */
@@ -402,6 +488,12 @@ class FatFileSystem implements FileSystem {
       out.push([item.cluster, path]);
     }
   }
+}
+
+/** What a record says, to write it again under another name or with other attributes. */
+function itemInfo(item: DirItem): RecordInfo {
+  const { attr, cluster, size, mtime, crtime, atime } = item;
+  return { attr, cluster, size, mtime, ctime: crtime, atime };
 }
 
 /** Exact long name first, then the short name (case-insensitive, as DOS names are). */

@@ -45,6 +45,25 @@ export interface FsInfo {
   [key: string]: unknown;
 }
 
+/** What `setAttributes` changes; absent fields stay as they are. Times are seconds since the epoch. */
+export interface Attributes {
+  /** Permission bits (0o7777); the type stays. */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  mtime?: number;
+  mtimeNsec?: number;
+  atime?: number;
+  atimeNsec?: number;
+}
+
+/** The verdict of `FileSystem.check()`: `problems` empty means clean. */
+export interface CheckReport {
+  problems: string[];
+  /** What was looked at, for the summary line ('12 groups, 2048 inodes'). */
+  checked: string;
+}
+
 /** An opened filesystem. Paths are absolute inside the filesystem ('/etc/hosts'). */
 export interface FileSystem {
   readonly type: string;
@@ -64,6 +83,17 @@ export interface FileSystem {
    */
   add(path: string, entry: Entry): Promise<void>;
   remove(path: string, opts?: { recursive?: boolean }): Promise<void>;
+  /** Changes mode bits, owner or times of `path` itself (a symlink is not followed). */
+  setAttributes?(path: string, attrs: Attributes): Promise<void>;
+  /**
+   * Moves `from` to `to` in one step: an existing non-directory at `to` is replaced, an existing
+   * directory is an error; a directory cannot move below itself.
+   */
+  rename?(from: string, to: string): Promise<void>;
+  /** Makes `newPath` a hard link to the non-directory `existing`. */
+  link?(existing: string, newPath: string): Promise<void>;
+  /** The filesystem's own consistency check (read-only): what it finds, with where. */
+  check?(): Promise<CheckReport>;
   /** Flushes everything and leaves the image consistent. */
   close(): Promise<void>;
 }

@@ -33,7 +33,10 @@ export interface Entry {
   /** Creation time, where the source or filesystem keeps one. */
   crtime?: number;
   crtimeNsec?: number;
-  /** Bytes of content for files; length of the target for symlinks; 0 otherwise. */
+  /**
+   * Bytes of content for files; length of the target for symlinks; for directories read from an
+   * image, the bytes they take there (informational, as `ls -l` shows; writers ignore it); 0 otherwise.
+   */
   size: number;
   /** Symlink target. */
   target?: string;

@@ -7,8 +7,10 @@ export {
   parseDeviceTable,
 } from './device-table.js';
 export {
+  type Attributes,
   type BuildContext,
   type BuildReport,
+  type CheckReport,
   defineDriver,
   type FileSystem,
   type FileSystemDriver,

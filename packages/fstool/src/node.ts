@@ -1,5 +1,6 @@
 export { writeAtomically } from './node/atomic.js';
 export { type BuildOptions, type BuildResult, buildImage, buildSpecFile } from './node/build-image.js';
+export { checkImage, type ImageCheck, type VolumeCheck } from './node/check.js';
 export { type ConvertImageOptions, convertImage } from './node/convert.js';
 export { type ImageInfo, OpenImage, parseImageRef, withFilesystem } from './node/image.js';
 export { createOutput, type OutputFormat, type OutputOptions, outputFormat } from './node/output.js';

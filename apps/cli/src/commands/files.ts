@@ -1,8 +1,8 @@
 import type { Entry, FileSystem } from '@fstool/fs';
-import { formatMode, joinPath, NotDirectoryError, normalizePath } from '@fstool/fs';
+import { dirname, formatMode, joinPath, NotDirectoryError, normalizePath } from '@fstool/fs';
 import { withFilesystem } from 'fstool/node';
 import { registryWith } from '../context.js';
-import { columns, toJson } from '../format.js';
+import { columns, humanSize, toJson } from '../format.js';
 import type { Io } from '../io.js';
 import type { Register } from './index.js';
 
@@ -16,9 +16,13 @@ function formatTime(sec: number): string {
   return new Date(sec * 1000).toISOString().slice(0, 16).replace('T', ' ');
 }
 
-function longRow(e: Entry, name: string): string[] {
+function longRow(e: Entry, name: string, human: boolean): string[] {
   const size =
-    e.kind === 'char' || e.kind === 'block' ? `${e.rdev?.major ?? 0}, ${e.rdev?.minor ?? 0}` : String(e.size);
+    e.kind === 'char' || e.kind === 'block'
+      ? `${e.rdev?.major ?? 0}, ${e.rdev?.minor ?? 0}`
+      : human
+        ? humanSize(e.size)
+        : String(e.size);
   return [
     formatMode(e.kind, e.mode),
     String(e.nlink ?? 1),
@@ -30,13 +34,22 @@ function longRow(e: Entry, name: string): string[] {
   ];
 }
 
-/** `stat` as text: one `key: value` row per field, with the `ls -l` type and mode string. */
+/** Seconds (and nanoseconds) as ISO 8601 UTC, with the fraction only when there is one. */
+function isoTime(sec: number, nsec = 0): string {
+  const iso = new Date(sec * 1000).toISOString().slice(0, 19);
+  return nsec ? `${iso}.${String(nsec).padStart(9, '0')}Z` : `${iso}Z`;
+}
+
+/** `stat` as text: one `key: value` row per field; the mode in octal and as `ls -l` shows it, times in ISO 8601 UTC. */
 export function statText(e: Entry): string {
-  const rows = Object.entries(entryJson(e)).map(([k, v]) => [
-    `${k}:`,
-    typeof v === 'object' ? JSON.stringify(v) : String(v),
-  ]);
-  rows.splice(2, 0, ['type:', formatMode(e.kind, e.mode)]);
+  const rows = Object.entries(entryJson(e))
+    .filter(([k]) => !k.endsWith('Nsec'))
+    .map(([k, v]) => {
+      if (k === 'mode')
+        return ['mode:', `${(v as number).toString(8).padStart(4, '0')} (${formatMode(e.kind, e.mode)})`];
+      if (/time$/.test(k)) return [`${k}:`, isoTime(v as number, e[`${k}Nsec` as 'mtimeNsec'])];
+      return [`${k}:`, typeof v === 'object' ? JSON.stringify(v) : String(v)];
+    });
   return columns(rows);
 }
 
@@ -55,13 +68,18 @@ export async function listing(
   io: Io,
   fs: FileSystem,
   path: string,
-  o: { long?: boolean; recursive?: boolean; json?: boolean },
+  o: { long?: boolean; recursive?: boolean; json?: boolean; human?: boolean; all?: boolean },
 ) {
   const root = await fs.stat(path);
   const dirs: Array<[string, Entry[]]> = [];
   const walk = async (dir: string) => {
     const children = await fs.list(dir);
-    dirs.push([dir, children]);
+    // -a: '.' and '..' first, as ls shows them.
+    const dots = o.all ? [await fs.stat(dir), await fs.stat(dirname(dir))] : [];
+    dirs.push([
+      dir,
+      [...dots.map((d, i) => ({ ...d, path: `${dir === '/' ? '' : dir}/${i ? '..' : '.'}` })), ...children],
+    ]);
     if (o.recursive) for (const c of children) if (c.kind === 'dir') await walk(c.path);
   };
   if (root.kind !== 'dir') dirs.push(['', [root]]);
@@ -73,7 +91,7 @@ export async function listing(
   dirs.forEach(([dir, entries], i) => {
     if (o.recursive) io.out(`${i ? '\n' : ''}${dir}:\n`);
     const name = (e: Entry) => (dir === '' ? e.path : (e.path.split('/').pop() ?? ''));
-    if (o.long) io.out(columns(entries.map((e) => longRow(e, name(e)))));
+    if (o.long) io.out(columns(entries.map((e) => longRow(e, name(e), o.human ?? false))));
     else for (const e of entries) io.out(`${name(e)}\n`);
   });
 }
@@ -82,10 +100,13 @@ export const registerFileCommands: Register = (program, io) => {
   program
     .command('ls')
     .description('list a directory inside an image')
+    .helpOption('--help', 'display help for command')
     .argument('<image>', 'image file, or IMG:N for partition N')
     .argument('[path]', 'directory or file inside the image', '/')
     .option('-l, --long', 'mode, links, owner, group, size, mtime (UTC), name')
     .option('-R, --recursive', 'list subdirectories too')
+    .option('-h, --human', 'with -l: sizes in KiB/MiB/GiB')
+    .option('-a, --all', "show '.' and '..' too")
     .option('--json', 'print entries as JSON')
     .action((ref, path, o) => onFilesystem(ref, false, (fs) => listing(io, fs, normalizePath(path), o)));
 

@@ -9,6 +9,7 @@ import { formatFsInfo } from '../commands/info.js';
 import { extractTree } from '../extract.js';
 import { columns, humanSize } from '../format.js';
 import type { Io } from '../io.js';
+import { verbs } from './verbs.js';
 import { parseFlags } from './words.js';
 
 /** What a command sees of the session. */
@@ -21,12 +22,14 @@ export interface ShellState {
   resolve(path: string): string;
 }
 
-interface ShellCommand {
+export interface ShellCommand {
   usage: string;
   help: string;
   /** Single-letter flags it takes. */
   flags?: string;
   args: [min: number, max: number];
+  /** Takes its words as they are (find's `-name GLOB` tests are not flags). */
+  rawArgs?: boolean;
   /** Changes the image: refused in a read-only session. */
   writes?: boolean;
   run(s: ShellState, args: string[], flags: Set<string>): Promise<void>;
@@ -136,27 +139,7 @@ const commands: Record<string, ShellCommand> = {
     args: [0, 0],
     run: async (s) => s.io.out(formatFsInfo(await s.fs.info(), s.fs.warnings)),
   },
-  df: {
-    usage: 'df',
-    help: 'space and inodes used and free',
-    args: [0, 0],
-    async run(s) {
-      const i = await s.fs.info();
-      const bs = i.blockSize ?? 1;
-      const rows = [['', 'total', 'used', 'free', 'use%']];
-      const pct = (used: number, total: number) => (total ? `${Math.round((used / total) * 100)}%` : '-');
-      if (i.blocks !== undefined && i.freeBlocks !== undefined) {
-        const used = (i.blocks - i.freeBlocks) * bs;
-        const total = i.blocks * bs;
-        rows.push(['bytes', humanSize(total), humanSize(used), humanSize(i.freeBlocks * bs), pct(used, total)]);
-      }
-      if (i.inodes !== undefined && i.freeInodes !== undefined) {
-        const used = i.inodes - i.freeInodes;
-        rows.push(['inodes', String(i.inodes), String(used), String(i.freeInodes), pct(used, i.inodes)]);
-      }
-      s.io.out(columns(rows));
-    },
-  },
+  ...verbs,
   help: {
     usage: 'help',
     help: 'this list',
@@ -179,7 +162,7 @@ export async function runCommand(s: ShellState, words: string[]): Promise<void> 
   const cmd = commands[name];
   if (!cmd) throw new InvalidArgumentError(`unknown command "${name}" (try help)`);
   if (cmd.writes && s.readOnly) throw new FsError('READ_ONLY', `${name}: the session is read-only (--ro)`);
-  const { flags, args } = parseFlags(rest, cmd.flags ?? '');
+  const { flags, args } = cmd.rawArgs ? { flags: new Set<string>(), args: rest } : parseFlags(rest, cmd.flags ?? '');
   const [min, max] = cmd.args;
   if (args.length < min || args.length > max) throw new InvalidArgumentError(`usage: ${cmd.usage}`);
   await cmd.run(s, args, flags);

@@ -9,10 +9,12 @@
  */
 import { FsError, InvalidArgumentError } from '@fstool/blockdev';
 import {
+  type Attributes,
   basename,
   checkName,
   dirname,
   type Entry,
+  ExistsError,
   InvalidPathError,
   IsDirectoryError,
   NoSpaceError,
@@ -28,7 +30,7 @@ import { INODE_FLAGS, inodeBase } from '../format/inode.js';
 import { COMPAT, INCOMPAT, RO_COMPAT, STATE, superblock } from '../format/superblock.js';
 import { FAST_SYMLINK_MAX, LINK_MAX, type XattrBlockPlan } from '../plan/plan.js';
 import { splitXattrs } from '../plan/xattrs.js';
-import { dirBlocks, lookup, readDir } from '../read/dir.js';
+import { type DirRecord, dirBlocks, lookup, readDir } from '../read/dir.js';
 import { ExtFileSystem } from '../read/filesystem.js';
 import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
 import type { Run } from '../read/mapping.js';
@@ -38,6 +40,7 @@ import { deviceIblock, encodeInode, fastSymlinkIblock } from '../write/inode.js'
 import { xattrBlock as xattrBlockBytes } from '../write/xattr.js';
 import { Allocator, type Extent } from './alloc.js';
 import { blockList, dirInsert, dirRemove, dirRepoint, type EditContext, firstDirBlock } from './dir-edit.js';
+import { setDotDot } from './dotdot.js';
 import { writeFileData } from './file-write.js';
 import { setTime, writeInode } from './inode-write.js';
 import { JournalLog } from './journal.js';
@@ -138,6 +141,108 @@ export class ExtEditor extends ExtFileSystem {
     return this.serial(() => this.removeNow(path, opts));
   }
 
+  override setAttributes(path: string, attrs: Attributes): Promise<void> {
+    return this.serial(async () => {
+      const inode = (await this.resolve(normalizePath(path), false)).inode;
+      const raw = inode.raw.slice();
+      const mode =
+        attrs.mode === undefined ? inode.base.i_mode : (inode.base.i_mode & 0o170000) | (attrs.mode & 0o7777);
+      inodeBase.patch(
+        { i_mode: mode, i_uid: attrs.uid ?? inode.base.i_uid, i_gid: attrs.gid ?? inode.base.i_gid },
+        raw,
+      );
+      if (attrs.mtime !== undefined) setTime(this.vol, raw, 'mtime', attrs.mtime, attrs.mtimeNsec ?? 0);
+      if (attrs.atime !== undefined) setTime(this.vol, raw, 'atime', attrs.atime, attrs.atimeNsec ?? 0);
+      setTime(this.vol, raw, 'ctime', this.ctx().now);
+      await writeInode(this.vol, inode.ino, raw);
+    });
+  }
+
+  override link(existing: string, newPath: string): Promise<void> {
+    return this.serial(async () => {
+      const ctx = this.ctx();
+      const target = (await this.resolve(normalizePath(existing), false)).inode;
+      if (inodeKind(target) === 'dir') throw new IsDirectoryError(existing);
+      if (target.base.i_links_count >= LINK_MAX) throw new FsError('EMLINK', `${existing}: too many links`);
+      const { parent, name, rec } = await this.slot(newPath);
+      if (rec) throw new ExistsError(normalizePath(newPath));
+      await this.checkSpace(0, 0, parent);
+      // The count goes up before the new name exists: a crash between leaves a count one too high.
+      await this.writeRaw(ctx, target, { i_links_count: target.base.i_links_count + 1 }, ['ctime']);
+      const dir = await dirInsert(ctx, parent, {
+        name: encodeUtf8(name),
+        ino: target.ino,
+        fileType: this.fileType(target),
+      });
+      await this.alloc.flush(ctx.now);
+      await this.writeRaw(ctx, dir, {}, ['mtime', 'ctime']);
+    });
+  }
+
+  override rename(from: string, to: string): Promise<void> {
+    return this.serial(async () => {
+      const ctx = this.ctx();
+      const p = normalizePath(from);
+      const q = normalizePath(to);
+      if (p === '/' || q === '/') throw new InvalidPathError(p === '/' ? p : q, 'the root cannot be renamed');
+      if (q.startsWith(`${p}/`)) throw new InvalidPathError(q, `cannot move ${p} below itself`);
+      if (p === q) return;
+      const src = await this.slot(p);
+      if (!src.rec) throw new NotFoundError(p);
+      const moved = await readInode(this.vol, src.rec.ino);
+      const isDir = inodeKind(moved) === 'dir';
+      const dst = await this.slot(q);
+      const old = dst.rec ? await readInode(this.vol, dst.rec.ino) : undefined;
+      if (old && inodeKind(old) === 'dir') throw new IsDirectoryError(q);
+      if (old && isDir) throw new NotDirectoryError(q);
+      if (old?.ino === moved.ino) return;
+      await this.checkSpace(0, 0, dst.parent);
+      const fileType = this.fileType(moved);
+      // The new name first, then the old one goes: a crash between leaves two names, never none.
+      let dstDir = dst.rec
+        ? await dirRepoint(ctx, dst.parent, dst.rec, moved.ino, fileType)
+        : await dirInsert(ctx, dst.parent, { name: encodeUtf8(dst.name), ino: moved.ino, fileType });
+      await this.alloc.flush(ctx.now);
+      const sameDir = dst.parent.ino === src.parent.ino;
+      const srcDir = sameDir ? dstDir : await readInode(this.vol, src.parent.ino);
+      const rec = await lookup(this.vol, srcDir, src.name);
+      if (!rec) throw new NotFoundError(p);
+      let after = await dirRemove(ctx, srcDir, rec);
+      if (sameDir) dstDir = after;
+      if (isDir && !sameDir) {
+        await setDotDot(this.vol, moved, dstDir.ino);
+        dstDir = await this.writeRaw(ctx, dstDir, { i_links_count: this.dirLinks(dstDir.base.i_links_count, +1) }, [
+          'mtime',
+          'ctime',
+        ]);
+        after = await this.writeRaw(ctx, after, { i_links_count: this.dirLinks(after.base.i_links_count, -1) }, [
+          'mtime',
+          'ctime',
+        ]);
+      } else {
+        await this.writeRaw(ctx, dstDir, {}, ['mtime', 'ctime']);
+        if (!sameDir) await this.writeRaw(ctx, after, {}, ['mtime', 'ctime']);
+      }
+      await this.writeRaw(ctx, await readInode(this.vol, moved.ino), {}, ['ctime']);
+      if (old) await releaseInode(ctx, old, false);
+      await this.alloc.flush(ctx.now);
+    });
+  }
+
+  /** The parent directory of `path`, its last name, and the entry of that name if there is one. */
+  private async slot(path: string): Promise<{ parent: Inode; name: string; rec: DirRecord | undefined }> {
+    const p = normalizePath(path);
+    const name = basename(p);
+    checkName(name, p);
+    const parent = await this.resolve(dirname(p), true);
+    if (inodeKind(parent.inode) !== 'dir') throw new NotDirectoryError(parent.path);
+    return { parent: parent.inode, name, rec: await lookup(this.vol, parent.inode, name) };
+  }
+
+  private fileType(inode: Inode): number {
+    return this.vol.hasIncompat(INCOMPAT.filetype) ? FILE_TYPES[inodeKind(inode)] : 0;
+  }
+
   /** Creates every missing directory of `path` (like mkdir -p), with `attrs` for the new ones. */
   mkdirp(path: string, attrs: Partial<Entry> = {}): Promise<void> {
     return this.serial(() => this.mkdirpNow(path, attrs));
@@ -165,7 +270,7 @@ export class ExtEditor extends ExtFileSystem {
     const ctx = this.ctx();
     if (p === '/') {
       if (entry.kind !== 'dir') throw new InvalidPathError(p, 'the root can only be a directory');
-      await this.setAttributes(ctx, await readInode(this.vol, 2), entry);
+      await this.applyDirAttrs(ctx, await readInode(this.vol, 2), entry);
       return;
     }
     const name = basename(p);
@@ -176,7 +281,7 @@ export class ExtEditor extends ExtFileSystem {
     const old = existing ? await readInode(this.vol, existing.ino) : undefined;
     if (old && inodeKind(old) === 'dir') {
       if (entry.kind !== 'dir') throw new IsDirectoryError(p);
-      await this.setAttributes(ctx, old, entry);
+      await this.applyDirAttrs(ctx, old, entry);
       return;
     }
     const linked = entry.linkId !== undefined && entry.kind !== 'dir' ? this.links.get(entry.linkId) : undefined;
@@ -256,7 +361,7 @@ export class ExtEditor extends ExtFileSystem {
   }
 
   /** mode/owner/times of an existing directory from an entry (add onto a directory). */
-  private async setAttributes(ctx: EditContext, inode: Inode, e: Entry): Promise<void> {
+  private async applyDirAttrs(ctx: EditContext, inode: Inode, e: Entry): Promise<void> {
     const raw = inode.raw.slice();
     inodeBase.patch({ i_mode: (inode.base.i_mode & 0o170000) | (e.mode & 0o7777), i_uid: e.uid, i_gid: e.gid }, raw);
     setTime(this.vol, raw, 'mtime', e.mtime, e.mtimeNsec ?? 0);

@@ -4,6 +4,8 @@
  */
 import { CorruptError, FsError, ReadOnlyError } from '@fstool/blockdev';
 import {
+  type Attributes,
+  type CheckReport,
   compareNames,
   type Entry,
   type FileSystem,
@@ -17,6 +19,7 @@ import {
 } from '@fstool/fs';
 import { decodeDevice, INO } from '../format/inode.js';
 import { encodeUtf8 } from '../utf8.js';
+import { checkExt } from './check.js';
 import { FileReader, inlineData } from './content.js';
 import { isInline, lookup, readDir } from './dir.js';
 import { fsInfo, fsType } from './info.js';
@@ -81,6 +84,22 @@ export class ExtFileSystem implements FileSystem {
 
   async remove(_path: string, _opts?: { recursive?: boolean }): Promise<void> {
     throw this.readOnly();
+  }
+
+  async setAttributes(_path: string, _attrs: Attributes): Promise<void> {
+    throw this.readOnly();
+  }
+
+  async rename(_from: string, _to: string): Promise<void> {
+    throw this.readOnly();
+  }
+
+  async link(_existing: string, _newPath: string): Promise<void> {
+    throw this.readOnly();
+  }
+
+  check(): Promise<CheckReport> {
+    return checkExt(this.vol);
   }
 
   async close(): Promise<void> {
@@ -165,7 +184,7 @@ export class ExtFileSystem implements FileSystem {
       mode: b.i_mode & 0o7777,
       uid: b.i_uid,
       gid: b.i_gid,
-      size: kind === 'file' ? b.i_size : 0,
+      size: kind === 'file' || kind === 'dir' ? b.i_size : 0,
       nlink: b.i_links_count,
       ino: inode.ino,
       ...inodeTimes(inode),

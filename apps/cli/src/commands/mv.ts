@@ -1,0 +1,22 @@
+import { normalizePath } from '@fstool/fs';
+import type { Register } from './index.js';
+
+export const registerMv: Register = (program, io) => {
+  program
+    .command('mv')
+    .alias('rename')
+    .description('rename or move a file or directory inside an image, in one step')
+    .argument('<image>', 'image file, or IMG:N for partition N')
+    .argument('<from>', 'path inside the image')
+    .argument('<to>', 'new path, or an existing directory to move into')
+    .option('-v, --verbose', 'print what was moved where')
+    .addHelpText(
+      'after',
+      '\nDefaults: an existing file at TO is replaced; an existing directory is moved into.\n\nExample:\n  fstool mv disk.img:1 /config.txt /config.txt.bak',
+    )
+    .action(async (ref, from, to, o) => {
+      const [{ onFilesystem }, { move }] = await Promise.all([import('./files.js'), import('../ops/moves.js')]);
+      const dest = await onFilesystem(ref, true, (fs) => move(fs, normalizePath(from), normalizePath(to)));
+      if (o.verbose) io.err(`${normalizePath(from)} -> ${dest}\n`);
+    });
+};
