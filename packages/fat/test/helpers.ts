@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { FileDevice } from '@fstool/blockdev/node';
 import type { BuildReport, ContentSource, FileSystem, SourceTree } from '@fstool/fs';
 import { runTool, snapshotTree } from '@fstool/testkit/node';
-import { decodeBootSector } from '../src/boot.js';
+import { decodeBootSector, type Volume } from '../src/boot.js';
 import { type FatOptions, fatDriver } from '../src/index.js';
 
 /** A file of `size` bytes whose content is a cheap deterministic pattern (never all zero). */
@@ -149,7 +149,7 @@ export function mtype(image: string, path: string): string {
 }
 
 /** Where a volume's regions are, from its boot sector (for crafting damaged images). */
-export function layoutOf(bytes: Uint8Array): { dataOffset: number; clusterSize: number; rootOffset: number } {
+export function layoutOf(bytes: Uint8Array): Volume {
   return decodeBootSector(bytes.subarray(0, 512), bytes.length);
 }
 
