@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Entry, ExistsError } from '@fstool/fs';
+import { type Entry, ExistsError, treeFromEntries, UnsupportedError } from '@fstool/fs';
 import { haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { upperName } from '../src/name-case.js';
-import { fsck, mkfsImage, mtoolsPaths, mtype, openImage } from './helpers.js';
+import { buildImage, fsck, mkfsImage, mtoolsPaths, mtype, openImage } from './helpers.js';
 
 const tmp = tempDir('fstool-fatcase-');
 afterAll(() => tmp.cleanup());
@@ -116,4 +116,32 @@ describe.skipIf(!haveTools('mkfs.fat', 'mcopy', 'mdir', 'mtype', 'fsck.vfat'))('
       expect(mtype(image, '/Docs/a.txt')).toBe('new a\n');
     });
   }
+});
+
+describe.skipIf(!haveTools('mdir', 'fsck.vfat'))('building a tree with names differing only in case', () => {
+  const tree = () =>
+    treeFromEntries([
+      dir('/DIR'),
+      text('/DIR/in upper.txt', 'upper\n'),
+      dir('/Dir'),
+      text('/Dir/in mixed.txt', 'mixed\n'),
+      text('/README.TXT', 'first\n'),
+      text('/readme.txt', 'second\n'),
+    ]);
+
+  it('keeps the first of them and warns about each other (with what is skipped under it)', async () => {
+    const image = tmp.join('built.img');
+    const warnings: string[] = [];
+    await buildImage(image, 2 * 2 ** 20, tree(), {}, 'fat12', warnings);
+    expect(warnings).toEqual([
+      '/Dir: FAT ignores case in names and /DIR is there already; skipped',
+      '/readme.txt: FAT ignores case in names and /README.TXT is there already; skipped',
+    ]);
+    expect(fsck(image).code).toBe(0);
+    expect(mtoolsPaths(image)).toEqual(['/DIR/', '/DIR/in upper.txt', '/README.TXT']);
+    expect(mtype(image, '/readme.txt')).toBe('first\n');
+    await expect(buildImage(tmp.join('strict.img'), 2 * 2 ** 20, tree(), { strict: true }, 'fat12')).rejects.toThrow(
+      UnsupportedError,
+    );
+  });
 });
