@@ -1,10 +1,20 @@
-import { createRegistry, type DriverRegistry } from 'fstool';
-import { loadPlugins } from 'fstool/node';
+import { delimiter } from 'node:path';
+import type { DriverRegistry } from 'fstool';
 
-/** The driver registry for one command: built-ins plus `--plugin` packages resolved from the cwd. */
-export async function registryWith(plugins: string[] = []): Promise<DriverRegistry> {
+/** Plugins for every command: `FSTOOL_PLUGINS` (separated like PATH) and the global `--plugin` options. */
+const global: string[] = [];
+
+/** Sets the plugins that every command of this run loads (called once from the root `--plugin`). */
+export function usePlugins(fromOptions: string[], env = process.env.FSTOOL_PLUGINS): void {
+  global.length = 0;
+  global.push(...(env ?? '').split(delimiter).filter(Boolean), ...fromOptions);
+}
+
+/** The driver registry for one command: built-ins plus the plugins, resolved from the cwd. */
+export async function registryWith(): Promise<DriverRegistry> {
+  const [{ createRegistry }, { loadPlugins }] = await Promise.all([import('fstool'), import('fstool/node')]);
   const registry = createRegistry();
-  await loadPlugins(plugins, process.cwd(), registry);
+  await loadPlugins(global, process.cwd(), registry);
   return registry;
 }
 

@@ -64,10 +64,18 @@ async function clear(path: string): Promise<void> {
 }
 
 /** Writes a file's contents, leaving its holes unwritten (the file is truncated to size at the end). */
-async function writeContents(e: Entry, to: string, onBytes: (n: number) => void): Promise<void> {
+async function writeContents(fs: FileSystem, e: Entry, to: string, onBytes: (n: number) => void): Promise<void> {
   const out = await open(to, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
-    if (e.size > 0 && e.open) {
+    if (e.size > 0 && !e.open) {
+      // A driver whose entries carry no opener: the plain stream, holes written as zeros.
+      let at = 0;
+      for await (const chunk of fs.read(e.path)) {
+        await out.write(chunk, 0, chunk.length, at);
+        at += chunk.length;
+        onBytes(chunk.length);
+      }
+    } else if (e.size > 0 && e.open) {
       const src = e.open();
       try {
         const holes = (await src.holes?.()) ?? [];
@@ -170,7 +178,7 @@ export async function extractTree(
     if (e.ino !== undefined && (e.nlink ?? 1) > 1) links.set(e.ino, to);
     switch (e.kind) {
       case 'file':
-        await writeContents(e, to, onBytes);
+        await writeContents(fs, e, to, onBytes);
         break;
       case 'symlink':
         await symlink(e.target ?? '', to);

@@ -2,6 +2,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { FsError } from '@fstool/blockdev';
 import pkg from '../package.json' with { type: 'json' };
 import { commands } from './commands/index.js';
+import { collect, usePlugins } from './context.js';
 import { EXIT, type Io } from './io.js';
 
 export type { Io } from './io.js';
@@ -13,7 +14,14 @@ function program(io: Io): Command {
     .version(pkg.version, '-V, --version')
     .showHelpAfterError('(run fstool --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .option(
+      '--plugin <name>',
+      'load a filesystem plugin package or file, for any command (repeatable; also FSTOOL_PLUGINS)',
+      collect,
+      [] as string[],
+    )
     .exitOverride();
+  cli.hook('preAction', () => usePlugins(cli.opts().plugin));
   for (const register of commands) register(cli, io);
   return cli;
 }

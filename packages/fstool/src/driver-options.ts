@@ -57,6 +57,18 @@ export function driverOptions(
       zeroed: extra.zeroed,
     });
   }
-  const { type: _t, source: _s, deviceTable: _d, rootdevs: _r, squashOwner: _q, mtime: _m, ...rest } = fs;
-  return pick({ ...rest, label: fs.volumeLabel });
+  // A plugin gets the label once (as `label`), where its volume starts on the disk, and no size:
+  // the device it is handed is the resolved size.
+  const {
+    type: _t,
+    source: _s,
+    deviceTable: _d,
+    rootdevs: _r,
+    squashOwner: _q,
+    mtime: _m,
+    volumeLabel: _l,
+    size: _z,
+    ...rest
+  } = fs as FilesystemSpec & { size?: unknown };
+  return pick({ ...rest, label: fs.volumeLabel, partitionStart: extra.partitionStart ?? 0 });
 }

@@ -12,7 +12,7 @@ describe('third-party filesystem plugins', () => {
   it('builds a disk with a plugin type named in the spec and lists it through the same paths', async () => {
     mkdirSync(tmp.join('tree', 'etc'), { recursive: true });
     writeFileSync(tmp.join('tree', 'etc', 'motd'), 'hello from a plugin\n');
-    const plugin = join(import.meta.dirname, 'plugin', 'flatfs.mjs');
+    const plugin = join(import.meta.dirname, '..', '..', '..', 'examples', 'plugins', 'flatfs.mjs');
     writeFileSync(
       tmp.join('disk.toml'),
       `plugins = ["${plugin}"]

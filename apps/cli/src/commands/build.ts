@@ -1,6 +1,6 @@
 import { Option } from '@commander-js/extra-typings';
 import { buildSpecFile } from 'fstool/node';
-import { collect, registryWith } from '../context.js';
+import { registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
 import { progressBar } from '../progress.js';
 import type { Register } from './index.js';
@@ -17,7 +17,6 @@ export const registerBuild: Register = (program, io) => {
         'qcow2',
       ] as const),
     )
-    .option('--plugin <name>', 'load a filesystem plugin package or file (repeatable)', collect, [] as string[])
     .option('--force', 'allow writing onto a block device (everything on it is lost)')
     .option('--json', 'print the result as JSON')
     .action(async (spec, opts) => {
@@ -26,7 +25,7 @@ export const registerBuild: Register = (program, io) => {
       try {
         const result = await buildSpecFile(spec, {
           output: opts.output,
-          registry: await registryWith(opts.plugin),
+          registry: await registryWith(),
           ...(opts.format ? { format: opts.format } : {}),
           ...(opts.force ? { force: true } : {}),
           onProgress: (_v, p) => bar.onProgress(p),

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@fstool/blockdev';
 import { repack } from 'fstool/node';
-import { collect, registryWith } from '../context.js';
+import { registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import { progressBar } from '../progress.js';
 import { formatOption, intOption, parseSizeOrAuto } from './fs-build.js';
@@ -22,14 +22,13 @@ export const registerRepack: Register = (program, io) => {
     .option('--block-size <n>', 'ext block size, or FAT cluster size, in bytes', intOption('--block-size'))
     .addOption(formatOption())
     .option('--force', 'allow writing onto a block device (everything on it is lost)')
-    .option('--plugin <name>', 'load a filesystem plugin package or file (repeatable)', collect, [] as string[])
     .option('--json', 'print the result as JSON')
     .action(async (source, output, o) => {
       if (o.shrink && o.size !== undefined) throw new InvalidArgumentError('give --size or --shrink, not both');
       const bar = progressBar();
       try {
         const result = await repack(source, output, {
-          registry: await registryWith(o.plugin),
+          registry: await registryWith(),
           ...(o.fsType !== undefined ? { fsType: o.fsType } : {}),
           ...(o.size !== undefined ? { size: o.size } : {}),
           ...(o.shrink ? { shrink: true } : {}),

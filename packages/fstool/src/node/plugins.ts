@@ -36,7 +36,16 @@ export async function loadPlugins(names: string[], fromDir: string, registry: Dr
       if (!d || typeof d !== 'object' || typeof d.type !== 'string' || typeof d.probe !== 'function') {
         throw new PluginError(`plugin "${name}" has no FileSystemDriver as its default export`);
       }
-      if (!registry.has(d.type)) registry.register(d);
+      // The same module named twice (flag and environment) is loaded once; another driver claiming a taken name is refused.
+      const names = [d.type, ...(d.aliases ?? [])];
+      const taken = names.find((n) => registry.has(n));
+      if (taken !== undefined && registry.get(taken) === d) continue;
+      if (taken !== undefined) {
+        throw new PluginError(
+          `plugin "${name}" declares the filesystem type "${taken}", which the ${registry.get(taken).type} driver already has; a plugin needs a name of its own`,
+        );
+      }
+      registry.register(d);
     }
   }
 }

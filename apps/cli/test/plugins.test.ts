@@ -1,0 +1,72 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tempDir } from '@fstool/testkit/node';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cli, shell } from './run-cli.js';
+
+const tmp = tempDir('fstool-plugins-');
+afterAll(() => tmp.cleanup());
+afterEach(() => {
+  delete process.env.FSTOOL_PLUGINS;
+});
+
+/** The example plugin of docs/PLUGINS.md, used as a user would. */
+const plugin = join(import.meta.dirname, '..', '..', '..', 'examples', 'plugins', 'flatfs.mjs');
+
+mkdirSync(tmp.join('tree', 'etc'), { recursive: true });
+writeFileSync(tmp.join('tree', 'etc', 'motd'), 'hello from a plugin\n');
+writeFileSync(
+  tmp.join('disk.toml'),
+  `plugins = ["${plugin}"]
+[image]
+size = "4MiB"
+partition_table = "gpt"
+[[partitions]]
+name = "data"
+type = "linux"
+size = "remaining"
+  [partitions.filesystem]
+  type = "flatfs"
+  source = "tree"
+`,
+);
+
+describe('plugins for every command', () => {
+  const disk = tmp.join('disk.img');
+
+  it('build loads the spec plugins; without a plugin other commands cannot read the filesystem', async () => {
+    const built = await cli('build', tmp.join('disk.toml'), '-o', disk);
+    expect(built.code, built.err).toBe(0);
+    const ls = await cli('ls', `${disk}:1`, '/');
+    expect(ls.code).toBe(2);
+    expect(ls.err).toMatch(/no known filesystem found/);
+  });
+
+  it('--plugin, before or after the command: info, ls, cat, stat, extract, shell', async () => {
+    const p = ['--plugin', plugin];
+    expect((await cli(...p, 'info', `${disk}:1`)).out).toMatch(/type:\s+flatfs/);
+    expect((await cli(...p, 'ls', `${disk}:1`, '/etc')).out).toBe('motd\n');
+    expect((await cli(...p, 'cat', `${disk}:1`, '/etc/motd')).bytes.toString()).toBe('hello from a plugin\n');
+    expect(JSON.parse((await cli(...p, 'stat', '--json', `${disk}:1`, '/etc/motd')).out)).toMatchObject({ size: 20 });
+    const out = tmp.join('out');
+    expect((await cli(...p, 'extract', `${disk}:1`, out)).code).toBe(0);
+    expect(readFileSync(join(out, 'etc', 'motd'), 'utf8')).toBe('hello from a plugin\n');
+    // Global options may also follow the command, as users type them.
+    const sh = await shell('cat /etc/motd\n', '--plugin', plugin, '--ro', `${disk}:1`);
+    expect(sh.code, sh.err).toBe(0);
+    expect(sh.bytes).toBe('hello from a plugin\n');
+  });
+
+  it('FSTOOL_PLUGINS works the same; a plugin reusing a built-in type name is an error', async () => {
+    process.env.FSTOOL_PLUGINS = plugin;
+    expect((await cli('ls', `${disk}:1`, '/etc')).out).toBe('motd\n');
+    const clash = tmp.join('clash.mjs');
+    writeFileSync(clash, `import p from ${JSON.stringify(plugin)};\nexport default { ...p, type: 'ext4' };\n`);
+    process.env.FSTOOL_PLUGINS = clash;
+    const r = await cli('ls', `${disk}:1`, '/');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(
+      /plugin ".*clash\.mjs" declares the filesystem type "ext4", which the ext4 driver already has/,
+    );
+  });
+});
