@@ -124,7 +124,8 @@ class FatFileSystem implements FileSystem {
       blocks: v.clusters,
       freeBlocks: this.fat.free,
       fatType: v.fatType,
-      volumeId: v.volumeId,
+      // 8 lower-case hex digits, as the build report and the spec's volume_id write it.
+      volumeId: (v.volumeId >>> 0).toString(16).padStart(8, '0'),
       clusterSize: v.clusterSize,
       clusters: v.clusters,
       freeClusters: this.fat.free,

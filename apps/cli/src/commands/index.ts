@@ -17,6 +17,7 @@ import { registerInfo } from './info.js';
 import { registerLn } from './ln.js';
 import { registerMv } from './mv.js';
 import { registerRepack } from './repack.js';
+import { registerSchema } from './schema.js';
 import { registerShell } from './shell.js';
 import { registerTouch } from './touch.js';
 
@@ -42,5 +43,6 @@ export const commands: Register[] = [
   registerLn,
   registerTouch,
   registerShell,
+  registerSchema,
   registerRepack,
 ];
