@@ -15,13 +15,14 @@ import { promisify } from 'node:util';
 import { FsError } from '@fstool/blockdev';
 import { basename, type Entry, type FileSystem } from '@fstool/fs';
 import { writeHostXattrs } from '@fstool/fs/node';
+import { walk } from './ops/tree.js';
 
 export interface ExtractOptions {
   /** Copy owners, devices and non-user xattrs (default: when running as root). */
   privileged?: boolean;
   onWarning(message: string): void;
-  /** Bytes of file data written so far, of `total` (the sum of the tree's file sizes, when known). */
-  onBytes?(written: number): void;
+  /** Bytes of file data written so far, of `total` (the tree's file sizes, counted first when this is given). */
+  onBytes?(written: number, total: number): void;
   /** Each path as it is written (`-v`). */
   onEntry?(path: string): void;
 }
@@ -120,9 +121,11 @@ export async function extractTree(
 ): Promise<ExtractReport> {
   const privileged = o.privileged ?? process.getuid?.() === 0;
   const report: ExtractReport = { entries: 0, bytes: 0, skipped: 0 };
+  let total = 0;
+  if (o.onBytes) for await (const e of walk(fs, from)) if (e.kind === 'file') total += e.size;
   const onBytes = (n: number) => {
     report.bytes += n;
-    o.onBytes?.(report.bytes);
+    o.onBytes?.(report.bytes, total);
   };
   /** First host path of each multiply-linked inode. */
   const links = new Map<number, string>();

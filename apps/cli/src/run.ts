@@ -4,6 +4,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { commands } from './commands/index.js';
 import { collect, usePlugins } from './context.js';
 import { EXIT, type Io } from './io.js';
+import { verbosity } from './progress.js';
 
 export type { Io } from './io.js';
 
@@ -20,8 +21,15 @@ function program(io: Io): Command {
       collect,
       [] as string[],
     )
+    .option('-q, --quiet', 'no progress bars or summaries, only errors (any command)')
+    .option('-v, --verbose', 'say what is done, path by path where a command can (any command)')
     .exitOverride();
-  cli.hook('preAction', () => usePlugins(cli.opts().plugin));
+  cli.hook('preAction', () => {
+    const o = cli.opts();
+    usePlugins(o.plugin);
+    verbosity.quiet = o.quiet ?? false;
+    verbosity.verbose = (o.verbose ?? false) && !verbosity.quiet;
+  });
   for (const register of commands) register(cli, io);
   return cli;
 }

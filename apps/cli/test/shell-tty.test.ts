@@ -1,44 +1,20 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { haveTools, inCI, mustRun, runTool, tempDir } from '@fstool/testkit/node';
+import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from './run-cli.js';
+import { terminal } from './tty.js';
 
 // A real terminal session: `node bin.js shell` inside tmux, keys sent with send-keys, the screen
 // read with capture-pane. Needs the built CLI (the root test task builds it first).
-const bin = join(import.meta.dirname, '../bin.js');
-const built = existsSync(join(import.meta.dirname, '../dist/main.js'));
-if (!built && inCI) throw new Error('apps/cli/dist is missing: CI must build before testing (pnpm verify does)');
-
+const { bin, built, tmux, waitFor, start: startCmd } = terminal();
 const tmp = tempDir('fstool-tty-');
-const socket = `fstool-test-${process.pid}`;
-afterAll(() => {
-  runTool('tmux', ['-L', socket, 'kill-server']);
-  tmp.cleanup();
-});
-
-const tmux = (...args: string[]) => mustRun('tmux', ['-L', socket, ...args]);
-const screen = (name: string) => tmux('capture-pane', '-p', '-J', '-S', '-500', '-t', name);
-
-/** Polls the pane until `re` matches (the session answers asynchronously). */
-async function waitFor(name: string, re: RegExp): Promise<string> {
-  let text = '';
-  for (let i = 0; i < 300; i++) {
-    text = screen(name);
-    if (re.test(text)) return text;
-    await sleep(100);
-  }
-  throw new Error(`${re} never appeared; the screen was:\n${text}`);
-}
+afterAll(() => tmp.cleanup());
 
 /** Starts `fstool shell ARGS…` in a detached tmux session; the pane stays after it exits. */
-function start(name: string, ...args: string[]): void {
-  const cmd = `node ${bin} shell ${args.join(' ')}; echo "[exit $?]"; sleep 600`;
-  tmux('new-session', '-d', '-s', name, '-x', '150', '-y', '50', cmd);
-}
+const start = (name: string, ...args: string[]) => startCmd(name, `node ${bin} shell ${args.join(' ')}`);
 
 const type = (name: string, line: string) => tmux('send-keys', '-t', name, '-l', line);
 const key = (name: string, ...keys: string[]) => tmux('send-keys', '-t', name, ...keys);

@@ -1,3 +1,4 @@
+export { countingSource } from './counting-source.js';
 export {
   type ApplyDeviceTableOptions,
   applyDeviceTable,

@@ -2,7 +2,7 @@ import { Option } from '@commander-js/extra-typings';
 import { buildSpecFile } from 'fstool/node';
 import { registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
-import { progressBar } from '../progress.js';
+import { progressBar, verbosity } from '../progress.js';
 import type { Register } from './index.js';
 
 export const registerBuild: Register = (program, io) => {
@@ -33,6 +33,7 @@ export const registerBuild: Register = (program, io) => {
         });
         bar.stop();
         if (opts.json) return io.out(toJson(result));
+        if (verbosity.quiet) return;
         const rows = [['#', 'type', 'start', 'size', 'used', 'entries']];
         for (const v of result.volumes) {
           rows.push([

@@ -2,7 +2,7 @@ import { Option } from '@commander-js/extra-typings';
 import { parseSize } from '@fstool/spec';
 import { convertImage } from 'fstool/node';
 import { humanSize, toJson } from '../format.js';
-import { progressBar } from '../progress.js';
+import { progressBar, verbosity } from '../progress.js';
 import type { Register } from './index.js';
 
 export const registerConvert: Register = (program, io) => {
@@ -34,6 +34,7 @@ export const registerConvert: Register = (program, io) => {
         });
         bar.stop();
         if (o.json) return io.out(toJson(result));
+        if (verbosity.quiet) return;
         const size = result.info ? `, ${humanSize(result.info.allocatedBytes)} allocated` : '';
         const grown = result.size !== undefined ? ` of ${humanSize(result.size)}` : '';
         io.out(`wrote ${output}: ${result.format}${grown}${size}\n`);

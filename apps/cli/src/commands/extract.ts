@@ -9,8 +9,6 @@ export const registerExtract: Register = (program, io) => {
     .description('copy a tree (or one file) out of an image onto the host, like tar -x')
     .argument('<image>', 'image file, or IMG:N for partition N')
     .argument('<paths...>', '[PATH] DEST: what to copy (default /) and the host directory to copy it into')
-    .option('-q, --quiet', 'print nothing but errors')
-    .option('-v, --verbose', 'print each path as it is written')
     .option('--no-same-owner', 'do not copy owners, devices and non-user xattrs even as root')
     .addHelpText(
       'after',
@@ -23,17 +21,25 @@ Example:
   fstool extract disk.img:2 /etc ./etc-copy`,
     )
     .action(async (ref, paths, o) => {
-      const [{ onFilesystem }, { extractTree }] = await Promise.all([import('./files.js'), import('../extract.js')]);
+      const [{ onFilesystem }, { extractTree }, { verbosity, progressBar, progressWanted }] = await Promise.all([
+        import('./files.js'),
+        import('../extract.js'),
+        import('../progress.js'),
+      ]);
+      const bar = progressBar();
       if (paths.length > 2) throw new InvalidArgumentError('extract takes [PATH] DEST');
       const [from, dest] = paths.length === 2 ? (paths as [string, string]) : ['/', paths[0] as string];
       const report = await onFilesystem(ref, false, (fs) =>
         extractTree(fs, normalizePath(from), dest, {
           ...(o.sameOwner === false ? { privileged: false } : {}),
           onWarning: (m) => io.err(`warning: ${m}\n`),
-          ...(o.verbose ? { onEntry: (p: string) => io.err(`${p}\n`) } : {}),
+          ...(progressWanted()
+            ? { onBytes: (done: number, total: number) => bar.onProgress({ phase: 'data', done, total }) }
+            : {}),
+          ...(verbosity.verbose ? { onEntry: (p: string) => io.err(`${p}\n`) } : {}),
         }),
-      );
-      if (!o.quiet) {
+      ).finally(() => bar.stop());
+      if (!verbosity.quiet) {
         const skipped = report.skipped ? `, ${report.skipped} skipped` : '';
         io.err(`extracted ${report.entries} entries (${humanSize(report.bytes)}) to ${dest}${skipped}\n`);
       }

@@ -6,7 +6,7 @@ import { buildImage } from 'fstool/node';
 import { registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import type { Io } from '../io.js';
-import { progressBar } from '../progress.js';
+import { progressBar, verbosity } from '../progress.js';
 import { parseTime } from '../time.js';
 
 export const formatOption = () =>
@@ -80,6 +80,7 @@ export async function runFsBuild(io: Io, req: FsBuildRequest): Promise<void> {
     });
     bar.stop();
     if (req.json) return io.out(toJson(result));
+    if (verbosity.quiet) return;
     const v = result.volumes[0];
     const secs = ((performance.now() - started) / 1000).toFixed(2);
     const details = v ? `, ${v.entries} entries, ${humanSize(v.usedBytes)} used${counts(v.details)}` : '';

@@ -9,14 +9,17 @@ export const registerMv: Register = (program, io) => {
     .argument('<image>', 'image file, or IMG:N for partition N')
     .argument('<from>', 'path inside the image')
     .argument('<to>', 'new path, or an existing directory to move into')
-    .option('-v, --verbose', 'print what was moved where')
     .addHelpText(
       'after',
       '\nDefaults: an existing file at TO is replaced; an existing directory is moved into.\n\nExample:\n  fstool mv disk.img:1 /config.txt /config.txt.bak',
     )
-    .action(async (ref, from, to, o) => {
-      const [{ onFilesystem }, { move }] = await Promise.all([import('./files.js'), import('../ops/moves.js')]);
+    .action(async (ref, from, to) => {
+      const [{ onFilesystem }, { move }, { verbosity }] = await Promise.all([
+        import('./files.js'),
+        import('../ops/moves.js'),
+        import('../progress.js'),
+      ]);
       const dest = await onFilesystem(ref, true, (fs) => move(fs, normalizePath(from), normalizePath(to)));
-      if (o.verbose) io.err(`${normalizePath(from)} -> ${dest}\n`);
+      if (verbosity.verbose) io.err(`${normalizePath(from)} -> ${dest}\n`);
     });
 };

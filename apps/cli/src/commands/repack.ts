@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '@fstool/blockdev';
 import { repack } from 'fstool/node';
 import { registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
-import { progressBar } from '../progress.js';
+import { progressBar, verbosity } from '../progress.js';
 import { formatOption, intOption, parseSizeOrAuto } from './fs-build.js';
 import type { Register } from './index.js';
 
@@ -40,6 +40,7 @@ export const registerRepack: Register = (program, io) => {
         });
         bar.stop();
         if (o.json) return io.out(toJson(result));
+        if (verbosity.quiet) return;
         const v = result.volumes[0];
         const details = v ? `, ${v.entries} entries, ${humanSize(v.usedBytes)} used` : '';
         io.out(

@@ -4,7 +4,7 @@
  * writes), then every file's contents streamed in big chunks.
  */
 import type { BlockDevice } from '@fstool/blockdev';
-import type { Progress } from '@fstool/fs';
+import { type ContentSource, countingSource, type Progress } from '@fstool/fs';
 import { bitmapChecksum, fsChecksumSeed } from '../checksum.js';
 import { INO } from '../format/inode.js';
 import { hasFeature } from '../format/superblock.js';
@@ -121,18 +121,29 @@ async function writeData(dev: BlockDevice, plan: BuildPlan, opts: WriteOptions):
   let total = 0;
   for (const pi of plan.inodes) if (pi?.kind === 'file') total += pi.size;
   let done = 0;
+  let reported = 0;
+  // Progress in bytes as they are read, so one big file moves the bar too (at most every 4 MiB).
+  const onProgress = opts.onProgress;
+  const counted = (src: ContentSource): ContentSource =>
+    onProgress
+      ? countingSource(src, (n) => {
+          done += n;
+          if (done - reported < 4 * 2 ** 20) return;
+          reported = done;
+          onProgress({ phase: 'data', done, total });
+        })
+      : src;
   for (const pi of plan.inodes) {
     if (pi?.kind !== 'file' || pi.node === undefined || pi.extents.length === 0) continue;
     const entry = nodes[pi.node]!.entry;
-    const src = entry.open!();
+    const src = counted(entry.open!());
     try {
       await stager.copy(entry.path, src, pi.size, pi.extents);
     } finally {
       await src.close();
     }
-    done += pi.size;
-    opts.onProgress?.({ phase: 'data', done, total });
   }
+  opts.onProgress?.({ phase: 'data', done: total, total });
   await stager.finish();
   return stager.written;
 }
