@@ -37,7 +37,14 @@ export async function addHostPath(
     o.onEntry?.(path);
     const { onBytes } = o;
     const open = e.open;
-    const counted = onBytes && open ? () => countingSource(open(), (n) => onBytes((done += n), total)) : undefined;
+    const counted =
+      onBytes && open
+        ? () =>
+            countingSource(open(), (n) => {
+              done += n;
+              onBytes(done, total);
+            })
+        : undefined;
     return fs.add(path, { ...e, path, ...(counted ? { open: counted } : {}) });
   };
   if (top.kind !== 'dir') {
