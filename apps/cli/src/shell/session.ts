@@ -2,7 +2,10 @@ import { createInterface } from 'node:readline';
 import type { FileSystem } from '@fstool/fs';
 import { normalizePath } from '@fstool/fs';
 import type { Io } from '../io.js';
-import { commandNames, EXIT_WORDS, runCommand, type ShellState } from './commands.js';
+import { EXIT_WORDS, runCommand, type ShellState } from './commands.js';
+import { complete } from './complete.js';
+import { loadHistory, saveLine } from './history.js';
+import { addReverseSearch } from './search.js';
 import { splitWords } from './words.js';
 
 export interface ShellOptions {
@@ -13,16 +16,26 @@ export interface ShellOptions {
 
 /**
  * Reads command lines from `io.stdin` until exit, quit, end of input or Ctrl-C, running each
- * against `fs`. On a terminal: a prompt, line editing, history and completion of command names;
+ * against `fs`. On a terminal: a prompt, line editing, history kept in ~/.fstool_history with
+ * Ctrl-R search, and completion of command names and paths (host paths for `put`);
  * otherwise no prompt or banner, so scripts can pipe commands in. A failing command prints its
  * error and the session goes on. Resolves to the number of commands that failed; the caller
  * closes (flushes) the filesystem.
  */
 export async function runShell(fs: FileSystem, io: Io, opts: ShellOptions): Promise<number> {
   const tty = io.isTTY ?? false;
+  // The last byte a command wrote as data: on a terminal a missing final newline is supplied, so
+  // the prompt never overwrites the end of a file (`cat cmdline.txt`).
+  let lastByte: number | undefined;
   const state: ShellState = {
     fs,
-    io,
+    io: {
+      ...io,
+      data: async (chunk) => {
+        if (chunk.length) lastByte = chunk[chunk.length - 1];
+        await io.data(chunk);
+      },
+    },
     readOnly: opts.readOnly,
     cwd: '/',
     resolve(path) {
@@ -35,10 +48,11 @@ export async function runShell(fs: FileSystem, io: Io, opts: ShellOptions): Prom
       ? {
           output: io.stdout ?? process.stdout,
           terminal: true,
-          historySize: 500,
-          completer: (line: string) => {
-            const hits = commandNames.filter((c) => c.startsWith(line));
-            return [hits.length ? hits : commandNames, line];
+          historySize: 1000,
+          history: loadHistory(),
+          removeHistoryDuplicates: true,
+          completer: (line: string, done: (err: null, result: [string[], string]) => void) => {
+            complete(fs, state.cwd, line).then((r) => done(null, r));
           },
         }
       : { terminal: false }),
@@ -47,11 +61,13 @@ export async function runShell(fs: FileSystem, io: Io, opts: ShellOptions): Prom
   const stop = () => rl.close();
   rl.on('SIGINT', stop);
   process.once('SIGINT', stop);
+  const promptText = () => `fstool:${state.cwd}${opts.readOnly ? ' (ro)' : ''}> `;
   const prompt = () => {
     if (!tty) return;
-    rl.setPrompt(`fstool:${state.cwd}${opts.readOnly ? ' (ro)' : ''}> `);
+    rl.setPrompt(promptText());
     rl.prompt();
   };
+  if (tty) addReverseSearch(rl, promptText);
   if (tty) {
     const info = await fs.info();
     const label = info.label ? ` "${info.label}"` : '';
@@ -61,6 +77,7 @@ export async function runShell(fs: FileSystem, io: Io, opts: ShellOptions): Prom
   try {
     prompt();
     for await (const line of rl) {
+      if (tty) saveLine(line);
       try {
         const words = splitWords(line);
         if (words[0] !== undefined && EXIT_WORDS.has(words[0])) break;
@@ -69,6 +86,8 @@ export async function runShell(fs: FileSystem, io: Io, opts: ShellOptions): Prom
         failed++;
         io.err(`${err instanceof Error ? err.message : String(err)}\n`);
       }
+      if (tty && lastByte !== undefined && lastByte !== 0x0a) io.out('\n');
+      lastByte = undefined;
       prompt();
     }
   } finally {
