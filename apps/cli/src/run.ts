@@ -2,6 +2,7 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { FsError } from '@fstool/blockdev';
 import pkg from '../package.json' with { type: 'json' };
 import { commands } from './commands/index.js';
+import { waitForLocks } from './context.js';
 import { EXIT, type Io } from './io.js';
 
 export type { Io } from './io.js';
@@ -13,7 +14,9 @@ function program(io: Io): Command {
     .version(pkg.version, '-V, --version')
     .showHelpAfterError('(run fstool --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .exitOverride();
+    .option('--wait', 'when another process is using the image, wait for it instead of failing (exit 2)')
+    .exitOverride()
+    .hook('preAction', () => waitForLocks(cli.opts().wait ? (m) => io.err(`fstool: ${m}\n`) : undefined));
   for (const register of commands) register(cli, io);
   return cli;
 }

@@ -1,14 +1,15 @@
 import type { Entry, FileSystem } from '@fstool/fs';
-import { formatMode, joinPath, NotDirectoryError, normalizePath } from '@fstool/fs';
+import { formatMode, normalizePath } from '@fstool/fs';
 import { withFilesystem } from 'fstool/node';
-import { registryWith } from '../context.js';
+import { lockOptions, registryWith } from '../context.js';
+import { makeDirectory, parseMode } from '../edits/mkdir.js';
 import { columns, toJson } from '../format.js';
 import type { Io } from '../io.js';
 import type { Register } from './index.js';
 
 /** Runs `fn` on the filesystem of IMG or IMG:N, closing (and flushing) it afterwards. */
 export async function onFilesystem<T>(ref: string, writable: boolean, fn: (fs: FileSystem) => Promise<T>): Promise<T> {
-  return withFilesystem(ref, await registryWith(), { writable }, fn);
+  return withFilesystem(ref, await registryWith(), { writable, ...lockOptions() }, fn);
 }
 
 /** UTC, so listings are the same on every host. */
@@ -118,12 +119,12 @@ export const registerFileCommands: Register = (program, io) => {
     .description('create a directory inside an image')
     .argument('<image>', 'image file, or IMG:N for partition N')
     .argument('<path>', 'directory to create')
-    .option('-p, --parents', 'create missing parents; no error if it exists')
-    .option('--mode <octal>', 'permission bits', '755')
+    .option('-p, --parents', 'create missing parents; no error if it is a directory already (its mode stays)')
+    .option('--mode <octal>', 'permission bits of the new directories (default 755)', parseMode, 0o755)
     .action((ref, path, o) =>
-      onFilesystem(ref, true, async (fs) => {
-        await makeDirectory(fs, normalizePath(path), { parents: o.parents ?? false, mode: Number.parseInt(o.mode, 8) });
-      }),
+      onFilesystem(ref, true, (fs) =>
+        makeDirectory(fs, normalizePath(path), { parents: o.parents ?? false, mode: o.mode }),
+      ),
     );
 
   program
@@ -136,24 +137,3 @@ export const registerFileCommands: Register = (program, io) => {
       onFilesystem(ref, true, (fs) => fs.remove(normalizePath(path), { recursive: o.recursive ?? false })),
     );
 };
-
-/** mkdir, or mkdir -p: each missing component is created as root-owned with `mode`. */
-export async function makeDirectory(
-  fs: FileSystem,
-  path: string,
-  o: { parents: boolean; mode: number },
-): Promise<void> {
-  const now = Math.floor(Date.now() / 1000);
-  const dir = (p: string): Entry => ({ path: p, kind: 'dir', mode: o.mode, uid: 0, gid: 0, mtime: now, size: 0 });
-  if (!o.parents) return fs.add(path, dir(path));
-  let at = '/';
-  for (const part of path.split('/').filter(Boolean)) {
-    at = joinPath(at, part);
-    const existing = await fs.stat(at).catch((err: { code?: string }) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
-    if (!existing) await fs.add(at, dir(at));
-    else if (existing.kind !== 'dir') throw new NotDirectoryError(at);
-  }
-}

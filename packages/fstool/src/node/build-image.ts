@@ -9,6 +9,7 @@ import type { DriverRegistry } from '../registry.js';
 import { deriveU32, deriveUuid } from '../seed.js';
 import { writeAtomically } from './atomic.js';
 import { createOutput, type OutputFormat, outputFormat } from './output.js';
+import { checkOutputPath } from './output-path.js';
 import { loadPlugins } from './plugins.js';
 import { isBlockDevicePath, openBlockTarget, TargetError } from './target.js';
 import { prepareTree, SourceError } from './trees.js';
@@ -70,6 +71,7 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
   };
   const format = outputFormat(opts.output, opts.format ?? spec.output.format);
   const seed = spec.kind === 'disk' ? spec.image.seed : undefined;
+  checkOutputPath(opts.output);
   const target = isBlockDevicePath(opts.output)
     ? await openBlockTarget(opts.output, { force: opts.force ?? false, format })
     : undefined;
@@ -122,18 +124,22 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
       }
       volumes = await write(plan.size === target.size ? target : new SliceDevice(target, 0, plan.size));
     } else {
-      volumes = await writeAtomically(opts.output, async (tmp) => {
-        const dev = await createOutput(tmp, plan.size, {
-          format,
-          ...(spec.output.clusterSize !== undefined ? { clusterSize: spec.output.clusterSize } : {}),
-          ...(spec.output.compress ? { compress: true } : {}),
-        });
-        try {
-          return await write(dev);
-        } finally {
-          await dev.close();
-        }
-      });
+      volumes = await writeAtomically(
+        opts.output,
+        async (tmp) => {
+          const dev = await createOutput(tmp, plan.size, {
+            format,
+            ...(spec.output.clusterSize !== undefined ? { clusterSize: spec.output.clusterSize } : {}),
+            ...(spec.output.compress ? { compress: true } : {}),
+          });
+          try {
+            return await write(dev);
+          } finally {
+            await dev.close();
+          }
+        },
+        { onWarning },
+      );
     }
     return {
       output: opts.output,
