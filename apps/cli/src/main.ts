@@ -2,10 +2,10 @@
 import { once } from 'node:events';
 import { EXIT } from './io.js';
 import { run } from './run.js';
-import { installSignalHandlers } from './signals.js';
+import { enableSignalHandling } from './signals.js';
 import { WatchedStream } from './stdio.js';
 
-installSignalHandlers(process.stderr);
+enableSignalHandling(process.stderr);
 const stdout = new WatchedStream(process.stdout, 'stdout');
 const stderr = new WatchedStream(process.stderr, 'stderr');
 

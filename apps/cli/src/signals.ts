@@ -5,24 +5,26 @@ const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 /** Handlers that took over the signals (innermost last), e.g. a shell session that closes cleanly. */
 const claims: Array<() => void> = [];
 
-/**
- * While the returned release function has not been called, SIGINT, SIGTERM and SIGHUP call
- * `handler` instead of ending the process.
- */
-export function onInterrupt(handler: () => void): () => void {
-  claims.push(handler);
-  return () => {
-    const i = claims.lastIndexOf(handler);
-    if (i >= 0) claims.splice(i, 1);
-  };
+/** Where the terminal is restored; set by main(), so in-process runs (tests) never touch signals. */
+let terminal: NodeJS.WriteStream | undefined;
+let installed = false;
+
+/** Lets guardSignals() install handlers in this process; `stderr` is where progress bars draw. */
+export function enableSignalHandling(stderr: NodeJS.WriteStream): void {
+  terminal = stderr;
 }
 
 /**
- * Makes a signal end the process cleanly: temporary output files are removed, the terminal gets
- * its cursor and line wrapping back (a progress bar hides and disables them), and the signal is
- * raised again with its default action, so the parent sees the process killed by it.
+ * Makes SIGINT, SIGTERM and SIGHUP end the process cleanly: temporary output files are removed,
+ * the terminal gets its cursor and line wrapping back (a progress bar hides and disables them),
+ * and the signal is raised again with its default action, so the parent sees the process killed
+ * by it. Installed only by commands that need it (writers of new outputs, the shell): a JS signal
+ * handler runs on the event loop, so a default, immediate kill is kept where nothing needs cleaning.
  */
-export function installSignalHandlers(stderr: NodeJS.WriteStream): void {
+export function guardSignals(): void {
+  const stderr = terminal;
+  if (!stderr || installed) return;
+  installed = true;
   const handler = (signal: NodeJS.Signals) => {
     const claim = claims[claims.length - 1];
     if (claim) return claim();
@@ -32,4 +34,17 @@ export function installSignalHandlers(stderr: NodeJS.WriteStream): void {
     process.kill(process.pid, signal);
   };
   for (const s of SIGNALS) process.on(s, handler);
+}
+
+/**
+ * While the returned release function has not been called, the signals call `handler` instead
+ * of ending the process.
+ */
+export function onInterrupt(handler: () => void): () => void {
+  guardSignals();
+  claims.push(handler);
+  return () => {
+    const i = claims.lastIndexOf(handler);
+    if (i >= 0) claims.splice(i, 1);
+  };
 }

@@ -60,13 +60,24 @@ export async function listing(
 ) {
   const root = await fs.stat(path);
   const dirs: Array<[string, Entry[]]> = [];
-  const walk = async (dir: string) => {
-    const children = await fs.list(dir);
-    dirs.push([dir, children]);
-    if (o.recursive) for (const c of children) if (c.kind === 'dir') await walk(c.path);
+  // Directories listed so far, by identity: a directory reached twice (a hard link, or a loop in a
+  // damaged image) is listed once, as GNU ls does, so -R stays linear instead of exponential.
+  const listed = new Map<number, string>();
+  const walk = async (dir: Entry) => {
+    if (dir.ino !== undefined) {
+      const first = listed.get(dir.ino);
+      if (first !== undefined) {
+        io.err(`fstool: ${dir.path}: not listing already-listed directory ${first}\n`);
+        return;
+      }
+      listed.set(dir.ino, dir.path);
+    }
+    const children = await fs.list(dir.path);
+    dirs.push([dir.path, children]);
+    if (o.recursive) for (const c of children) if (c.kind === 'dir') await walk(c);
   };
   if (root.kind !== 'dir') dirs.push(['', [root]]);
-  else await walk(root.path);
+  else await walk(root);
   if (o.json) {
     io.out(toJson(dirs.flatMap(([, entries]) => entries.map(entryJson))));
     return;

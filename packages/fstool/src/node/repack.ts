@@ -46,14 +46,15 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
       ...carriedIds(fs.type, type, info.label, info.uuid),
     };
     // Metadata in memory (contents stay lazy) so the planner and the driver can both walk it.
-    const entries = dropFurniture(await collectTree(fileSystemTree(fs)), fs.type, type);
+    const warnings = new WarningTally();
+    const walk = fileSystemTree(fs, { onWarning: (m) => warnings.add(m) });
+    const entries = dropFurniture(await collectTree(walk), fs.type, type);
     const tree: SourceTree = {
       async *entries() {
         yield* entries;
       },
     };
     const image: FilesystemImage = { kind: 'filesystem', filesystem: spec, output: {}, plugins: [] };
-    const warnings = new WarningTally();
     const onProgress = opts.onProgress;
     const result = await buildImage(image, {
       output: dst,
