@@ -1,3 +1,4 @@
+import { constants } from 'node:os';
 import { removeTemporaryFiles } from 'fstool/node';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
@@ -32,6 +33,8 @@ export function guardSignals(): void {
     removeTemporaryFiles();
     for (const s of SIGNALS) process.off(s, handler);
     process.kill(process.pid, signal);
+    // Still here: the signal was ignored when we started (a background job); end as the shell would.
+    process.exit(128 + constants.signals[signal]);
   };
   for (const s of SIGNALS) process.on(s, handler);
 }
