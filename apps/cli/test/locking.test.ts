@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { haveTools, mustRun, qemuImgCheckVerdict, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from './run-cli.js';
@@ -65,6 +65,17 @@ describe.skipIf(!built || !haveTools('e2fsck', 'qemu-img', 'sfdisk'))('image loc
     expect((await cli('rm', img, '/hello')).code).toBe(2);
     expect(await reader.end()).toBe(0);
     expect(runTool('e2fsck', ['-fn', img]).code).toBe(0);
+  });
+
+  it('a build does not replace an image another process is editing', async () => {
+    const before = readFileSync(img);
+    const writer = await holdOpen(img);
+    const build = await cli('ext-build', tmp.join('src'), '-o', img, '--size', '4MiB');
+    expect(build.code).toBe(2);
+    expect(build.err).toMatch(/another process is using it/);
+    expect(await writer.end()).toBe(0);
+    expect(readFileSync(img).subarray(1024, 2048).equals(before.subarray(1024, 2048))).toBe(true);
+    expect(readdirSync(tmp.path).filter((n) => n.endsWith('.tmp'))).toEqual([]);
   });
 
   it('two partitions of one qcow2 conflict (the lock is on the file); --wait runs after the holder', async () => {
