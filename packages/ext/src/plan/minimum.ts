@@ -8,7 +8,7 @@ import type { FeatureSet } from '../format/superblock.js';
 import type { DirLayout } from './dir-layout.js';
 import { computeGeometry } from './geometry.js';
 import type { ExtOptions } from './options.js';
-import { makePlan } from './plan.js';
+import { dataRuns, makePlan } from './plan.js';
 import type { TreeSummary } from './summary.js';
 
 const MiB = 2 ** 20;
@@ -57,10 +57,12 @@ function smallestAt(input: MinimumInput, blockSize: number, caches: DirCaches): 
   const { summary, opts, features } = input;
   const needed = inodesNeeded(summary, opts);
   const at = { ...opts, blockSize };
-  // Lower bound: the file data alone.
+  // Lower bound: the blocks file data occupies (holes take none, so a 5 GiB sparse file holding
+  // one byte starts the search at a few blocks, not at 5 GiB).
   let blocks = 64;
   for (const n of summary.nodes) {
-    if (n.entry.kind === 'file' && n.linkOf === undefined) blocks += Math.ceil(n.entry.size / blockSize);
+    if (n.entry.kind !== 'file' || n.linkOf !== undefined) continue;
+    for (const r of dataRuns(n.entry.size, blockSize, n.holes)) blocks += r.len;
   }
   for (let round = 0; round < 64; round++) {
     let inodesCount = needed;

@@ -38,6 +38,11 @@ export interface ExtOptions {
   createdAt?: number;
   /** The device reads as zeros (a fresh sparse file): all-zero blocks are skipped. Default false. */
   zeroed?: boolean;
+  /**
+   * All-zero blocks of files (of 64 KiB and more) become holes, as genext2fs makes them; false
+   * keeps them allocated. Finding them reads those files once more before the build. Default true.
+   */
+  sparse?: boolean;
 }
 
 /** mke2fs' base features plus the per-type ones of mke2fs.conf. */
