@@ -67,7 +67,7 @@ export const extDriver = defineDriver<ExtOptions>({
     } catch (e) {
       if (!(e instanceof NoSpaceError)) throw e;
       // Say how big the device would have to be.
-      const need = minimumSize({ summary, opts: { ...opts, headroom: 0 }, features, hashSeed });
+      const need = minimumSize({ summary, opts: { ...opts, headroom: 0, fitOnly: true }, features, hashSeed });
       throw new NoSpaceError(
         `${type}: the tree needs a device of at least ${need} bytes, this one has ${dev.size} (${e.message})`,
       );

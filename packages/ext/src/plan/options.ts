@@ -34,6 +34,11 @@ export interface ExtOptions {
   headroom?: number;
   /** Extra inodes for `minimumSize`, as a fraction of the inodes the tree needs (default 0). */
   inodeHeadroom?: number;
+  /**
+   * `minimumSize` returns the bare fit (a fit check): without the room an auto-sized filesystem
+   * gets (a default journal for ext3/ext4, AUTO_FREE_BLOCKS free blocks). Default false.
+   */
+  fitOnly?: boolean;
   /** Filesystem creation time (seconds) for the superblock and created entries; default: newest mtime in the tree, else 0. */
   createdAt?: number;
   /** The device reads as zeros (a fresh sparse file): all-zero blocks are skipped. Default false. */
