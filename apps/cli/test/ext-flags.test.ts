@@ -55,4 +55,21 @@ describe.skipIf(!haveTools('debugfs', 'e2fsck', 'python3'))('ext-build and build
     expect(await blocks()).toBe(0);
     expect(await blocks('--no-sparse')).toBeGreaterThanOrEqual(256);
   });
+
+  it('the --features example that --help shows builds, e2fsck-silent', async () => {
+    const help = await cli('ext-build', '--help');
+    const example = /--features <list>\s+features to add\/remove, e\.g\. (\S+)/.exec(help.out)?.[1];
+    expect(example).toBeDefined();
+    const img = tmp.join('features.img');
+    const r = await cli('ext-build', src, '-o', img, '--kind', 'ext4', '--features', example as string);
+    expect(r.code, r.err).toBe(0);
+    expect(e2fsckNoise(img)).toEqual([]);
+    for (const f of (example as string).split(',')) {
+      const on =
+        mustRun('dumpe2fs', ['-h', img])
+          .match(/features:\s+(.*)/)?.[1]
+          ?.split(' ') ?? [];
+      expect(on.includes(f.slice(1)), f).toBe(f.startsWith('+'));
+    }
+  });
 });

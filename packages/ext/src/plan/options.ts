@@ -25,7 +25,7 @@ export interface ExtOptions {
   uuid?: string;
   /** Directory hash seed (UUID form); random when not given. */
   hashSeed?: string;
-  /** Features to add or remove: `{ enable: ['inline_data'], disable: ['huge_file'] }` or `'+a,-b,c'`. */
+  /** Features to add or remove: `{ enable: ['large_dir'], disable: ['huge_file'] }` or `'+a,-b,c'`. */
   features?: string | { enable?: readonly string[]; disable?: readonly string[] };
   /** Journal size in blocks or bytes (ext3/ext4); default as mke2fs for the filesystem size. */
   journalBlocks?: number;
