@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type BlockDevice, SliceDevice } from '@fstool/blockdev';
 import type { Progress, SourceTree } from '@fstool/fs';
-import { type FilesystemSpec, type ImageSpec, parseSpec } from '@fstool/spec';
+import { type FilesystemSpec, type ImageSpec, parseSpec, type XattrPolicy } from '@fstool/spec';
 import { type VolumeReport, writeImage } from '../build.js';
 import { type BuildPlan, type FsJob, planImage } from '../plan.js';
 import type { DriverRegistry } from '../registry.js';
@@ -31,6 +31,8 @@ export interface BuildOptions {
   registry: DriverRegistry;
   /** Environment for SOURCE_DATE_EPOCH (default process.env). */
   env?: Record<string, string | undefined>;
+  /** Host xattrs to copy into every filesystem, over each one's `xattrs` key (`--xattrs`). */
+  xattrs?: XattrPolicy;
   /** Extra driver options for the bare filesystem (command-line flags with no spec key). */
   driverOptions?: Record<string, unknown>;
   onPlan?: (plan: BuildPlan) => void;
@@ -85,7 +87,9 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
       }
       const driver = opts.registry.get(fs.type);
       const given = opts.trees?.[i];
-      const prepared = given ? { tree: given, epoch: fs.mtime } : await prepareTree(fs, where, opts.baseDir, env);
+      const prepared = given
+        ? { tree: given, epoch: fs.mtime }
+        : await prepareTree(fs, where, opts.baseDir, env, opts.xattrs ? { xattrs: opts.xattrs } : {});
       const ids = seed
         ? {
             uuid: deriveUuid(seed, 'filesystem', name, 'uuid'),

@@ -50,7 +50,7 @@ export async function prepareTree(
       throw new SourceError(`${where}.source: ${dir} does not exist`);
     }
     if (!isDir) throw new SourceError(`${where}.source: ${dir} is not a directory`);
-    tree = scanDirectory(dir, scan);
+    tree = scanDirectory(dir, { ...(fs.xattrs ? { xattrs: fs.xattrs } : {}), ...scan });
   } else {
     tree = treeFromEntries([], { mtime: epoch ?? 0 });
   }
