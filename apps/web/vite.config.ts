@@ -1,0 +1,11 @@
+import { defineConfig } from 'vite';
+
+// A fully static page: sources of the workspace packages through their `@fstool/source` condition,
+// the worker bundled as an ES module, no `define`s (the TOML parser needs no `global` shim here).
+export default defineConfig({
+  base: './',
+  resolve: { conditions: ['@fstool/source', 'browser', 'module', 'import', 'default'] },
+  worker: { format: 'es' },
+  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 1024 },
+  preview: { host: '127.0.0.1', port: 4173, strictPort: true },
+});
