@@ -6,6 +6,6 @@ export default defineConfig({
   base: './',
   resolve: { conditions: ['@fstool/source', 'browser', 'module', 'import', 'default'] },
   worker: { format: 'es' },
-  build: { target: 'es2022', outDir: 'dist', emptyOutDir: true, chunkSizeWarningLimit: 1024 },
+  build: { target: 'es2022', outDir: 'dist/site', emptyOutDir: true, chunkSizeWarningLimit: 1024 },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },
 });

@@ -132,23 +132,16 @@ describe.skipIf(!ready)('the page in Chromium', () => {
 
   it('builds GPT (ESP + root) byte-identical to `fstool build`, judged by sgdisk, e2fsck and fsck.vfat', async () => {
     await page.selectOption('#layout', 'ext4'); // leave the bad text
-    let t = Date.now();
     const status = await buildFromPage('gpt', 'raw');
-    console.log('page build', Date.now() - t, status);
-    t = Date.now();
     expect(status).toMatch(/GPT image \(raw\).*on disk \(OPFS\)/);
     await shot(page, '2-built-gpt');
     const fromPage = await blobBytes(page, { href: (await page.getAttribute('#download', 'href'))! });
     const img = save(tmp.join('page-gpt.img'), fromPage);
-    console.log('transfer', Date.now() - t);
-    t = Date.now();
 
     const spec = await page.inputValue('#spec');
     writeFileSync(tmp.join('src', 'gpt.toml'), spec);
     const r = await cli('build', tmp.join('src', 'gpt.toml'), '-o', tmp.join('cli-gpt.img'));
     expect(r.code, r.err).toBe(0);
-    console.log('cli', Date.now() - t);
-    t = Date.now();
     expect(Buffer.compare(fromPage, readFileSync(tmp.join('cli-gpt.img')))).toBe(0);
 
     expect(runTool('sgdisk', ['-v', img]).stdout).toContain('No problems found');
