@@ -56,6 +56,35 @@ function setDropped(files: DroppedFile[], dirs: string[]): void {
 const fromInput = (input: HTMLInputElement) =>
   [...(input.files ?? [])].map((file) => ({ path: file.webkitRelativePath || file.name, file }));
 $<HTMLInputElement>('folder').onchange = (e) => setDropped(fromInput(e.target as HTMLInputElement), []);
+
+interface DirectoryHandle {
+  kind: 'directory';
+  name: string;
+  values(): AsyncIterable<DirectoryHandle | { kind: 'file'; name: string; getFile(): Promise<File> }>;
+}
+
+/** A folder picked through the File System Access API, empty directories included. */
+async function readHandle(top: DirectoryHandle): Promise<{ files: DroppedFile[]; dirs: string[] }> {
+  const files: DroppedFile[] = [];
+  const dirs: string[] = [];
+  const walk = async (dir: DirectoryHandle, path: string): Promise<void> => {
+    dirs.push(path);
+    for await (const child of dir.values()) {
+      if (child.kind === 'file') files.push({ path: `${path}/${child.name}`, file: await child.getFile() });
+      else await walk(child, `${path}/${child.name}`);
+    }
+  };
+  await walk(top, top.name);
+  return { files, dirs };
+}
+
+const pickDirectory = (window as unknown as { showDirectoryPicker?: () => Promise<DirectoryHandle> })
+  .showDirectoryPicker;
+$('pick-folder').hidden = !pickDirectory;
+$('pick-folder').onclick = act(async () => {
+  const { files, dirs } = await readHandle(await (pickDirectory as () => Promise<DirectoryHandle>)());
+  setDropped(files, dirs);
+});
 $<HTMLInputElement>('files').onchange = (e) => setDropped(fromInput(e.target as HTMLInputElement), []);
 
 /** Reads a dropped folder (with its empty directories) through the entries API. */
@@ -76,8 +105,12 @@ async function readDrop(items: DataTransferItemList): Promise<{ files: DroppedFi
       for (const child of batch) await walk(child, `${path}/${child.name}`);
     }
   };
-  const roots = [...items].map((i) => i.webkitGetAsEntry()).filter((e): e is FileSystemEntry => e !== null);
-  for (const root of roots) await walk(root, root.name);
+  for (const item of [...items]) {
+    const entry = item.webkitGetAsEntry();
+    const file = entry ? undefined : item.getAsFile();
+    if (entry) await walk(entry, entry.name);
+    else if (file) files.push({ path: file.name, file });
+  }
   return { files, dirs };
 }
 

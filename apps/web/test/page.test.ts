@@ -87,10 +87,13 @@ describe.skipIf(!ready)('the page in Chromium', () => {
     context.on('request', (r) => requests.push(r.url()));
     // A stand-in for the native "save as" dialog, which a headless browser cannot answer: the
     // handle it gives is a real file (in OPFS), so the page streams into it as into a user's file.
+    // The same for the folder picker: it answers with the OPFS folder "picked-tree".
     await context.addInitScript(() => {
       Object.assign(window, {
         showSaveFilePicker: async ({ suggestedName }: { suggestedName: string }) =>
           (await navigator.storage.getDirectory()).getFileHandle(`picked-${suggestedName}`, { create: true }),
+        showDirectoryPicker: async () =>
+          (await navigator.storage.getDirectory()).getDirectoryHandle('picked-tree', { create: true }),
       });
     });
     page = await context.newPage();
@@ -179,6 +182,39 @@ describe.skipIf(!ready)('the page in Chromium', () => {
     const root = partition(raw, 2, tmp.join('rpi-root.ext4'));
     expect(e2fsckVerdict(root).state).toBe('clean');
     expect(mustRun('debugfs', ['-R', 'ls -p /dev', root])).toContain('/console/');
+  });
+
+  it('builds from a folder opened through the File System Access API, empty folders kept', async () => {
+    await page.evaluate(async () => {
+      const top = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked-tree', { create: true });
+      await top.getDirectoryHandle('empty', { create: true });
+      const sub = await top.getDirectoryHandle('docs', { create: true });
+      const w = await (await sub.getFileHandle('readme.md', { create: true })).createWritable();
+      await w.write('# picked\n');
+      await w.close();
+    });
+    await page.selectOption('#layout', 'ext4');
+    await page.click('#pick-folder');
+    await expect.poll(() => page.textContent('#file-count')).toContain('1 files');
+    await page.click('#build');
+    await expect.poll(() => page.textContent('#build-status')).toMatch(/^built/);
+    const img = save(
+      tmp.join('picked.ext4'),
+      await blobBytes(page, { href: (await page.getAttribute('#download', 'href'))! }),
+    );
+    expect(e2fsckVerdict(img).state).toBe('clean');
+    expect(mustRun('debugfs', ['-R', 'ls -p /', img])).toContain('/empty/');
+    expect(mustRun('debugfs', ['-R', 'cat /docs/readme.md', img])).toBe('# picked\n');
+  });
+
+  it('takes files dropped on the page', async () => {
+    await page.evaluate(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File(['one'], 'one.txt'));
+      dt.items.add(new File(['two'], 'two.txt'));
+      document.getElementById('drop-build')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true }));
+    });
+    await expect.poll(() => page.textContent('#file-count')).toBe('2 files (6 bytes) ready');
   });
 
   it('opens a qcow2 GPT disk: partitions, tree, text and hex preview, stat, file and folder downloads', async () => {
