@@ -91,6 +91,7 @@ describe.skipIf(!haveChromium())('the page vs the CLI', () => {
           },
           { spec: SPEC, count: 20_000 },
         );
+        await page.click('#tab-open');
         await page.setInputFiles('#image', q);
         await page.waitForSelector('#volumes button');
         type Hook = { fstool: { call(op: string, args: unknown): Promise<unknown> }; __tree: unknown };

@@ -106,6 +106,12 @@ describe.skipIf(!ready)('the page in Chromium', () => {
     tmp.cleanup();
   });
 
+  /** The file a link of the page offers (its blob), saved under `name` in the temp dir. */
+  async function fromLink(selector: string, name: string): Promise<string> {
+    const href = await page.getAttribute(selector, 'href');
+    return save(tmp.join(name), await blobBytes(page, { href: href ?? '' }));
+  }
+
   /** Picks a layout, drops the folder, builds; returns the status line once the build is done. */
   async function buildFromPage(layout: string, format: 'raw' | 'qcow2'): Promise<string> {
     await page.click('#tab-build');
@@ -138,14 +144,13 @@ describe.skipIf(!ready)('the page in Chromium', () => {
     const status = await buildFromPage('gpt', 'raw');
     expect(status).toMatch(/GPT image \(raw\).*on disk \(OPFS\)/);
     await shot(page, '2-built-gpt');
-    const fromPage = await blobBytes(page, { href: (await page.getAttribute('#download', 'href'))! });
-    const img = save(tmp.join('page-gpt.img'), fromPage);
+    const img = await fromLink('#download', 'page-gpt.img');
 
     const spec = await page.inputValue('#spec');
     writeFileSync(tmp.join('src', 'gpt.toml'), spec);
     const r = await cli('build', tmp.join('src', 'gpt.toml'), '-o', tmp.join('cli-gpt.img'));
     expect(r.code, r.err).toBe(0);
-    expect(Buffer.compare(fromPage, readFileSync(tmp.join('cli-gpt.img')))).toBe(0);
+    expect(Buffer.compare(readFileSync(img), readFileSync(tmp.join('cli-gpt.img')))).toBe(0);
 
     expect(runTool('sgdisk', ['-v', img]).stdout).toContain('No problems found');
     const root = partition(img, 2, tmp.join('root.ext4'));
@@ -198,10 +203,7 @@ describe.skipIf(!ready)('the page in Chromium', () => {
     await expect.poll(() => page.textContent('#file-count')).toContain('1 files');
     await page.click('#build');
     await expect.poll(() => page.textContent('#build-status')).toMatch(/^built/);
-    const img = save(
-      tmp.join('picked.ext4'),
-      await blobBytes(page, { href: (await page.getAttribute('#download', 'href'))! }),
-    );
+    const img = await fromLink('#download', 'picked.ext4');
     expect(e2fsckVerdict(img).state).toBe('clean');
     expect(mustRun('debugfs', ['-R', 'ls -p /', img])).toContain('/empty/');
     expect(mustRun('debugfs', ['-R', 'cat /docs/readme.md', img])).toBe('# picked\n');
@@ -241,17 +243,14 @@ describe.skipIf(!ready)('the page in Chromium', () => {
     await page.click('tr[data-path="/bin/blob.bin"]');
     await page.click('#dl-file');
     await page.waitForSelector('#fetched:not([hidden])');
-    const blob = await blobBytes(page, { href: (await page.getAttribute('#fetched', 'href'))! });
-    expect(Buffer.compare(blob, readFileSync(join(files, 'bin', 'blob.bin')))).toBe(0);
+    const blob = await fromLink('#fetched', 'blob.bin');
+    expect(Buffer.compare(readFileSync(blob), readFileSync(join(files, 'bin', 'blob.bin')))).toBe(0);
 
     await page.click('tr[data-path="/"]');
     await page.click('tr[data-path="/deep"]');
     await page.click('#dl-tar');
     await expect.poll(() => page.getAttribute('#fetched', 'download')).toBe('deep.tar');
-    const tar = save(
-      tmp.join('deep.tar'),
-      await blobBytes(page, { href: (await page.getAttribute('#fetched', 'href'))! }),
-    );
+    const tar = await fromLink('#fetched', 'deep.tar');
     mkdirSync(tmp.join('untar'));
     mustRun('tar', ['-xf', tar, '-C', tmp.join('untar')]);
     expect(readFileSync(tmp.join('untar', 'deep', 'a', 'b', 'c.txt'), 'utf8')).toBe(content['deep/a/b/c.txt']);
@@ -280,10 +279,7 @@ describe.skipIf(!ready)('the page in Chromium', () => {
     await shot(page, '7-edited');
     await page.click('#save');
     await expect.poll(() => page.getAttribute('#saved', 'download')).toBe('tools-edited.ext4');
-    const out = save(
-      tmp.join('edited.ext4'),
-      await blobBytes(page, { href: (await page.getAttribute('#saved', 'href'))! }),
-    );
+    const out = await fromLink('#saved', 'edited.ext4');
     expect(e2fsckVerdict(out).state).toBe('clean');
     const ls = mustRun('debugfs', ['-R', 'ls -p /', out]);
     for (const name of ['added.txt', 'made', 'renamed.txt']) expect(ls).toContain(`/${name}/`);
@@ -307,10 +303,7 @@ describe.skipIf(!ready)('the page in Chromium', () => {
     await page.waitForSelector('tr[data-path="/Folder/blob.bin"]');
     await page.click('#save');
     await expect.poll(() => page.getAttribute('#saved', 'download')).toBe('tools-edited.vfat');
-    const out = save(
-      tmp.join('edited.vfat'),
-      await blobBytes(page, { href: (await page.getAttribute('#saved', 'href'))! }),
-    );
+    const out = await fromLink('#saved', 'edited.vfat');
     expect(fsckVfatVerdict(out).state).toBe('clean');
     expect(mustRun('mdir', ['-i', out, '-b', '::/Folder'])).toContain('blob.bin');
     const copied = tmp.join('copied.bin');
@@ -322,8 +315,7 @@ describe.skipIf(!ready)('the page in Chromium', () => {
     await site.close();
     const status = await buildFromPage('ext4', 'raw');
     expect(status).toContain('built');
-    const bytes = await blobBytes(page, { href: (await page.getAttribute('#download', 'href'))! });
-    expect(e2fsckVerdict(save(tmp.join('offline.ext4'), bytes)).state).toBe('clean');
+    expect(e2fsckVerdict(await fromLink('#download', 'offline.ext4')).state).toBe('clean');
     const foreign = requests.filter((u) => !u.startsWith(`${site.origin}/`) && !/^(blob|data):/.test(u));
     expect(foreign).toEqual([]);
     expect(requests.length).toBeGreaterThan(2);
