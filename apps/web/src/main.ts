@@ -2,7 +2,7 @@ import { formatIssue, safeParseSpec } from '@fstool/spec';
 import type { DroppedFile } from './files.js';
 import { LAYOUTS } from './layouts.js';
 import { asText, hexDump } from './preview.js';
-import type { EntryInfo } from './protocol.js';
+import type { EntryInfo, Op, Ops } from './protocol.js';
 import { connect } from './rpc.js';
 import './style.css';
 
@@ -238,11 +238,33 @@ const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/
 const parent = (path: string) => path.slice(0, path.lastIndexOf('/')) || '/';
 const baseName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
 
+/** Calls the worker for the Open pane, showing its progress (bytes copied, read or written). */
+async function work<K extends Op>(op: K, args: Ops[K]['args']): Promise<Ops[K]['result']> {
+  const bar = $<HTMLProgressElement>('open-progress');
+  const status = $('open-status');
+  bar.removeAttribute('value');
+  status.textContent = `${op}…`;
+  const shown = setTimeout(() => (bar.hidden = false), 200); // only for work that takes a while
+  try {
+    return await call(op, args, (p) => {
+      if (p.total) {
+        bar.max = p.total;
+        bar.value = p.done;
+      }
+      status.textContent = `${p.phase}: ${p.done.toLocaleString('en')}${p.total ? ` of ${p.total.toLocaleString('en')}` : ''} bytes`;
+    });
+  } finally {
+    clearTimeout(shown);
+    bar.hidden = true;
+    status.textContent = '';
+  }
+}
+
 async function openImageFile(file: File): Promise<void> {
   imageName = file.name;
   $('saved').hidden = true;
   $('fetched').hidden = true;
-  const { info, format } = await call('open', { file });
+  const { info, format } = await work('open', { file });
   const d = info as { size: number; table: string; id?: string; warnings: string[]; volumes: VolumeView[] };
   $('summary').textContent =
     `${file.name}: ${format}, ${d.size.toLocaleString('en')} bytes, ` +
@@ -348,18 +370,18 @@ $('dl-file').onclick = act(async () => {
   if (selected?.kind !== 'file') throw new Error('select a file first');
   offer(
     $<HTMLAnchorElement>('fetched'),
-    await call('download', { volume, path: selected.path }),
+    await work('download', { volume, path: selected.path }),
     baseName(selected.path),
   );
 });
 $('dl-tar').onclick = act(async () => {
   const name = `${cwd === '/' ? 'root' : baseName(cwd)}.tar`;
-  offer($<HTMLAnchorElement>('fetched'), await call('tar', { volume, path: cwd }), name);
+  offer($<HTMLAnchorElement>('fetched'), await work('tar', { volume, path: cwd }), name);
 });
 
 $<HTMLInputElement>('add-files').onchange = act(async () => {
   const input = $<HTMLInputElement>('add-files');
-  await call('add', { volume, dir: cwd, files: [...(input.files ?? [])] });
+  await work('add', { volume, dir: cwd, files: [...(input.files ?? [])] });
   input.value = '';
   await show(cwd);
 });
@@ -369,25 +391,25 @@ const newName = () => {
   return name;
 };
 $('mkdir').onclick = act(async () => {
-  await call('mkdir', { volume, path: join(cwd, newName()) });
+  await work('mkdir', { volume, path: join(cwd, newName()) });
   await show(cwd);
 });
 $('rename').onclick = act(async () => {
   if (!selected || selected.path === '/') throw new Error('select a file or folder first');
   const from = selected.path;
   const to = join(parent(from), newName());
-  await call('rename', { volume, from, to });
+  await work('rename', { volume, from, to });
   await show(from === cwd ? parent(to) : cwd);
 });
 $('remove').onclick = act(async () => {
   if (!selected || selected.path === '/') throw new Error('select a file or folder first');
   const gone = selected.path;
-  await call('remove', { volume, path: gone });
+  await work('remove', { volume, path: gone });
   await show(gone === cwd ? parent(gone) : cwd);
 });
 $('save').onclick = act(async () => {
   const name = imageName.replace(/(\.[^.]+)?$/, '-edited$1');
-  const file = await call('save', { name });
+  const file = await work('save', { name });
   offer($<HTMLAnchorElement>('saved'), file, name);
   await show(cwd);
 });

@@ -105,17 +105,34 @@ async function open(source: File): Promise<Ops['open']['result']> {
   return { format: image.format, info: await image.disk.describe() };
 }
 
-/** The opened filesystem of a volume; `write` first moves the image into a writable OPFS copy. */
-async function fsOf(volume: number, write = false): Promise<FileSystem> {
+const reporter = (id: number, phase: string, total: number) => (done: number) =>
+  scope.postMessage({ id, progress: { phase, done, total, volume: 0 } });
+
+/** Streams chunks through, reporting the bytes passed to request `id`. */
+async function* counted(id: number, phase: string, total: number, chunks: AsyncIterable<Uint8Array>) {
+  const report = reporter(id, phase, total);
+  let done = 0;
+  for await (const c of chunks) {
+    yield c;
+    done += c.length;
+    report(done);
+  }
+}
+
+/**
+ * The opened filesystem of a volume. For an edit (`editFor`: the request's id) the image first
+ * moves into a writable OPFS copy, with progress, since a large image takes a while to copy.
+ */
+async function fsOf(volume: number, editFor?: number): Promise<FileSystem> {
   if (!state) throw new FsError('NO_IMAGE', 'open an image first');
-  if (write && !state.copy) {
+  if (editFor !== undefined && !state.copy) {
     await closeAll(state);
     const copy = await scratch('edit', 1); // the last save stays readable
-    const reader = state.source.stream().getReader();
+    const { source } = state;
     let at = 0;
-    for (let r = await reader.read(); !r.done; r = await reader.read()) {
-      await copy.device.write(at, r.value);
-      at += r.value.length;
+    for await (const chunk of counted(editFor, 'copying the image for editing', source.size, source.stream())) {
+      await copy.device.write(at, chunk);
+      at += chunk.length;
     }
     state.image = await openImage(copy.device, registry, { writable: true });
     state.copy = copy;
@@ -164,26 +181,31 @@ const handlers: { [K in Op]: (id: number, a: Ops[K]['args']) => Promise<Ops[K]['
     }
     return out.slice(0, n);
   },
-  download: async (_, a) => collect((await fsOf(a.volume)).read(a.path), 'application/octet-stream'),
-  tar: async (_, a) => collect(tarFolder(await fsOf(a.volume), a.path), 'application/x-tar'),
-  add: async (_, a) => {
-    const fs = await fsOf(a.volume, true);
+  download: async (id, a) => {
+    const fs = await fsOf(a.volume);
+    const { size } = await fs.stat(a.path);
+    return collect(counted(id, 'reading', size, fs.read(a.path)), 'application/octet-stream');
+  },
+  tar: async (id, a) =>
+    collect(counted(id, 'writing the tar', 0, tarFolder(await fsOf(a.volume), a.path)), 'application/x-tar'),
+  add: async (id, a) => {
+    const fs = await fsOf(a.volume, id);
     const tree = droppedTree(a.files.map((file) => ({ path: file.name, file })));
     for await (const e of tree.entries()) if (e.path !== '/') await fs.add(join(a.dir, e.path.slice(1)), e);
     return null;
   },
-  mkdir: async (_, a) => {
-    const fs = await fsOf(a.volume, true);
+  mkdir: async (id, a) => {
+    const fs = await fsOf(a.volume, id);
     const now = Math.floor(Date.now() / 1000);
     await fs.add(a.path, { path: a.path, kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: now, size: 0 });
     return null;
   },
-  remove: async (_, a) => {
-    await (await fsOf(a.volume, true)).remove(a.path, { recursive: true });
+  remove: async (id, a) => {
+    await (await fsOf(a.volume, id)).remove(a.path, { recursive: true });
     return null;
   },
-  rename: async (_, a) => {
-    await move(await fsOf(a.volume, true), a.from, a.to);
+  rename: async (id, a) => {
+    await move(await fsOf(a.volume, id), a.from, a.to);
     return null;
   },
   save: async (_, a) => {

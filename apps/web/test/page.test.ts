@@ -199,6 +199,7 @@ describe.skipIf(!ready)('the page in Chromium', () => {
       await w.close();
     });
     await page.selectOption('#layout', 'ext4');
+    await page.selectOption('#format', 'raw');
     await page.click('#pick-folder');
     await expect.poll(() => page.textContent('#file-count')).toContain('1 files');
     await page.click('#build');
