@@ -2,11 +2,15 @@ import { Command, CommanderError } from '@commander-js/extra-typings';
 import { FsError } from '@fstool/blockdev';
 import pkg from '../package.json' with { type: 'json' };
 import { commands } from './commands/index.js';
-import { collect, usePlugins } from './context.js';
+import { collect, usePlugins, waitForLocks } from './context.js';
 import { EXIT, type Io } from './io.js';
 import { verbosity } from './progress.js';
+import { guardSignals } from './signals.js';
 
 export type { Io } from './io.js';
+
+/** Commands that write a new output file (through a temporary file) and draw progress bars. */
+const WRITES_OUTPUT = new Set(['build', 'ext-build', 'fat-build', 'convert', 'repack']);
 
 function program(io: Io): Command {
   const cli = new Command()
@@ -23,13 +27,16 @@ function program(io: Io): Command {
     )
     .option('-q, --quiet', 'no progress bars or summaries, only errors (any command)')
     .option('-v, --verbose', 'say what is done, path by path where a command can (any command)')
-    .exitOverride();
-  cli.hook('preAction', () => {
-    const o = cli.opts();
-    usePlugins(o.plugin);
-    verbosity.quiet = o.quiet ?? false;
-    verbosity.verbose = (o.verbose ?? false) && !verbosity.quiet;
-  });
+    .option('--wait', 'when another process is using the image, wait for it instead of failing (exit 2)')
+    .exitOverride()
+    .hook('preAction', (_program, command) => {
+      const o = cli.opts();
+      usePlugins(o.plugin);
+      verbosity.quiet = o.quiet ?? false;
+      verbosity.verbose = (o.verbose ?? false) && !verbosity.quiet;
+      waitForLocks(o.wait ? (m) => io.err(`fstool: ${m}\n`) : undefined);
+      if (WRITES_OUTPUT.has(command.name())) guardSignals();
+    });
   for (const register of commands) register(cli, io);
   return cli;
 }

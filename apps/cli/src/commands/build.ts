@@ -3,6 +3,7 @@ import { buildSpecFile } from 'fstool/node';
 import { registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
 import { progressBar, verbosity } from '../progress.js';
+import { xattrsOption } from './fs-build.js';
 import type { Register } from './index.js';
 
 export const registerBuild: Register = (program, io) => {
@@ -17,6 +18,7 @@ export const registerBuild: Register = (program, io) => {
         'qcow2',
       ] as const),
     )
+    .addOption(xattrsOption())
     .option('--force', 'allow writing onto a block device (everything on it is lost)')
     .option('--json', 'print the result as JSON')
     .action(async (spec, opts) => {
@@ -28,6 +30,7 @@ export const registerBuild: Register = (program, io) => {
           registry: await registryWith(),
           ...(opts.format ? { format: opts.format } : {}),
           ...(opts.force ? { force: true } : {}),
+          ...(opts.xattrs ? { xattrs: opts.xattrs } : {}),
           onProgress: (_v, p) => bar.onProgress(p),
           onWarning: (m) => io.err(`warning: ${m}\n`),
         });
