@@ -1,4 +1,5 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 import { humanSize } from './format.js';
 
 export interface ProgressEvent {
@@ -45,6 +46,8 @@ export function progressBar(enabled = progressWanted()): {
   stop: () => void;
 } {
   if (!enabled) return { onProgress: () => {}, stop: () => {} };
+  // Loaded only when a bar is drawn: it costs start-up time every other command need not pay.
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     {
       format: '{phase} [{bar}] {percentage}% | {line}',

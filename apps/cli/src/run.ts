@@ -3,6 +3,7 @@ import { FsError } from '@fstool/blockdev';
 import pkg from '../package.json' with { type: 'json' };
 import { commands } from './commands/index.js';
 import { collect, usePlugins, waitForLocks } from './context.js';
+import { addDefaultHelp } from './help.js';
 import { EXIT, type Io } from './io.js';
 import { verbosity } from './progress.js';
 import { guardSignals } from './signals.js';
@@ -38,6 +39,7 @@ function program(io: Io): Command {
       if (WRITES_OUTPUT.has(command.name())) guardSignals();
     });
   for (const register of commands) register(cli, io);
+  addDefaultHelp(cli);
   return cli;
 }
 

@@ -1,5 +1,4 @@
 import { constants } from 'node:os';
-import { removeTemporaryFiles } from 'fstool/node';
 
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
@@ -26,6 +25,11 @@ export function guardSignals(): void {
   const stderr = terminal;
   if (!stderr || installed) return;
   installed = true;
+  // Loaded now, in the background: the command that writes temporary files loads it too, first.
+  let removeTemporaryFiles = () => {};
+  void import('fstool/node').then((m) => {
+    removeTemporaryFiles = m.removeTemporaryFiles;
+  });
   const handler = (signal: NodeJS.Signals) => {
     const claim = claims[claims.length - 1];
     if (claim) return claim();

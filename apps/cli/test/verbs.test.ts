@@ -187,7 +187,16 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck'))('the verbs in the shell', () => 
 });
 
 describe('--help of each command: its defaults and an example', () => {
-  const commands = ['extract', 'df', 'du', 'find', 'chmod', 'chown', 'mv', 'ln', 'touch'];
+  const commands = [
+    ...['extract', 'df', 'du', 'find', 'chmod', 'chown', 'mv', 'ln', 'touch', 'check', 'schema'],
+    ...['build', 'ext-build', 'fat-build', 'convert', 'info', 'ls', 'cat', 'stat', 'mkdir', 'rm', 'add', 'shell'],
+    'repack',
+  ];
+  it('covers every command', async () => {
+    const listed = (await cli('--help')).out.split('Commands:')[1]?.match(/^ {2}(\S+?)[\s|]/gm) ?? [];
+    const names = listed.map((l) => l.trim().replace(/\|$/, '')).filter((n) => n !== 'help');
+    expect(names.sort()).toEqual([...commands].sort());
+  });
   for (const c of commands) {
     it(c, async () => {
       const r = await cli(c, '--help');

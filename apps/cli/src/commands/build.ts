@@ -1,5 +1,4 @@
 import { Option } from '@commander-js/extra-typings';
-import { buildSpecFile } from 'fstool/node';
 import { registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
 import { progressBar, verbosity } from '../progress.js';
@@ -25,6 +24,7 @@ export const registerBuild: Register = (program, io) => {
       const bar = progressBar();
       const started = performance.now();
       try {
+        const { buildSpecFile } = await import('fstool/node');
         const result = await buildSpecFile(spec, {
           output: opts.output,
           registry: await registryWith(),

@@ -1,6 +1,5 @@
 import { Option } from '@commander-js/extra-typings';
 import { parseSize } from '@fstool/spec';
-import { convertImage } from 'fstool/node';
 import { humanSize, toJson } from '../format.js';
 import { progressBar, verbosity } from '../progress.js';
 import type { Register } from './index.js';
@@ -24,6 +23,7 @@ export const registerConvert: Register = (program, io) => {
     .action(async (input, output, o) => {
       const bar = progressBar();
       try {
+        const { convertImage } = await import('fstool/node');
         const result = await convertImage(input, output, {
           ...(o.format ? { format: o.format } : {}),
           ...(o.compress ? { compress: true } : {}),

@@ -1,6 +1,5 @@
 import type { Entry, FileSystem } from '@fstool/fs';
 import { dirname, formatMode, normalizePath } from '@fstool/fs';
-import { withFilesystem } from 'fstool/node';
 import { lockOptions, registryWith } from '../context.js';
 import { makeDirectory, parseMode } from '../edits/mkdir.js';
 import { columns, humanSize, toJson } from '../format.js';
@@ -17,6 +16,7 @@ export async function onFilesystem<T>(
   fn: (fs: FileSystem) => Promise<T>,
   io?: Io,
 ): Promise<T> {
+  const { withFilesystem } = await import('fstool/node');
   return withFilesystem(ref, await registryWith(), { writable, ...lockOptions() }, (fs) => {
     if (io) for (const w of fs.warnings) io.err(`warning: ${w}\n`);
     return fn(fs);

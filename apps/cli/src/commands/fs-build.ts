@@ -2,7 +2,6 @@ import { Option } from '@commander-js/extra-typings';
 import { InvalidArgumentError } from '@fstool/blockdev';
 import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
 import { parseSize, XATTR_POLICIES } from '@fstool/spec';
-import { buildImage } from 'fstool/node';
 import { registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import type { Io } from '../io.js';
@@ -75,6 +74,7 @@ export async function runFsBuild(io: Io, req: FsBuildRequest): Promise<void> {
   const bar = progressBar();
   const started = performance.now();
   try {
+    const { buildImage } = await import('fstool/node');
     const result = await buildImage(spec, {
       output: req.output,
       baseDir: process.cwd(),

@@ -1,6 +1,5 @@
 import type { FsInfo } from '@fstool/fs';
 import type { ImageInfo } from 'fstool/node';
-import { OpenImage, parseImageRef } from 'fstool/node';
 import { lockOptions, registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
 import type { Register } from './index.js';
@@ -12,6 +11,7 @@ export const registerInfo: Register = (program, io) => {
     .argument('<image>', 'image file, or IMG:N for partition N')
     .option('--json', 'print as JSON')
     .action(async (ref, o) => {
+      const { OpenImage, parseImageRef } = await import('fstool/node');
       const { path, partition } = parseImageRef(ref);
       const image = await OpenImage.open(path, await registryWith(), lockOptions());
       try {

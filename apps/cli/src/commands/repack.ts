@@ -1,5 +1,4 @@
 import { InvalidArgumentError } from '@fstool/blockdev';
-import { repack } from 'fstool/node';
 import { registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import { progressBar, verbosity } from '../progress.js';
@@ -27,6 +26,7 @@ export const registerRepack: Register = (program, io) => {
       if (o.shrink && o.size !== undefined) throw new InvalidArgumentError('give --size or --shrink, not both');
       const bar = progressBar();
       try {
+        const { repack } = await import('fstool/node');
         const result = await repack(source, output, {
           registry: await registryWith(),
           ...(o.fsType !== undefined ? { fsType: o.fsType } : {}),
