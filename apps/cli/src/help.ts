@@ -7,7 +7,7 @@ const HELP: Record<string, [defaults: string, example: string]> = {
     'fstool build examples/raspberry-pi.toml -o pi.img',
   ],
   'ext-build': [
-    'ext4, size auto (the smallest that holds the tree), times from SOURCE_DATE_EPOCH when set',
+    'ext2 (--kind ext4 for ext4), size auto (the smallest that holds the tree), times from SOURCE_DATE_EPOCH when set',
     'fstool ext-build ./rootfs -o root.ext4 --kind ext4 --size 64MiB',
   ],
   'fat-build': [
