@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { e2fsckVerdict, fsckVfatVerdict, haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, shell } from './run-cli.js';
@@ -221,5 +221,27 @@ describe.skipIf(!haveTools('mke2fs', 'debugfs', 'qemu-img'))('check', () => {
     expect(bad.out).toMatch(/^ {2}\/etc\/old: inode \d+ has link count 5, 1 names reach it$/m);
     const json = JSON.parse((await cli('check', '--json', img)).out);
     expect(json).toMatchObject({ clean: false, volumes: [{ index: 0, type: 'ext4', supported: true }] });
+  });
+});
+
+describe.skipIf(!haveTools('fsck.vfat'))('check on FAT', () => {
+  it('a clean volume passes; differing FAT copies and lost clusters are named', async () => {
+    const img = tmp.join('check.vfat');
+    expect((await cli('fat-build', src, '-o', img, '--size', '8MiB', '--fat', '16')).code).toBe(0);
+    expect((await ok('check', img)).out).toMatch(
+      /check\.vfat: fat16: clean \(2 FATs, \d+ entries, \d+ clusters in use\)/,
+    );
+    const bytes = readFileSync(img);
+    const reserved = bytes.readUInt16LE(14);
+    const fatSectors = bytes.readUInt16LE(22);
+    // A cluster marked end-of-chain in both FATs that no file owns, and a difference in copy 2 only.
+    for (const fat of [reserved * 512, (reserved + fatSectors) * 512]) bytes.writeUInt16LE(0xffff, fat + 2 * 3000);
+    bytes.writeUInt16LE(0xfff8, (reserved + fatSectors) * 512 + 2 * 3001);
+    writeFileSync(img, bytes);
+    expect(fsckVfatVerdict(img).state).not.toBe('clean');
+    const bad = await cli('check', img);
+    expect(bad.code).toBe(2);
+    expect(bad.out).toMatch(/^ {2}FAT copy 2 differs from the first at byte \d+$/m);
+    expect(bad.out).toMatch(/^ {2}1 clusters are in use but belong to no file \(lost clusters\)$/m);
   });
 });

@@ -8,6 +8,7 @@ import { type BlockDevice, CorruptError, FsError, ReadOnlyError } from '@fstool/
 import {
   type Attributes,
   basename,
+  type CheckReport,
   compareNames,
   dirname,
   type Entry,
@@ -25,6 +26,7 @@ import {
   UnsupportedError,
 } from '@fstool/fs';
 import { decodeBootSector, encodeFsInfo, type Volume } from './boot.js';
+import { checkFat } from './check.js';
 import { clusterOffset, DirHandle, type DirItem } from './directory.js';
 import { FatTable } from './fat-table.js';
 import { readContent, streamContent, writeContent } from './file-io.js';
@@ -188,6 +190,10 @@ class FatFileSystem implements FileSystem {
       if (attrs.atime !== undefined) info.atime = attrs.atime;
       await this.#repoint(parent, item, info);
     });
+  }
+
+  check(): Promise<CheckReport> {
+    return checkFat(this, this.dev, this.vol, this.fat);
   }
 
   async link(existing: string, _newPath: string): Promise<void> {
