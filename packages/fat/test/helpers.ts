@@ -70,7 +70,8 @@ export function mtool(name: string, args: string[]): { code: number; out: string
 /** Every entry below the root of an opened filesystem with its content hash, sorted by path. */
 export async function readTree(fs: FileSystem, dir = '/', out: TreeRecord[] = []): Promise<TreeRecord[]> {
   for (const e of await fs.list(dir)) {
-    const rec: TreeRecord = { path: e.path, kind: e.kind, size: e.size };
+    // A directory's size is the space its clusters take, which the host snapshot does not know.
+    const rec: TreeRecord = { path: e.path, kind: e.kind, size: e.kind === 'dir' ? 0 : e.size };
     if (e.kind === 'file') {
       const h = createHash('sha256');
       for await (const chunk of fs.read(e.path)) h.update(chunk);
