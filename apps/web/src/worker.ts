@@ -73,12 +73,19 @@ async function build(id: number, a: Ops['build']['args']): Promise<Ops['build'][
   const fss = spec.kind === 'filesystem' ? [spec.filesystem] : spec.partitions.map((p) => p.filesystem);
   const trees = fss.map((fs) => (fs?.source !== undefined ? pick(fs.source) : undefined));
   const out = await scratch('build');
+  let lastReport = 0;
   const result = await buildImage(spec, {
     registry,
     output: async () => out.device,
     trees,
     format: a.format,
-    onProgress: (volume, p) => scope.postMessage({ id, progress: { ...p, volume } }),
+    onProgress: (volume, p) => {
+      // Drivers may report every file; the page needs a few updates a second, not 20,000 messages.
+      const now = performance.now();
+      if (now - lastReport < 100 && p.done < p.total) return;
+      lastReport = now;
+      scope.postMessage({ id, progress: { ...p, volume } });
+    },
   });
   const ext = a.format === 'qcow2' ? 'qcow2' : 'img';
   return {
