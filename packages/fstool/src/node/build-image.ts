@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type BlockDevice, SliceDevice } from '@fstool/blockdev';
 import type { Progress, SourceTree } from '@fstool/fs';
-import { type ImageSpec, parseSpec } from '@fstool/spec';
+import { type ImageSpec, parseSpec, type XattrPolicy } from '@fstool/spec';
 import { type VolumeReport, writeImage } from '../build.js';
 import { planSpec } from '../jobs.js';
 import type { BuildPlan } from '../plan.js';
 import type { DriverRegistry } from '../registry.js';
 import { writeAtomically } from './atomic.js';
 import { createOutput, type OutputFormat, outputFormat } from './output.js';
+import { checkOutputPath } from './output-path.js';
 import { loadPlugins } from './plugins.js';
 import { isBlockDevicePath, openBlockTarget, TargetError } from './target.js';
 import { prepareTree, SourceError } from './trees.js';
@@ -30,6 +31,8 @@ export interface BuildOptions {
   registry: DriverRegistry;
   /** Environment for SOURCE_DATE_EPOCH (default process.env). */
   env?: Record<string, string | undefined>;
+  /** Host xattrs to copy into every filesystem, over each one's `xattrs` key (`--xattrs`). */
+  xattrs?: XattrPolicy;
   /** Extra driver options for the bare filesystem (command-line flags with no spec key). */
   driverOptions?: Record<string, unknown>;
   onPlan?: (plan: BuildPlan) => void;
@@ -69,6 +72,7 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
     opts.onWarning?.(m);
   };
   const format = outputFormat(opts.output, opts.format ?? spec.output.format);
+  checkOutputPath(opts.output);
   const target = isBlockDevicePath(opts.output)
     ? await openBlockTarget(opts.output, { force: opts.force ?? false, format })
     : undefined;
@@ -79,7 +83,7 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
       fresh: !target,
       prepare: async (fs, where, i) => {
         const given = opts.trees?.[i];
-        if (!given) return prepareTree(fs, where, opts.baseDir, env);
+        if (!given) return prepareTree(fs, where, opts.baseDir, env, opts.xattrs ? { xattrs: opts.xattrs } : {});
         return { tree: given, ...(fs.mtime !== undefined ? { epoch: fs.mtime } : {}) };
       },
       ...(opts.driverOptions ? { driverOptions: opts.driverOptions } : {}),
@@ -100,18 +104,22 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
       }
       volumes = await write(plan.size === target.size ? target : new SliceDevice(target, 0, plan.size));
     } else {
-      volumes = await writeAtomically(opts.output, async (tmp) => {
-        const dev = await createOutput(tmp, plan.size, {
-          format,
-          ...(spec.output.clusterSize !== undefined ? { clusterSize: spec.output.clusterSize } : {}),
-          ...(spec.output.compress ? { compress: true } : {}),
-        });
-        try {
-          return await write(dev);
-        } finally {
-          await dev.close();
-        }
-      });
+      volumes = await writeAtomically(
+        opts.output,
+        async (tmp) => {
+          const dev = await createOutput(tmp, plan.size, {
+            format,
+            ...(spec.output.clusterSize !== undefined ? { clusterSize: spec.output.clusterSize } : {}),
+            ...(spec.output.compress ? { compress: true } : {}),
+          });
+          try {
+            return await write(dev);
+          } finally {
+            await dev.close();
+          }
+        },
+        { onWarning },
+      );
     }
     return {
       output: opts.output,

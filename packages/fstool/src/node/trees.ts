@@ -37,7 +37,7 @@ export async function prepareTree(
       throw new SourceError(`${where}.source: ${dir} does not exist`);
     }
     if (!isDir) throw new SourceError(`${where}.source: ${dir} is not a directory`);
-    tree = scanDirectory(dir, scan);
+    tree = scanDirectory(dir, { ...(fs.xattrs ? { xattrs: fs.xattrs } : {}), ...scan });
   }
   let deviceTable: { text: string; name: string } | undefined;
   if (fs.deviceTable !== undefined) {
