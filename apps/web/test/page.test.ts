@@ -261,6 +261,7 @@ describe.skipIf(!ready)('the page in Chromium', () => {
   it('edits an ext4 image made by mke2fs (add, mkdir, rename, remove) and saves a new image e2fsck passes', async () => {
     const img = tmp.join('tools.ext4');
     mustRun('mke2fs', ['-q', '-F', '-t', 'ext4', '-d', files, img, '8M']);
+    await page.click('#tab-open');
     await page.setInputFiles('#image', img);
     await page.waitForSelector('tr[data-path="/hello.txt"]');
     const added = tmp.join('added.txt');
@@ -294,8 +295,9 @@ describe.skipIf(!ready)('the page in Chromium', () => {
     const img = tmp.join('tools.vfat');
     mustRun('mkfs.vfat', ['-C', img, '8192']);
     mustRun('mcopy', ['-i', img, join(files, 'hello.txt'), '::HELLO.TXT']);
+    await page.click('#tab-open');
     await page.setInputFiles('#image', img);
-    await page.waitForSelector('#listing tbody tr');
+    await page.waitForSelector('tr[data-path="/HELLO.TXT"]');
     await page.fill('#new-name', 'Folder');
     await page.click('#mkdir');
     await page.waitForSelector('tr[data-path="/Folder"]');
