@@ -470,7 +470,9 @@ class FatFileSystem implements FileSystem {
 /** The record named `name`: by long name, else by short name, both compared case-insensitively (`upperName`). */
 function find(items: DirItem[], name: string): DirItem | undefined {
   const key = upperName(name);
-  return items.find((x) => x.key === key) ?? items.find((x) => upperName(displayShortName(x.raw)) === key);
+  const long = items.find((x) => x.key === key);
+  // A short name shows as at most 8 + 1 + 3 characters.
+  return long ?? (key.length > 12 ? undefined : items.find((x) => upperName(displayShortName(x.raw)) === key));
 }
 
 function dotName(raw: string): Uint8Array {
