@@ -1,8 +1,10 @@
-import { FsError } from '@fstool/blockdev';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { type BlockDevice, FsError, MemoryDevice } from '@fstool/blockdev';
 import { type Entry, NoSpaceError } from '@fstool/fs';
 import { haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fsck, mkfsImage, mtoolsPaths, openImage, patternSource } from './helpers.js';
+import { fatDriver } from '../src/index.js';
+import { fsck, mkfsImage, mtool, mtoolsPaths, openImage, patternSource } from './helpers.js';
 
 const tmp = tempDir('fstool-fatfail-');
 afterAll(() => tmp.cleanup());
@@ -84,5 +86,71 @@ describe.skipIf(!haveTools('mkfs.fat', 'fsck.vfat', 'mdir'))('a failed add takes
     const check = fsck(image);
     expect(check.code, check.out).toBe(0);
     expect(mtoolsPaths(image)).toHaveLength(slots - 3 + 1);
+  });
+});
+
+/** Fails exactly one write (the `failAt`-th, counting `write` and `zero`) with EIO; every other one passes. */
+class FlakyDevice implements BlockDevice {
+  writes = 0;
+  readonly readOnly = false;
+  constructor(
+    readonly inner: MemoryDevice,
+    readonly failAt: number,
+  ) {}
+  get size() {
+    return this.inner.size;
+  }
+  read(o: number, b: Uint8Array) {
+    return this.inner.read(o, b);
+  }
+  #fail(): boolean {
+    return this.writes++ === this.failAt;
+  }
+  async write(o: number, b: Uint8Array) {
+    if (this.#fail()) throw new FsError('EIO', `write ${this.failAt} failed`);
+    await this.inner.write(o, b);
+  }
+  async zero(o: number, n: number) {
+    if (this.#fail()) throw new FsError('EIO', `write ${this.failAt} failed`);
+    await this.inner.zero(o, n);
+  }
+  flush() {
+    return this.inner.flush();
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+describe.skipIf(!haveTools('mkfs.fat', 'mmd', 'mcopy', 'fsck.vfat'))('an add failing at any write', () => {
+  it('FAT16: frees its clusters and undoes the directory growth it needed, whichever write fails', async () => {
+    const image = tmp.join('flaky.img');
+    mkfsImage(image, 8192, ['-F', '16', '-s', '1']);
+    const host = tmp.join('small');
+    writeFileSync(host, 'x');
+    // /d: '.', '..' and 14 short names fill its one 512-byte cluster; a long name makes it grow.
+    expect(mtool('mmd', ['-i', image, '::/d']).code).toBe(0);
+    for (let i = 0; i < 14; i++) expect(mtool('mcopy', ['-i', image, host, `::/d/F${i}`]).code).toBe(0);
+    const pristine = new Uint8Array(readFileSync(image));
+    const baseline = usedClusters(fsck(image).out);
+    const p = '/d/a long name that needs room.bin';
+    let failures = 0;
+    for (let k = 0; ; k++) {
+      const dev = new FlakyDevice(new MemoryDevice(pristine.slice()), k);
+      const fs = await fatDriver.open(dev, { writable: true });
+      const free = (await fs.info()).freeClusters;
+      const err = await fs.add(p, file(p, 3000)).catch((e: unknown) => e);
+      if (err === undefined) break; // no write left to fail
+      expect(err, `write ${k}`).toBeInstanceOf(FsError);
+      expect((await fs.info()).freeClusters, `write ${k}`).toBe(free);
+      await expect(fs.stat(p)).rejects.toThrow(/no such file/);
+      await fs.close();
+      writeFileSync(image, dev.inner.bytes());
+      const check = fsck(image);
+      expect(check.code, `write ${k}: ${check.out}`).toBe(0);
+      expect(usedClusters(check.out), `write ${k}`).toBe(baseline);
+      failures++;
+    }
+    expect(failures).toBeGreaterThan(5);
   });
 });
