@@ -78,6 +78,8 @@ describe.skipIf(!haveTools('mkfs.fat', 'mcopy', 'mdir', 'mtype', 'fsck.vfat'))('
       const st = await fs.stat('/Readme.Txt');
       expect([st.size, st.ino]).toEqual([4, (await fs.stat('/readme.txt')).ino]);
       expect((await fs.stat('/LONG FILE NAME.TXT')).size).toBe(5);
+      // The short alias mcopy gave it addresses the same file, in any case too.
+      expect((await fs.stat('/longfi~1.txt')).ino).toBe((await fs.stat('/Long File Name.txt')).ino);
       expect((await fs.stat('/CAFÉ CRÈME.TXT')).size).toBe(7);
       expect((await fs.list('/DOCS')).map((e) => e.path)).toEqual(['/DOCS/a.txt']);
 
