@@ -490,7 +490,8 @@ class FatFileSystem implements FileSystem {
 /** The record named `name`: by long name, else by short name, both compared case-insensitively (`upperName`). */
 function find(items: DirItem[], name: string): DirItem | undefined {
   const key = upperName(name);
-  const long = items.find((x) => x.key === key);
+  // Upper-casing keeps the length, which rules out most names cheaply.
+  const long = items.find((x) => x.name.length === key.length && upperName(x.name) === key);
   // A short name shows as at most 8 + 1 + 3 characters.
   return long ?? (key.length > 12 ? undefined : items.find((x) => upperName(displayShortName(x.raw)) === key));
 }
