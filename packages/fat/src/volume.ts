@@ -199,8 +199,8 @@ class FatFileSystem implements FileSystem {
     // 2. Point the directory at them (in place of the old record when replacing).
     const info: RecordInfo = { ...recordInfo(entry, name, false), cluster, size };
     try {
-      if (existing) await this.#repoint(parent, existing, info);
-      else await this.#link(parent, name, place as RecordPlace, info);
+      if (place) await this.#link(parent, name, place, info);
+      else if (existing) await this.#repoint(parent, existing, info);
     } catch (err) {
       if (cluster) this.fat.freeChain(cluster, p);
       await this.fat.flush(this.dev);

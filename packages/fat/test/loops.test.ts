@@ -1,9 +1,19 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CorruptError } from '@fstool/blockdev';
-import type { FileSystem } from '@fstool/fs';
+import { CorruptError, MemoryDevice } from '@fstool/blockdev';
+import { type FileSystem, treeFromEntries } from '@fstool/fs';
 import { haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fsck, layoutOf, mkfsImage, mtool, mtoolsPaths, openImage, shortEntryOffset } from './helpers.js';
+import { fatDriver } from '../src/index.js';
+import {
+  fsck,
+  layoutOf,
+  mkfsImage,
+  mtool,
+  mtoolsPaths,
+  openImage,
+  patternSource,
+  shortEntryOffset,
+} from './helpers.js';
 
 const tmp = tempDir('fstool-fatloop-');
 afterAll(() => tmp.cleanup());
@@ -104,4 +114,30 @@ describe.skipIf(!haveTools('mkfs.fat', 'mmd', 'mcopy', 'fsck.vfat'))('a director
       expect(mtoolsPaths(image)).toEqual(['/f.txt']);
     });
   }
+});
+
+describe('ino', () => {
+  it('is the first cluster, or above every cluster for empty files; distinct and stable', async () => {
+    const base = { mode: 0o644, uid: 0, gid: 0, mtime: 1_700_000_000 };
+    const tree = treeFromEntries([
+      { ...base, path: '/d', kind: 'dir', mode: 0o755, size: 0 },
+      { ...base, path: '/d/empty 1', kind: 'file', size: 0 },
+      { ...base, path: '/d/empty 2', kind: 'file', size: 0 },
+      { ...base, path: '/f', kind: 'file', size: 3, open: () => patternSource(3) },
+      { ...base, path: '/g', kind: 'file', size: 0 },
+    ]);
+    const dev = new MemoryDevice(2 * 2 ** 20);
+    await fatDriver.build(dev, tree, {}, { type: 'fat12' });
+    const fs = await fatDriver.open(dev, { writable: false });
+    const all = [await fs.stat('/'), ...(await fs.list('/')), ...(await fs.list('/d'))];
+    const inos = all.map((e) => e.ino as number);
+    expect(new Set(inos).size).toBe(6);
+    expect(inos[0]).toBe(0);
+    for (const e of all) {
+      if (e.kind === 'dir' || e.size > 0) expect(e.ino).toBeLessThan(2 ** 32);
+      else expect(e.ino).toBeGreaterThanOrEqual(2 ** 32);
+      expect((await fs.stat(e.path)).ino).toBe(e.ino);
+    }
+    await fs.close();
+  });
 });
