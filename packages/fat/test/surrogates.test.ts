@@ -51,7 +51,9 @@ describe.skipIf(!haveTools('mkfs.fat', 'mcopy', 'mdir', 'fsck.vfat'))('long name
     patchRootLfn(image, '@', 0xdc00);
     const high = '/with a high \ud800 surrogate.txt';
     const low = '/and a low \udc00 one.txt';
-    expect(mtoolsPaths(image)).toHaveLength(3);
+    // mtools shows a lone surrogate as '_'.
+    const mtoolsName = (p: string) => p.replace(/[\ud800-\udfff]/g, '_');
+    expect(mtoolsPaths(image)).toEqual([low, '/plain.txt', high].map(mtoolsName));
 
     const { fs, done } = await openImage(image, true);
     expect((await fs.list('/')).map((e) => e.path)).toEqual([low, '/plain.txt', high]);
@@ -83,7 +85,7 @@ describe.skipIf(!haveTools('mkfs.fat', 'mcopy', 'mdir', 'fsck.vfat'))('long name
 
     const check = fsck(image);
     expect(check.code, check.out).toBe(0);
-    expect(mtoolsPaths(image)).toHaveLength(3);
+    expect(mtoolsPaths(image)).toEqual([low, made, '/plain.txt'].map(mtoolsName));
     expect(mtype(image, '/plain.txt')).toBe('plain\n');
     const again = await openImage(image);
     expect((await again.fs.list('/')).map((e) => e.path)).toEqual([low, made, '/plain.txt']);
