@@ -3,6 +3,8 @@ import { CorruptError, MemoryDevice } from '@fstool/blockdev';
 import { type FileSystem, treeFromEntries } from '@fstool/fs';
 import { haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
+import { setEntry } from '../src/fat-entries.js';
+import { shortEntry } from '../src/format/dirent.js';
 import { fatDriver } from '../src/index.js';
 import {
   fsck,
@@ -18,11 +20,11 @@ import {
 const tmp = tempDir('fstool-fatloop-');
 afterAll(() => tmp.cleanup());
 
-const clusterOf = (b: Uint8Array, at: number) =>
-  (b[at + 26] as number) |
-  ((b[at + 27] as number) << 8) |
-  ((b[at + 20] as number) << 16) |
-  ((b[at + 21] as number) << 24);
+/** The first cluster a short entry at `at` gives. */
+const clusterOf = (b: Uint8Array, at: number) => {
+  const e = shortEntry.decode(b, at);
+  return e.clusterHi * 0x10000 + e.clusterLo;
+};
 
 /**
  * An image by mkfs.fat and mtools holding /f.txt and /a/b, then /a/b's record pointed at the
@@ -47,18 +49,11 @@ function loopImage(image: string, type: '16' | '32', target: '/' | '/a'): number
   const a = clusterOf(bytes, shortEntryOffset(bytes, rootStart, vol.clusterSize, 'A          '));
   const b = shortEntryOffset(bytes, at(a), vol.clusterSize, 'B          ');
   const cluster = target === '/a' ? a : type === '32' ? 2 : 0;
-  const width = type === '32' ? 4 : 2;
   for (let k = 0; k < vol.numFats; k++) {
-    bytes.fill(
-      0,
-      vol.fatOffset + k * vol.fatSectors * 512 + width * clusterOf(bytes, b),
-      vol.fatOffset + k * vol.fatSectors * 512 + width * (clusterOf(bytes, b) + 1),
-    );
+    const fat = bytes.subarray(vol.fatOffset + k * vol.fatSectors * vol.sectorSize);
+    setEntry(fat, vol.fatType, clusterOf(bytes, b), 0);
   }
-  bytes[b + 26] = cluster & 0xff;
-  bytes[b + 27] = cluster >> 8;
-  bytes[b + 20] = 0;
-  bytes[b + 21] = 0;
+  shortEntry.encode({ ...shortEntry.decode(bytes, b), clusterHi: 0, clusterLo: cluster }, bytes, b);
   writeFileSync(image, bytes);
   return cluster;
 }
