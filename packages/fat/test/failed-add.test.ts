@@ -4,30 +4,19 @@ import { type Entry, NoSpaceError } from '@fstool/fs';
 import { haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fatDriver } from '../src/index.js';
-import { fsck, mkfsImage, mtool, mtoolsPaths, openImage, patternSource } from './helpers.js';
+import {
+  dirEntry as dir,
+  fileEntry as file,
+  fsck,
+  mkfsImage,
+  mtool,
+  mtoolsPaths,
+  openImage,
+  patternSource,
+} from './helpers.js';
 
 const tmp = tempDir('fstool-fatfail-');
 afterAll(() => tmp.cleanup());
-
-const file = (path: string, size: number): Entry => ({
-  path,
-  kind: 'file',
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  mtime: 1_700_000_000,
-  size,
-  open: () => patternSource(size),
-});
-const dir = (path: string): Entry => ({
-  path,
-  kind: 'dir',
-  mode: 0o755,
-  uid: 0,
-  gid: 0,
-  mtime: 1_700_000_000,
-  size: 0,
-});
 
 /** fsck.vfat's count of used clusters ("n files, used/total clusters"). */
 function usedClusters(out: string): number {
@@ -71,12 +60,12 @@ describe.skipIf(!haveTools('mkfs.fat', 'fsck.vfat', 'mdir'))('a failed add takes
     mkfsImage(image, 34 * 1024, ['-F', '32', '-s', '1']);
     const { fs, done } = await openImage(image, true);
     await fs.add('/d', dir('/d'));
-    const free = (await fs.info()).freeClusters;
+    const free = (await fs.info()).freeClusters as number;
     await expect(fs.add('/d/too big', file('/d/too big', (free + 1) * 512))).rejects.toThrow(NoSpaceError);
     // Fits as data, but the directory must grow by a cluster for its record: refused as well.
     const slots = 512 / 32;
     for (let i = 0; i < slots - 3; i++) await fs.add(`/d/${i}`, file(`/d/${i}`, 0));
-    const left = (await fs.info()).freeClusters;
+    const left = (await fs.info()).freeClusters as number;
     await expect(fs.add('/d/fills it', file('/d/fills it', left * 512))).rejects.toThrow(NoSpaceError);
     // The source ends early: the clusters written so far are freed.
     const short: Entry = { ...file('/d/short', 100_000), open: () => patternSource(50_000) };
