@@ -50,7 +50,7 @@ export async function writeImage(dev: BlockDevice, plan: BuildPlan, opts: WriteO
     const per = zeros.length / bs;
     for (let b = 0; b < count; b += per) sink.put(block + b, zeros.subarray(0, Math.min(per, count - b) * bs));
   };
-  const contents = new InodeContents(plan, fsSeed);
+  const contents = new InodeContents(plan, fsSeed, await readInlineFiles(plan));
 
   // Inode tables, group by group; the journal goes first so s_jnl_blocks is known for the superblock.
   const counts: GroupCounts = { freeBlocks: [], freeInodes: [], usedDirs: [], itableUnused: [] };
@@ -138,6 +138,34 @@ async function writeData(dev: BlockDevice, plan: BuildPlan, opts: WriteOptions):
   }
   await stager.finish();
   return stager.written;
+}
+
+/** The contents of inline-data files (at most 60 bytes each), read before the inode tables are built. */
+async function readInlineFiles(plan: BuildPlan): Promise<Map<number, Uint8Array>> {
+  const out = new Map<number, Uint8Array>();
+  for (const pi of plan.inodes) {
+    if (!pi?.inline || pi.node === undefined) continue;
+    const entry = plan.summary.nodes[pi.node]!.entry;
+    const data = new Uint8Array(pi.size);
+    const src = entry.open!();
+    try {
+      let got = 0;
+      while (got < data.length) {
+        const part = data.subarray(got);
+        const n = src.readSync ? src.readSync(got, part) : await src.read(got, part);
+        if (n <= 0) {
+          throw new InvalidArgumentError(
+            `${entry.path}: file ended at ${got} bytes, expected ${pi.size} (changed while building?)`,
+          );
+        }
+        got += n;
+      }
+    } finally {
+      await src.close();
+    }
+    out.set(pi.ino, data);
+  }
+  return out;
 }
 
 /**
