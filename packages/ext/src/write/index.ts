@@ -12,7 +12,7 @@ import type { Extent } from '../plan/blockmap.js';
 import { groupFirstBlock, hasSuperblock } from '../plan/geometry.js';
 import { type BuildPlan, dataRuns, type PlannedInode } from '../plan/plan.js';
 import { InodeContents } from './content.js';
-import { DataStager } from './data.js';
+import { DataStager, readExactly } from './data.js';
 import { encodeInode } from './inode.js';
 import { BlockSink } from './sink.js';
 import {
@@ -149,17 +149,7 @@ async function readInlineFiles(plan: BuildPlan): Promise<Map<number, Uint8Array>
     const data = new Uint8Array(pi.size);
     const src = entry.open!();
     try {
-      let got = 0;
-      while (got < data.length) {
-        const part = data.subarray(got);
-        const n = src.readSync ? src.readSync(got, part) : await src.read(got, part);
-        if (n <= 0) {
-          throw new InvalidArgumentError(
-            `${entry.path}: file ended at ${got} bytes, expected ${pi.size} (changed while building?)`,
-          );
-        }
-        got += n;
-      }
+      await readExactly(entry.path, src, 0, data, pi.size);
     } finally {
       await src.close();
     }
