@@ -7,9 +7,20 @@ import { columns, toJson } from '../format.js';
 import type { Io } from '../io.js';
 import type { Register } from './index.js';
 
-/** Runs `fn` on the filesystem of IMG or IMG:N, closing (and flushing) it afterwards. */
-export async function onFilesystem<T>(ref: string, writable: boolean, fn: (fs: FileSystem) => Promise<T>): Promise<T> {
-  return withFilesystem(ref, await registryWith(), { writable, ...lockOptions() }, fn);
+/**
+ * Runs `fn` on the filesystem of IMG or IMG:N, closing (and flushing) it afterwards. With `io`,
+ * what the driver noticed on open (e.g. a journal replayed in memory) goes to stderr first.
+ */
+export async function onFilesystem<T>(
+  ref: string,
+  writable: boolean,
+  fn: (fs: FileSystem) => Promise<T>,
+  io?: Io,
+): Promise<T> {
+  return withFilesystem(ref, await registryWith(), { writable, ...lockOptions() }, (fs) => {
+    if (io) for (const w of fs.warnings) io.err(`warning: ${w}\n`);
+    return fn(fs);
+  });
 }
 
 /** UTC, so listings are the same on every host. */
@@ -99,7 +110,7 @@ export const registerFileCommands: Register = (program, io) => {
     .option('-l, --long', 'mode, links, owner, group, size, mtime (UTC), name')
     .option('-R, --recursive', 'list subdirectories too')
     .option('--json', 'print entries as JSON')
-    .action((ref, path, o) => onFilesystem(ref, false, (fs) => listing(io, fs, normalizePath(path), o)));
+    .action((ref, path, o) => onFilesystem(ref, false, (fs) => listing(io, fs, normalizePath(path), o), io));
 
   program
     .command('cat')
@@ -107,9 +118,14 @@ export const registerFileCommands: Register = (program, io) => {
     .argument('<image>', 'image file, or IMG:N for partition N')
     .argument('<path>', 'file inside the image')
     .action((ref, path) =>
-      onFilesystem(ref, false, async (fs) => {
-        for await (const chunk of fs.read(normalizePath(path))) await io.data(chunk);
-      }),
+      onFilesystem(
+        ref,
+        false,
+        async (fs) => {
+          for await (const chunk of fs.read(normalizePath(path))) await io.data(chunk);
+        },
+        io,
+      ),
     );
 
   program

@@ -35,6 +35,8 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
   const { path } = parseImageRef(src);
   checkOutputPath(dst, [path]);
   return withFilesystem(src, opts.registry, { writable: false }, async (fs) => {
+    // What the source's driver noticed on open (e.g. a journal replayed in memory).
+    for (const w of fs.warnings) opts.onWarning?.(`${src}: ${w}`);
     const info = await fs.info();
     const type = opts.fsType ?? fs.type;
     opts.registry.get(type); // unknown types fail before any walk
