@@ -26,14 +26,18 @@ export async function addHostPath(fs: FileSystem, host: string, dest: string): P
     await fs.add(target, { ...top, path: target });
     return 1;
   }
-  let count = 0;
-  for await (const e of scanDirectory(host).entries()) {
-    const path = e.path === '/' ? target : joinPath(target, e.path);
-    if (e.kind === 'dir' && (await statOrUndefined(fs, path))?.kind === 'dir') continue;
-    await fs.add(path, { ...e, path });
-    count++;
-  }
-  return count;
+  const copyTree = async () => {
+    let count = 0;
+    for await (const e of scanDirectory(host).entries()) {
+      const path = e.path === '/' ? target : joinPath(target, e.path);
+      if (e.kind === 'dir' && (await statOrUndefined(fs, path))?.kind === 'dir') continue;
+      await fs.add(path, { ...e, path });
+      count++;
+    }
+    return count;
+  };
+  // One batch: the filesystem may journal many entries per transaction.
+  return fs.batch ? fs.batch(copyTree) : copyTree();
 }
 
 export const registerAdd: Register = (program, io) => {
