@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import type { Entry, FileSystem } from '@fstool/fs';
-import { joinPath, normalizePath } from '@fstool/fs';
+import { dirname, joinPath, normalizePath } from '@fstool/fs';
 import { hostEntry, scanDirectory } from '@fstool/fs/node';
 import { onFilesystem } from './files.js';
 import type { Register } from './index.js';
@@ -27,10 +27,16 @@ export async function addHostPath(fs: FileSystem, host: string, dest: string): P
     return 1;
   }
   const copyTree = async () => {
+    // Directories this copy made: nothing can exist inside them yet, so no lookup is needed.
+    const made = new Set<string>();
     let count = 0;
     for await (const e of scanDirectory(host).entries()) {
       const path = e.path === '/' ? target : joinPath(target, e.path);
-      if (e.kind === 'dir' && (await statOrUndefined(fs, path))?.kind === 'dir') continue;
+      if (e.kind === 'dir') {
+        const fresh = made.has(dirname(path));
+        if (!fresh && (await statOrUndefined(fs, path))?.kind === 'dir') continue;
+        made.add(path);
+      }
       await fs.add(path, { ...e, path });
       count++;
     }
