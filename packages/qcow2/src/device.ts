@@ -8,6 +8,7 @@ import {
   ClosedError,
   CorruptError,
   checkRange,
+  type DataRange,
   InvalidArgumentError,
   ReadOnlyError,
 } from '@fstool/blockdev';
@@ -29,6 +30,7 @@ import {
 import { entryOffset, type L2Entry, readL2, writeCompressed, writeEntry } from './format/tables.js';
 import { describeHeader, type Qcow2Info } from './info.js';
 import { extendTo, readPadded } from './io.js';
+import { dataRanges } from './map.js';
 import {
   type CreateOptions,
   DEFAULT_CLUSTER_SIZE,
@@ -233,6 +235,25 @@ export class Qcow2Device implements BlockDevice {
 
   flush(): Promise<void> {
     return this.#run(() => this.#flush());
+  }
+
+  /** Where the image holds data, from the L1/L2 map (see map.ts). */
+  dataRanges(offset: number, length: number): Promise<DataRange[]> {
+    checkRange(offset, length, this.size, 'dataRanges');
+    return this.#run(() =>
+      dataRanges(
+        {
+          clusterSize: this.clusterSize,
+          l2Entries: this.#l2Entries,
+          size: this.size,
+          backing: this.#backing,
+          table: (vc) => this.#table(vc),
+          entry: (table, vc) => this.#decode(table, vc),
+        },
+        offset,
+        length,
+      ),
+    );
   }
 
   /** Flushes metadata, then closes the backing image and the container. Closing twice is harmless. */
