@@ -13,7 +13,7 @@ import {
   ReadOnlyError,
 } from '@fstool/blockdev';
 import { TableCache } from './cache.js';
-import { deflateCluster, inflateCluster } from './compress.js';
+import { deflateClusters, inflateCluster } from './compress.js';
 import { BackingFileError } from './errors.js';
 import { refuseIncompatible, refuseUnsafeWrites } from './features.js';
 import {
@@ -36,6 +36,7 @@ import {
   DEFAULT_CLUSTER_SIZE,
   DEFAULT_L2_CACHE,
   DEFAULT_REFCOUNT_CACHE,
+  type Deflater,
   type OpenOptions,
 } from './options.js';
 import { readHeader } from './probe.js';
@@ -56,6 +57,7 @@ export class Qcow2Device implements BlockDevice {
   readonly #refs: Refcounts | undefined;
   readonly #backing: BlockDevice | undefined;
   readonly #compress: boolean;
+  readonly #deflater: Deflater | undefined;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
   /** The last compressed cluster inflated, keyed by its descriptor offset. */
@@ -70,7 +72,7 @@ export class Qcow2Device implements BlockDevice {
     l1: Uint8Array,
     refs: Refcounts | undefined,
     backing: BlockDevice | undefined,
-    opts: { l2CacheBytes?: number; compress?: boolean },
+    opts: { l2CacheBytes?: number; compress?: boolean; deflater?: Deflater },
   ) {
     this.#h = header;
     this.#cluster0 = cluster0;
@@ -87,6 +89,7 @@ export class Qcow2Device implements BlockDevice {
       refs ? () => this.#flushRefcounts(refs) : undefined,
     );
     this.#compress = opts.compress ?? false;
+    this.#deflater = opts.deflater;
   }
 
   /**
@@ -405,7 +408,7 @@ export class Qcow2Device implements BlockDevice {
         this.#updateEntry(vc, (t, i) => writeCompressed(t, i, this.#h.clusterBits, offset, size)),
       readBacking: (voff, into) => this.#readBacking(voff, into),
       inflate: (e, vc) => this.#inflate(e, vc),
-      deflate: (cluster) => deflateCluster(this.#h.compressionType, cluster),
+      deflate: (clusters) => deflateClusters(this.#h.compressionType, clusters, this.#deflater),
       placeCompressed: (bytes) => this.#placeCompressed(refs, bytes),
     };
   }

@@ -1,8 +1,8 @@
 /**
  * Where a host file holds data. Node has no lseek(SEEK_DATA/SEEK_HOLE) and no ioctl, so the
- * kernel's extent map (FIEMAP) is read through e2fsprogs' `filefrag -e -s` (-s: dirty pages are
- * written first, so data still in the page cache is mapped too), which every Linux
- * with ext tools has. Delayed-allocation and unwritten extents count as data (they may be).
+ * kernel's extent map (FIEMAP) is read through e2fsprogs' `filefrag -e`, which every Linux with
+ * ext tools has. Delayed-allocation extents (data still only in the page cache, which ext4 and
+ * XFS report and btrfs writes out first) and unwritten ones count as data: they may be.
  * Undefined when the map cannot be had (no filefrag, a filesystem without FIEMAP such as tmpfs,
  * not Linux): the caller then treats the whole file as data.
  */
@@ -45,7 +45,7 @@ export function fileExtents(path: string): Promise<DataRange[] | undefined> {
   return new Promise((resolve) => {
     execFile(
       bin,
-      ['-e', '-s', path],
+      ['-e', path],
       { timeout: TIMEOUT_MS, maxBuffer: 256 * 2 ** 20, env: { ...process.env, LC_ALL: 'C' } },
       (err, stdout) => resolve(err ? undefined : parseFilefrag(stdout)),
     );
