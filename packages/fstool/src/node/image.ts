@@ -6,12 +6,22 @@ import { isQcow2, type Qcow2Info, readQcow2Info } from '@fstool/qcow2';
 import { openQcow2File } from '@fstool/qcow2/node';
 import { Disk, type DiskInfo } from '../disk.js';
 import type { DriverRegistry } from '../registry.js';
+import { ImageLock } from './lock.js';
+import { assertNotMounted } from './mounted.js';
 
 /** `disk.img:2` → partition 2 of disk.img. A path that exists as written wins (names may contain ':'). */
 export function parseImageRef(ref: string): { path: string; partition?: number } {
   const m = /^(.*):(\d+)$/.exec(ref);
   if (!m || existsSync(ref)) return { path: ref };
   return { path: m[1] as string, partition: Number(m[2]) };
+}
+
+export interface OpenImageOptions {
+  writable?: boolean;
+  /** When another process holds the image: wait for it instead of failing at once. */
+  wait?: boolean;
+  /** Told once when waiting for another process starts. */
+  onWait?: (message: string) => void;
 }
 
 export interface ImageInfo extends DiskInfo {
@@ -27,24 +37,43 @@ export class OpenImage {
     readonly format: 'raw' | 'qcow2',
     readonly disk: Disk,
     readonly qcow2: Qcow2Info | undefined,
+    private readonly lock: ImageLock,
   ) {}
 
-  static async open(path: string, registry: DriverRegistry, opts: { writable?: boolean } = {}): Promise<OpenImage> {
+  /**
+   * Opens `path`, holding a lock on the file until close: exclusive when writable (a second
+   * writer or reader fails at once unless `wait`), shared otherwise. A mounted image is refused
+   * for writing.
+   */
+  static async open(path: string, registry: DriverRegistry, opts: OpenImageOptions = {}): Promise<OpenImage> {
     const writable = opts.writable ?? false;
     const probe = await FileDevice.open(path);
     let qcow2: Qcow2Info | undefined;
+    let lock: ImageLock;
     try {
-      if (await isQcow2(probe)) qcow2 = await readQcow2Info(probe);
+      lock = await ImageLock.take(path, writable ? 'exclusive' : 'shared', opts);
+      try {
+        if (writable) assertNotMounted(path);
+        if (await isQcow2(probe)) qcow2 = await readQcow2Info(probe);
+      } catch (err) {
+        await lock.release();
+        throw err;
+      }
     } finally {
       await probe.close();
     }
-    const device: BlockDevice = qcow2
-      ? await openQcow2File(path, { writable })
-      : await FileDevice.open(path, { writable });
     try {
-      return new OpenImage(path, qcow2 ? 'qcow2' : 'raw', await Disk.open(device, registry), qcow2);
+      const device: BlockDevice = qcow2
+        ? await openQcow2File(path, { writable })
+        : await FileDevice.open(path, { writable });
+      try {
+        return new OpenImage(path, qcow2 ? 'qcow2' : 'raw', await Disk.open(device, registry), qcow2, lock);
+      } catch (err) {
+        await device.close();
+        throw err;
+      }
     } catch (err) {
-      await device.close();
+      await lock.release();
       throw err;
     }
   }
@@ -64,7 +93,11 @@ export class OpenImage {
   }
 
   async close(): Promise<void> {
-    await this.disk.device.close();
+    try {
+      await this.disk.device.close();
+    } finally {
+      await this.lock.release();
+    }
   }
 }
 
@@ -75,13 +108,13 @@ export class OpenImage {
 export async function withFilesystem<T>(
   ref: string,
   registry: DriverRegistry,
-  opts: { writable: boolean },
+  opts: OpenImageOptions & { writable: boolean },
   fn: (fs: FileSystem) => Promise<T>,
 ): Promise<T> {
   const { path, partition } = parseImageRef(ref);
   const image = await OpenImage.open(path, registry, opts);
   try {
-    const fs = await image.openFilesystem(partition, opts);
+    const fs = await image.openFilesystem(partition, { writable: opts.writable });
     let result: T;
     try {
       result = await fn(fs);
