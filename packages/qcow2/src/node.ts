@@ -93,7 +93,10 @@ export interface ConvertFileOptions extends ConvertOptions {
   overwrite?: boolean;
 }
 
-/** Converts between raw and qcow2 files (either direction, or re-packing qcow2), streaming and sparse. */
+/**
+ * Converts between raw and qcow2 files (either direction, or re-packing qcow2), streaming and sparse.
+ * The output is left to the page cache, as qemu-img leaves it (no background syncs).
+ */
 export async function convertFile(
   input: string,
   output: string,
@@ -104,7 +107,12 @@ export async function convertFile(
   const { device: src } = await openImageFile(input);
   try {
     if (format === 'qcow2') {
-      const out = await FileDevice.create(output, { size: 0, growable: true, overwrite: overwrite ?? false });
+      const out = await FileDevice.create(output, {
+        size: 0,
+        growable: true,
+        overwrite: overwrite ?? false,
+        writeBehind: false,
+      });
       if (!convert.compress || convert.deflater) return { format, info: await convertToQcow2(src, out, convert) };
       const pool = new DeflatePool();
       try {
@@ -113,7 +121,7 @@ export async function convertFile(
         await pool.close();
       }
     }
-    const out = await FileDevice.create(output, { size: src.size, overwrite: overwrite ?? false });
+    const out = await FileDevice.create(output, { size: src.size, overwrite: overwrite ?? false, writeBehind: false });
     try {
       const progress = convert.onProgress ? { onProgress: convert.onProgress } : {};
       return { format, bytesWritten: await convertToRaw(src, out, progress) };
