@@ -94,6 +94,12 @@ export interface FileSystem {
   link?(existing: string, newPath: string): Promise<void>;
   /** The filesystem's own consistency check (read-only): what it finds, with where. */
   check?(): Promise<CheckReport>;
+  /**
+   * Runs `fn`, whose edits (calls of `add`, `remove`, …) the filesystem may then write together:
+   * e.g. one journal transaction per journal-full of operations instead of one per operation.
+   * A crash inside may lose some of them, never leave damage. Optional: callers without it just call `fn`.
+   */
+  batch?<T>(fn: () => Promise<T>): Promise<T>;
   /** Flushes everything and leaves the image consistent. */
   close(): Promise<void>;
 }

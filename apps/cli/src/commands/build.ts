@@ -1,5 +1,7 @@
 import { Option } from '@commander-js/extra-typings';
-import { registryWith } from '../context.js';
+
+import { lockOption, registryWith } from '../context.js';
+
 import { columns, humanSize, toJson } from '../format.js';
 import { progressBar, verbosity } from '../progress.js';
 import { xattrsOption } from './fs-build.js';
@@ -30,6 +32,7 @@ export const registerBuild: Register = (program, io) => {
           registry: await registryWith(),
           ...(opts.format ? { format: opts.format } : {}),
           ...(opts.force ? { force: true } : {}),
+          ...lockOption(),
           ...(opts.xattrs ? { xattrs: opts.xattrs } : {}),
           onProgress: (_v, p) => bar.onProgress(p),
           onWarning: (m) => io.err(`warning: ${m}\n`),

@@ -1,5 +1,8 @@
 import { Option } from '@commander-js/extra-typings';
 import { parseSize } from '@fstool/spec';
+
+import { lockOption } from '../context.js';
+
 import { humanSize, toJson } from '../format.js';
 import { progressBar, verbosity } from '../progress.js';
 import type { Register } from './index.js';
@@ -30,6 +33,7 @@ export const registerConvert: Register = (program, io) => {
           ...(o.clusterSize !== undefined ? { clusterSize: o.clusterSize } : {}),
           ...(o.size !== undefined ? { size: o.size } : {}),
           ...(o.force ? { force: true } : {}),
+          ...lockOption(),
           onProgress: (done, total) => bar.onProgress({ phase: 'convert', done, total }),
           onWarning: (m) => io.err(`warning: ${m}\n`),
         });

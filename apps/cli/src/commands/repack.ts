@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from '@fstool/blockdev';
-import { registryWith } from '../context.js';
+
+import { lockOption, registryWith } from '../context.js';
+
 import { humanSize, toJson } from '../format.js';
 import { progressBar, verbosity } from '../progress.js';
 import { formatOption, intOption, parseSizeOrAuto } from './fs-build.js';
@@ -35,6 +37,7 @@ export const registerRepack: Register = (program, io) => {
           ...(o.blockSize !== undefined ? { blockSize: o.blockSize } : {}),
           ...(o.format ? { format: o.format } : {}),
           ...(o.force ? { force: true } : {}),
+          ...lockOption(),
           onProgress: (p) => bar.onProgress(p),
           onWarning: (m) => io.err(`warning: ${m}\n`),
         });

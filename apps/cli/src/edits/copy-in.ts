@@ -67,7 +67,7 @@ export async function addHostPath(
 ): Promise<number> {
   const top = hostEntry(host);
   const target = await targetOf(fs, top, host, dest, o.parents ?? false);
-  const entries = top.kind === 'dir' ? await collectTree(scanDirectory(host)) : [{ ...top, path: '/' }];
+  const entries = top.kind === 'dir' ? await collectTree(scanDirectory(host)) : [top];
   // Progress in bytes as file data is read (a scanned tree knows its total).
   const total = entries.reduce((n, e) => n + (e.kind === 'file' ? e.size : 0), 0);
   let done = 0;
@@ -84,17 +84,27 @@ export async function addHostPath(
         }),
     };
   };
-  let added = 0;
-  for (const e of entries) {
-    const path = e.path === '/' ? target : joinPath(target, e.path);
-    o.onEntry?.(path);
-    try {
-      await fs.add(path, { ...counted(e), path });
-    } catch (err) {
-      if (err instanceof FsError) throw new PartialAddError(added, entries.length, path, err);
-      throw err;
-    }
-    added++;
+  if (top.kind !== 'dir') {
+    o.onEntry?.(target);
+    await fs.add(target, { ...counted(top), path: target });
+    return 1;
   }
-  return added;
+  let added = 0;
+  const copy = async () => {
+    for (const e of entries) {
+      const path = e.path === '/' ? target : joinPath(target, e.path);
+      o.onEntry?.(path);
+      try {
+        await fs.add(path, { ...counted(e), path });
+      } catch (err) {
+        if (err instanceof FsError) throw new PartialAddError(added, entries.length, path, err);
+        throw err;
+      }
+      added++;
+    }
+    return added;
+  };
+  // One batch: the filesystem may journal many entries per transaction (what went in before a
+  // failure is still committed, so the count above stays true).
+  return fs.batch ? fs.batch(copy) : copy();
 }
