@@ -16,6 +16,7 @@ import {
   ReadOnlyError,
 } from '@fstool/blockdev';
 import { SECTOR, TableCache } from './cache.js';
+import { check } from './check.js';
 import { deflateCluster, inflateCluster } from './compress.js';
 import { BackingFileError } from './errors.js';
 import { refuseIncompatible, refuseUnsafeWrites } from './features.js';
@@ -24,6 +25,7 @@ import {
   encodeHeaderCluster,
   encodeHeaderFields,
   featureNameTable,
+  Incompatible,
   MAX_CLUSTER_BITS,
   MAX_L1_BYTES,
   MIN_CLUSTER_BITS,
@@ -178,16 +180,22 @@ export class Qcow2Device implements BlockDevice {
   }
 
   /**
-   * Opens an image. Writing is refused for images marked dirty or corrupt, images with lazy
-   * refcounts (run `check(…, { repair: true })` first) and images with internal snapshots.
+   * Opens an image. Writing is refused for images marked corrupt and images with internal
+   * snapshots; a dirty image (lazy refcounts, not closed cleanly) gets its refcounts rebuilt first.
    */
   static async open(container: BlockDevice, opts: OpenOptions = {}): Promise<Qcow2Device> {
-    const { header: h, cluster0 } = await readHeader(container);
+    let { header: h, cluster0 } = await readHeader(container);
     const writable = opts.writable ?? false;
     refuseIncompatible(h);
     if (writable) {
       if (container.readOnly) throw new ReadOnlyError('qcow2 container');
       refuseUnsafeWrites(h);
+      if (h.incompatible.includes(Incompatible.dirty)) {
+        // Left open with lazy refcounts (its writer stopped without a clean close): rebuild the
+        // refcounts from the tables before writing, as QEMU does on open.
+        await check(container, { repair: true });
+        ({ header: h, cluster0 } = await readHeader(container));
+      }
     }
     let backing: BlockDevice | undefined;
     if (h.backingFile !== undefined) {
