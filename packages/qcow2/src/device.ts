@@ -198,7 +198,10 @@ export class Qcow2Device implements BlockDevice {
       }
     }
     let backing: BlockDevice | undefined;
-    if (h.backingFile !== undefined) {
+    if (h.backingFile !== undefined && opts.ignoreBacking) {
+      // Partial writes would fill the rest of a cluster with zeros instead of the backing data.
+      if (writable) throw new BackingFileError(`qcow2 image with backing file "${h.backingFile}": writing needs it`);
+    } else if (h.backingFile !== undefined) {
       if (!opts.openBacking) {
         throw new BackingFileError(`qcow2 image has backing file "${h.backingFile}" but no way to open it was given`);
       }

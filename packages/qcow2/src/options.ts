@@ -35,6 +35,8 @@ export interface OpenOptions extends CacheOptions {
   writable?: boolean;
   /** Opens the backing file named in the header (the node helpers resolve it next to the image). */
   openBacking?: (name: string, format: string | undefined) => Promise<BlockDevice>;
+  /** Do not open the backing file: unallocated clusters read as zeros (read-only opens only). */
+  ignoreBacking?: boolean;
   compress?: boolean;
   /**
    * Keep allocation metadata in memory until `flush()` (default false: each write that maps new
