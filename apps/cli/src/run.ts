@@ -1,6 +1,7 @@
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { FsError } from '@fstool/blockdev';
 import pkg from '../package.json' with { type: 'json' };
+import { addBackingOptions } from './backing.js';
 import { commands } from './commands/index.js';
 import { EXIT, type Io } from './io.js';
 
@@ -15,6 +16,7 @@ function program(io: Io): Command {
     .configureOutput({ writeOut: io.out, writeErr: io.err })
     .exitOverride();
   for (const register of commands) register(cli, io);
+  addBackingOptions(cli);
   return cli;
 }
 

@@ -1,7 +1,15 @@
 export { writeAtomically } from './node/atomic.js';
 export { type BuildOptions, type BuildResult, buildImage, buildSpecFile } from './node/build-image.js';
 export { type ConvertImageOptions, convertImage } from './node/convert.js';
-export { type ImageInfo, OpenImage, parseImageRef, withFilesystem } from './node/image.js';
+export {
+  type ContainerInfo,
+  describeContainer,
+  type ImageInfo,
+  OpenImage,
+  type OpenImageOptions,
+  parseImageRef,
+  withFilesystem,
+} from './node/image.js';
 export { createOutput, type OutputFormat, type OutputOptions, outputFormat } from './node/output.js';
 export { loadPlugins, PluginError } from './node/plugins.js';
 export { type RepackOptions, repack } from './node/repack.js';

@@ -1,6 +1,7 @@
 import { Option } from '@commander-js/extra-typings';
 import { parseSize } from '@fstool/spec';
 import { convertImage } from 'fstool/node';
+import { backingPolicy } from '../backing.js';
 import { humanSize, toJson } from '../format.js';
 import { progressBar } from '../progress.js';
 import type { Register } from './index.js';
@@ -30,6 +31,7 @@ export const registerConvert: Register = (program, io) => {
           ...(o.clusterSize !== undefined ? { clusterSize: o.clusterSize } : {}),
           ...(o.size !== undefined ? { size: o.size } : {}),
           ...(o.force ? { force: true } : {}),
+          backing: backingPolicy(),
           onProgress: (done, total) => bar.onProgress({ phase: 'convert', done, total }),
         });
         bar.stop();

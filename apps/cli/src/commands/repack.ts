@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '@fstool/blockdev';
 import { repack } from 'fstool/node';
+import { backingPolicy } from '../backing.js';
 import { collect, registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import { progressBar } from '../progress.js';
@@ -36,6 +37,7 @@ export const registerRepack: Register = (program, io) => {
           ...(o.blockSize !== undefined ? { blockSize: o.blockSize } : {}),
           ...(o.format ? { format: o.format } : {}),
           ...(o.force ? { force: true } : {}),
+          backing: backingPolicy(),
           onProgress: (p) => bar.onProgress(p),
           onWarning: (m) => io.err(`warning: ${m}\n`),
         });

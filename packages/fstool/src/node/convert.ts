@@ -38,7 +38,7 @@ export async function convertImage(
   if (size === undefined && !device)
     return writeAtomically(output, (tmp) => convertFile(input, tmp, { ...rest, format }));
 
-  const { device: src } = await openImageFile(input);
+  const { device: src } = await openImageFile(input, rest.backing ? { backing: rest.backing } : {});
   try {
     const want = size ?? src.size;
     if (want < src.size) {

@@ -3,7 +3,7 @@ import type { BlockDevice } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
 import type { FileSystem } from '@fstool/fs';
 import { isQcow2, type Qcow2Info, readQcow2Info } from '@fstool/qcow2';
-import { openQcow2File } from '@fstool/qcow2/node';
+import { type BackingLink, type BackingPolicy, backingChain, openQcow2File } from '@fstool/qcow2/node';
 import { Disk, type DiskInfo } from '../disk.js';
 import type { DriverRegistry } from '../registry.js';
 
@@ -14,35 +14,65 @@ export function parseImageRef(ref: string): { path: string; partition?: number }
   return { path: m[1] as string, partition: Number(m[2]) };
 }
 
-export interface ImageInfo extends DiskInfo {
+/** The container of an image: its format, the qcow2 header summary and backing chain. */
+export interface ContainerInfo {
   path: string;
   format: 'raw' | 'qcow2';
   qcow2?: Qcow2Info;
+  /** Each backing file in order, with whether the policy lets it be followed. */
+  backingChain?: BackingLink[];
+}
+
+export interface ImageInfo extends DiskInfo, ContainerInfo {}
+
+/** Describes the container without opening the disk inside: shown even when a backing file is refused. */
+export async function describeContainer(path: string, backing?: BackingPolicy): Promise<ContainerInfo> {
+  const probe = await FileDevice.open(path);
+  let qcow2: Qcow2Info | undefined;
+  try {
+    if (await isQcow2(probe)) qcow2 = await readQcow2Info(probe);
+  } finally {
+    await probe.close();
+  }
+  if (!qcow2) return { path, format: 'raw' };
+  const chain = qcow2.backingFile !== undefined ? { backingChain: await backingChain(path, backing) } : {};
+  return { path, format: 'qcow2', qcow2, ...chain };
+}
+
+export interface OpenImageOptions {
+  writable?: boolean;
+  /** Which qcow2 backing files may be followed (default: only inside the image's directory tree). */
+  backing?: BackingPolicy;
 }
 
 /** An image file opened through the whole stack: container format, partition table, filesystems. */
 export class OpenImage {
   private constructor(
-    readonly path: string,
-    readonly format: 'raw' | 'qcow2',
+    readonly container: ContainerInfo,
     readonly disk: Disk,
-    readonly qcow2: Qcow2Info | undefined,
   ) {}
 
-  static async open(path: string, registry: DriverRegistry, opts: { writable?: boolean } = {}): Promise<OpenImage> {
+  get path(): string {
+    return this.container.path;
+  }
+
+  get format(): 'raw' | 'qcow2' {
+    return this.container.format;
+  }
+
+  get qcow2(): Qcow2Info | undefined {
+    return this.container.qcow2;
+  }
+
+  static async open(path: string, registry: DriverRegistry, opts: OpenImageOptions = {}): Promise<OpenImage> {
     const writable = opts.writable ?? false;
-    const probe = await FileDevice.open(path);
-    let qcow2: Qcow2Info | undefined;
+    const container = await describeContainer(path, opts.backing);
+    const device: BlockDevice =
+      container.format === 'qcow2'
+        ? await openQcow2File(path, { writable, ...(opts.backing ? { backing: opts.backing } : {}) })
+        : await FileDevice.open(path, { writable });
     try {
-      if (await isQcow2(probe)) qcow2 = await readQcow2Info(probe);
-    } finally {
-      await probe.close();
-    }
-    const device: BlockDevice = qcow2
-      ? await openQcow2File(path, { writable })
-      : await FileDevice.open(path, { writable });
-    try {
-      return new OpenImage(path, qcow2 ? 'qcow2' : 'raw', await Disk.open(device, registry), qcow2);
+      return new OpenImage(container, await Disk.open(device, registry));
     } catch (err) {
       await device.close();
       throw err;
@@ -55,12 +85,7 @@ export class OpenImage {
   }
 
   async info(): Promise<ImageInfo> {
-    return {
-      path: this.path,
-      format: this.format,
-      ...(this.qcow2 ? { qcow2: this.qcow2 } : {}),
-      ...(await this.disk.describe()),
-    };
+    return { ...this.container, ...(await this.disk.describe()) };
   }
 
   async close(): Promise<void> {
@@ -75,7 +100,7 @@ export class OpenImage {
 export async function withFilesystem<T>(
   ref: string,
   registry: DriverRegistry,
-  opts: { writable: boolean },
+  opts: OpenImageOptions & { writable: boolean },
   fn: (fs: FileSystem) => Promise<T>,
 ): Promise<T> {
   const { path, partition } = parseImageRef(ref);

@@ -1,6 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { InvalidArgumentError } from '@fstool/blockdev';
 import { collectTree, type Entry, fileSystemTree, type Progress, type SourceTree } from '@fstool/fs';
+import type { BackingPolicy } from '@fstool/qcow2/node';
 import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
 import { isExtType, isFatType } from '../driver-options.js';
 import type { DriverRegistry } from '../registry.js';
@@ -22,6 +23,8 @@ export interface RepackOptions {
   format?: OutputFormat;
   /** Allow writing onto a block device. */
   force?: boolean;
+  /** Which qcow2 backing files of the source may be followed. */
+  backing?: BackingPolicy;
   /** One message per kind of problem, with a count (not one per path). */
   onWarning?: (message: string) => void;
   onProgress?: (p: Progress) => void;
@@ -45,41 +48,46 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
   if (realpathOrSelf(path) === realpathOrSelf(dst)) {
     throw new InvalidArgumentError(`repack: ${dst} is the source image; write to another file`);
   }
-  return withFilesystem(src, opts.registry, { writable: false }, async (fs) => {
-    const info = await fs.info();
-    const type = opts.fsType ?? fs.type;
-    opts.registry.get(type); // unknown types fail before any walk
-    const spec: BareFilesystemSpec = {
-      type,
-      // On a block device 'auto' means its capacity, the natural default there.
-      size: opts.shrink ? 'auto' : (opts.size ?? (isBlockDevicePath(dst) ? 'auto' : info.size)),
-      ...sizing(type, opts.blockSize),
-      ...carriedIds(fs.type, type, info.label, info.uuid),
-    };
-    // Metadata in memory (contents stay lazy) so the planner and the driver can both walk it.
-    const entries = dropFurniture(await collectTree(fileSystemTree(fs)), fs.type, type);
-    const tree: SourceTree = {
-      async *entries() {
-        yield* entries;
-      },
-    };
-    const image: FilesystemImage = { kind: 'filesystem', filesystem: spec, output: {}, plugins: [] };
-    const warnings = new WarningTally();
-    const onProgress = opts.onProgress;
-    const result = await buildImage(image, {
-      output: dst,
-      baseDir: process.cwd(),
-      registry: opts.registry,
-      trees: [tree],
-      ...(opts.format ? { format: opts.format } : {}),
-      ...(opts.force ? { force: true } : {}),
-      ...(onProgress ? { onProgress: (_v: number, p: Progress) => onProgress(p) } : {}),
-      onWarning: (m) => warnings.add(m),
-    });
-    const summary = warnings.summary();
-    for (const m of summary) opts.onWarning?.(m);
-    return { ...result, warnings: summary };
-  });
+  return withFilesystem(
+    src,
+    opts.registry,
+    { writable: false, ...(opts.backing ? { backing: opts.backing } : {}) },
+    async (fs) => {
+      const info = await fs.info();
+      const type = opts.fsType ?? fs.type;
+      opts.registry.get(type); // unknown types fail before any walk
+      const spec: BareFilesystemSpec = {
+        type,
+        // On a block device 'auto' means its capacity, the natural default there.
+        size: opts.shrink ? 'auto' : (opts.size ?? (isBlockDevicePath(dst) ? 'auto' : info.size)),
+        ...sizing(type, opts.blockSize),
+        ...carriedIds(fs.type, type, info.label, info.uuid),
+      };
+      // Metadata in memory (contents stay lazy) so the planner and the driver can both walk it.
+      const entries = dropFurniture(await collectTree(fileSystemTree(fs)), fs.type, type);
+      const tree: SourceTree = {
+        async *entries() {
+          yield* entries;
+        },
+      };
+      const image: FilesystemImage = { kind: 'filesystem', filesystem: spec, output: {}, plugins: [] };
+      const warnings = new WarningTally();
+      const onProgress = opts.onProgress;
+      const result = await buildImage(image, {
+        output: dst,
+        baseDir: process.cwd(),
+        registry: opts.registry,
+        trees: [tree],
+        ...(opts.format ? { format: opts.format } : {}),
+        ...(opts.force ? { force: true } : {}),
+        ...(onProgress ? { onProgress: (_v: number, p: Progress) => onProgress(p) } : {}),
+        onWarning: (m) => warnings.add(m),
+      });
+      const summary = warnings.summary();
+      for (const m of summary) opts.onWarning?.(m);
+      return { ...result, warnings: summary };
+    },
+  );
 }
 
 /** `--block-size`: the ext block size or the FAT cluster size. */
