@@ -187,9 +187,11 @@ export class ExtEditor extends ExtFileSystem {
       await this.checkSpace(0, 0, parent.inode);
       await this.writeRaw(ctx, target, { i_links_count: target.base.i_links_count + 1 }, ['ctime']);
       ino = linked;
+    } else if (entry.kind === 'dir') {
+      ino = await this.createDir(ctx, entry, parent, p);
     } else {
       ino = await this.create(ctx, entry, parent.inode, p);
-      if (entry.linkId !== undefined && entry.kind !== 'dir') this.links.set(entry.linkId, ino);
+      if (entry.linkId !== undefined) this.links.set(entry.linkId, ino);
     }
     const fileType = this.vol.hasIncompat(INCOMPAT.filetype) ? FILE_TYPES[entry.kind] : 0;
     let dir = parent.inode;
@@ -199,10 +201,28 @@ export class ExtEditor extends ExtFileSystem {
       dir = await dirInsert(ctx, dir, { name: encodeUtf8(name), ino, fileType });
     }
     await this.alloc.flush(ctx.now);
-    const links = entry.kind === 'dir' ? this.dirLinks(dir.base.i_links_count, +1) : dir.base.i_links_count;
-    await this.writeRaw(ctx, dir, { i_links_count: links }, ['mtime', 'ctime']);
+    await this.writeRaw(ctx, dir, {}, ['mtime', 'ctime']);
     if (old) await releaseInode(ctx, old, false);
     await this.alloc.flush(ctx.now);
+  }
+
+  /**
+   * A new directory: the parent's link count goes up first, since the new block's `..` counts as a
+   * link to it; a crash before the entry lands then leaves an unconnected directory and a count
+   * too high (leaks), never a count too low. `parent.inode` is updated to what was written.
+   */
+  private async createDir(ctx: EditContext, entry: Entry, parent: { inode: Inode }, p: string): Promise<number> {
+    const before = parent.inode;
+    const links = this.dirLinks(before.base.i_links_count, +1);
+    parent.inode = await this.writeRaw(ctx, before, { i_links_count: links }, []);
+    try {
+      return await this.create(ctx, entry, parent.inode, p);
+    } catch (err) {
+      // Undo the count (a failed mkdir leaks nothing); when the device itself is failing, its error is the one to report.
+      const undo = { i_links_count: before.base.i_links_count };
+      parent.inode = await this.writeRaw(ctx, parent.inode, undo, []).catch(() => parent.inode);
+      throw err;
+    }
   }
 
   private async removeNow(path: string, opts: { recursive?: boolean }): Promise<void> {
