@@ -10,3 +10,16 @@ export async function registryWith(plugins: string[] = []): Promise<DriverRegist
 
 /** Collects a repeatable option (`--plugin a --plugin b`). */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+let waitNotice: ((message: string) => void) | undefined;
+
+/** `--wait`: a locked image is waited for (telling `notice` once) instead of failing; set by run(). */
+export function waitForLocks(notice: ((message: string) => void) | undefined): void {
+  waitNotice = notice;
+}
+
+/** Lock options for opening an image in the current command. */
+export const lockOptions = () => (waitNotice ? { wait: true, onWait: waitNotice } : {});
+
+/** The same as an option of the facade's writers (`{ lock }`), empty without --wait. */
+export const lockOption = () => (waitNotice ? { lock: lockOptions() } : {});

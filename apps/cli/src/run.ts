@@ -3,9 +3,14 @@ import { FsError } from '@fstool/blockdev';
 import pkg from '../package.json' with { type: 'json' };
 import { addBackingOptions } from './backing.js';
 import { commands } from './commands/index.js';
+import { waitForLocks } from './context.js';
 import { EXIT, type Io } from './io.js';
+import { guardSignals } from './signals.js';
 
 export type { Io } from './io.js';
+
+/** Commands that write a new output file (through a temporary file) and draw progress bars. */
+const WRITES_OUTPUT = new Set(['build', 'ext-build', 'fat-build', 'convert', 'repack']);
 
 function program(io: Io): Command {
   const cli = new Command()
@@ -14,7 +19,12 @@ function program(io: Io): Command {
     .version(pkg.version, '-V, --version')
     .showHelpAfterError('(run fstool --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .exitOverride();
+    .option('--wait', 'when another process is using the image, wait for it instead of failing (exit 2)')
+    .exitOverride()
+    .hook('preAction', (_program, command) => {
+      waitForLocks(cli.opts().wait ? (m) => io.err(`fstool: ${m}\n`) : undefined);
+      if (WRITES_OUTPUT.has(command.name())) guardSignals();
+    });
   for (const register of commands) register(cli, io);
   addBackingOptions(cli);
   return cli;

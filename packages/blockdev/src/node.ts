@@ -3,8 +3,9 @@
  */
 import { constants, type FileHandle, open } from 'node:fs/promises';
 import { checkRange } from './check.js';
-import type { ResizableDevice } from './device.js';
+import type { DataRange, ResizableDevice } from './device.js';
 import { ClosedError, FsError, InvalidArgumentError, OutOfRangeError, ReadOnlyError } from './errors.js';
+import { fileExtents } from './node/extents.js';
 import { writeZeros } from './zero.js';
 
 export interface OpenFileOptions {
@@ -39,6 +40,8 @@ export class FileDevice implements ResizableDevice {
   #unsynced = 0;
   #syncing: Promise<void> | undefined;
   #syncError: unknown;
+  /** The file's extent map (null: none to be had), read on first use. */
+  #extents: DataRange[] | null | undefined;
   readonly readOnly: boolean;
   readonly growable: boolean;
 
@@ -137,6 +140,25 @@ export class FileDevice implements ResizableDevice {
     }
     this.#size = size;
     this.#wrote(bytesWritten);
+  }
+
+  /**
+   * From the file's extent map (see node/extents.ts), taken once while the device is read-only;
+   * a writable device, a block device or a file without a map reports all of it as data.
+   */
+  async dataRanges(offset: number, length: number): Promise<DataRange[]> {
+    const fh = this.#handle();
+    checkRange(offset, length, this.#size, 'dataRanges');
+    if (length === 0) return [];
+    if (this.readOnly && this.#extents === undefined) {
+      this.#extents = (await fh.stat()).isFile() ? ((await fileExtents(this.path)) ?? null) : null;
+    }
+    const map = this.readOnly ? this.#extents : null;
+    if (!map) return [[offset, offset + length]];
+    const end = offset + length;
+    const out: DataRange[] = [];
+    for (const [a, b] of map) if (a < end && b > offset) out.push([Math.max(a, offset), Math.min(b, end)]);
+    return out;
   }
 
   async zero(offset: number, length: number): Promise<void> {

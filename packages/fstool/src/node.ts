@@ -1,4 +1,4 @@
-export { writeAtomically } from './node/atomic.js';
+export { removeTemporaryFiles, staleTemporaryFiles, writeAtomically } from './node/atomic.js';
 export { type BuildOptions, type BuildResult, buildImage, buildSpecFile } from './node/build-image.js';
 export { type ConvertImageOptions, convertImage } from './node/convert.js';
 export {
@@ -10,7 +10,10 @@ export {
   parseImageRef,
   withFilesystem,
 } from './node/image.js';
+export { ImageLock, LockedError, type LockMode, type LockOptions } from './node/lock.js';
+export { assertNotMounted, MountedError } from './node/mounted.js';
 export { createOutput, type OutputFormat, type OutputOptions, outputFormat } from './node/output.js';
+export { checkOutputPath } from './node/output-path.js';
 export { loadPlugins, PluginError } from './node/plugins.js';
 export { type RepackOptions, repack } from './node/repack.js';
 export { isBlockDevicePath, openBlockTarget, TargetError } from './node/target.js';

@@ -11,6 +11,7 @@ import { Qcow2Device } from './device.js';
 import { BackingFileError } from './errors.js';
 import type { Qcow2Info } from './info.js';
 import { type BackingPolicy, backingOpener, chainContext } from './node/backing.js';
+import { DeflatePool } from './node/deflate-pool.js';
 import type { CacheOptions, CreateOptions } from './options.js';
 import { isQcow2, readQcow2Info } from './probe.js';
 
@@ -20,6 +21,7 @@ export {
   backingChain,
   MAX_BACKING_DEPTH,
 } from './node/backing.js';
+export { DeflatePool } from './node/deflate-pool.js';
 
 export interface CreateQcow2FileOptions extends Omit<CreateOptions, 'virtualSize' | 'backing'> {
   /** Defaults to the backing file's size when there is one. */
@@ -124,7 +126,13 @@ export async function convertFile(
   try {
     if (format === 'qcow2') {
       const out = await FileDevice.create(output, { size: 0, growable: true, overwrite: overwrite ?? false });
-      return { format, info: await convertToQcow2(src, out, convert) };
+      if (!convert.compress || convert.deflater) return { format, info: await convertToQcow2(src, out, convert) };
+      const pool = new DeflatePool();
+      try {
+        return { format, info: await convertToQcow2(src, out, { ...convert, deflater: pool.deflate }) };
+      } finally {
+        await pool.close();
+      }
     }
     const out = await FileDevice.create(output, { size: src.size, overwrite: overwrite ?? false });
     try {

@@ -2,6 +2,7 @@ import { Option } from '@commander-js/extra-typings';
 import { parseSize } from '@fstool/spec';
 import { convertImage } from 'fstool/node';
 import { backingPolicy } from '../backing.js';
+import { lockOption } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import { progressBar } from '../progress.js';
 import type { Register } from './index.js';
@@ -32,7 +33,9 @@ export const registerConvert: Register = (program, io) => {
           ...(o.size !== undefined ? { size: o.size } : {}),
           ...(o.force ? { force: true } : {}),
           backing: backingPolicy(),
+          ...lockOption(),
           onProgress: (done, total) => bar.onProgress({ phase: 'convert', done, total }),
+          onWarning: (m) => io.err(`warning: ${m}\n`),
         });
         bar.stop();
         if (o.json) return io.out(toJson(result));

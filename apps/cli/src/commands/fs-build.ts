@@ -1,9 +1,9 @@
 import { Option } from '@commander-js/extra-typings';
 import { InvalidArgumentError } from '@fstool/blockdev';
 import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
-import { parseSize } from '@fstool/spec';
+import { parseSize, XATTR_POLICIES } from '@fstool/spec';
 import { buildImage } from 'fstool/node';
-import { registryWith } from '../context.js';
+import { lockOption, registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import type { Io } from '../io.js';
 import { progressBar } from '../progress.js';
@@ -23,6 +23,13 @@ export const sizeOption = () =>
   new Option('--size <size>', 'size (64MiB, 1G, bytes) or auto: the smallest that fits')
     .argParser(parseSizeOrAuto)
     .default('auto' as const);
+/** `--xattrs`: which host xattrs ext builds copy (default: user.*, trusted.*, security.*). */
+export const xattrsOption = () =>
+  new Option(
+    '--xattrs <policy>',
+    'host xattrs to copy (default: user.*, trusted.*, security.*; all adds system.* ACLs)',
+  ).choices(XATTR_POLICIES);
+
 export const headroomOption = () =>
   new Option('--headroom <amount>', 'with --size auto: extra free space, e.g. 20% (default none)').argParser(
     parseHeadroom,
@@ -75,6 +82,7 @@ export async function runFsBuild(io: Io, req: FsBuildRequest): Promise<void> {
       ...(req.format ? { format: req.format } : {}),
       ...(req.driverOptions ? { driverOptions: req.driverOptions } : {}),
       ...(req.force ? { force: true } : {}),
+      ...lockOption(),
       onProgress: (_v, p) => bar.onProgress(p),
       onWarning: (m) => io.err(`warning: ${m}\n`),
     });

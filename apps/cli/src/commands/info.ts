@@ -2,7 +2,7 @@ import type { FsInfo } from '@fstool/fs';
 import type { ContainerInfo, ImageInfo } from 'fstool/node';
 import { describeContainer, OpenImage, parseImageRef } from 'fstool/node';
 import { backingPolicy } from '../backing.js';
-import { registryWith } from '../context.js';
+import { lockOptions, registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
 import type { Register } from './index.js';
 
@@ -15,14 +15,16 @@ export const registerInfo: Register = (program, io) => {
     .action(async (ref, o) => {
       const { path, partition } = parseImageRef(ref);
       const backing = backingPolicy();
-      const image = await OpenImage.open(path, await registryWith(), { backing }).catch(async (err) => {
-        // A refused or missing backing file: the container and its chain are still worth showing.
-        if ((err as { code?: string }).code === 'BACKING_FILE') {
-          const container = await describeContainer(path, backing);
-          io.out(o.json ? toJson(container) : formatContainer(container));
-        }
-        throw err;
-      });
+      const image = await OpenImage.open(path, await registryWith(), { ...lockOptions(), backing }).catch(
+        async (err) => {
+          // A refused or missing backing file: the container and its chain are still worth showing.
+          if ((err as { code?: string }).code === 'BACKING_FILE') {
+            const container = await describeContainer(path, backing);
+            io.out(o.json ? toJson(container) : formatContainer(container));
+          }
+          throw err;
+        },
+      );
       try {
         if (partition !== undefined || image.disk.table.kind === 'none') {
           const fs = await image.openFilesystem(partition, { writable: false });

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '@fstool/blockdev';
 import { repack } from 'fstool/node';
 import { backingPolicy } from '../backing.js';
-import { collect, registryWith } from '../context.js';
+import { collect, lockOption, registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import { progressBar } from '../progress.js';
 import { formatOption, intOption, parseSizeOrAuto } from './fs-build.js';
@@ -38,6 +38,7 @@ export const registerRepack: Register = (program, io) => {
           ...(o.format ? { format: o.format } : {}),
           ...(o.force ? { force: true } : {}),
           backing: backingPolicy(),
+          ...lockOption(),
           onProgress: (p) => bar.onProgress(p),
           onWarning: (m) => io.err(`warning: ${m}\n`),
         });

@@ -43,6 +43,7 @@ import { setTime, writeInode } from './inode-write.js';
 import { JournalLog } from './journal.js';
 import { buildMapping, mappingBlocks } from './mapping-write.js';
 import { releaseInode } from './release.js';
+import { checkRemovableTree } from './remove-plan.js';
 import type { TxDevice } from './tx-device.js';
 
 /** Deepest directory nesting `remove` follows (a loop in a corrupt tree ends here). */
@@ -67,6 +68,8 @@ export class ExtEditor extends ExtFileSystem {
   private chain: Promise<unknown> = Promise.resolve();
   /** s_state before this session's first edit (undefined: nothing edited yet). */
   private cleanState: number | undefined;
+  /** Open `batch` calls: while any is open, operations share journal transactions. */
+  private batches = 0;
 
   private constructor(
     vol: Volume,
@@ -90,20 +93,33 @@ export class ExtEditor extends ExtFileSystem {
     return new ExtEditor(vol, now, tx);
   }
 
-  /** Runs `fn`, then journals and checkpoints its metadata writes (also when it failed). */
+  /**
+   * Runs `fn`, then journals and checkpoints its metadata writes (also when it failed). Inside a
+   * batch the commit waits for later operations until the transaction is half full; blocks freed
+   * meanwhile stay pinned (see Allocator.pin) until it is committed.
+   */
   private async transaction<T>(now: number, fn: () => Promise<T>): Promise<T> {
     const tx = this.tx;
     if (!tx) return fn();
     tx.now = now;
+    const batched = this.batches > 0 && tx.journalled;
+    // Pinned blocks come back with a commit: take it before they are a large part of the free space.
+    if (batched && this.alloc.pinnedCount * 8 > this.alloc.freeBlocks()) await this.commit(tx);
+    if (batched) this.alloc.pin();
     let out: T;
     try {
       out = await fn();
     } catch (err) {
-      await tx.commit().catch(() => undefined);
+      await this.commit(tx).catch(() => undefined);
       throw err;
     }
-    await tx.commit();
+    if (!batched || tx.halfFull) await this.commit(tx);
     return out;
+  }
+
+  private async commit(tx: TxDevice): Promise<void> {
+    await tx.commit();
+    this.alloc.unpin();
   }
 
   private ctx(): EditContext {
@@ -136,6 +152,26 @@ export class ExtEditor extends ExtFileSystem {
 
   override remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
     return this.serial(() => this.removeNow(path, opts));
+  }
+
+  /**
+   * Runs `fn` with its operations grouped into shared journal transactions (each still holds
+   * whole operations, so a cut loses the operations of the open transaction and damages nothing);
+   * the last one commits when `fn` ends.
+   */
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    this.batches++;
+    try {
+      return await fn();
+    } finally {
+      this.batches--;
+      if (this.batches === 0 && this.tx) {
+        const tx = this.tx;
+        const run = this.chain.then(() => this.commit(tx));
+        this.chain = run.catch(() => undefined);
+        await run;
+      }
+    }
   }
 
   /** Creates every missing directory of `path` (like mkdir -p), with `attrs` for the new ones. */
@@ -231,6 +267,11 @@ export class ExtEditor extends ExtFileSystem {
     const ctx = this.ctx();
     const parent = await this.resolve(dirname(p), true);
     if (inodeKind(parent.inode) !== 'dir') throw new NotDirectoryError(parent.path);
+    const rec = await lookup(this.vol, parent.inode, basename(p));
+    if (rec && opts.recursive) {
+      const top = await readInode(this.vol, rec.ino);
+      if (inodeKind(top) === 'dir') await checkRemovableTree(this.vol, p, top, MAX_DEPTH);
+    }
     await this.removeAt(ctx, parent.path, parent.inode, basename(p), opts.recursive ?? false, 0, new Set());
     await this.alloc.flush(ctx.now);
   }

@@ -34,10 +34,20 @@ export interface ExtOptions {
   headroom?: number;
   /** Extra inodes for `minimumSize`, as a fraction of the inodes the tree needs (default 0). */
   inodeHeadroom?: number;
+  /**
+   * `minimumSize` returns the bare fit (a fit check): without the room an auto-sized filesystem
+   * gets (a default journal for ext3/ext4, AUTO_FREE_BLOCKS free blocks). Default false.
+   */
+  fitOnly?: boolean;
   /** Filesystem creation time (seconds) for the superblock and created entries; default: newest mtime in the tree, else 0. */
   createdAt?: number;
   /** The device reads as zeros (a fresh sparse file): all-zero blocks are skipped. Default false. */
   zeroed?: boolean;
+  /**
+   * All-zero blocks of files (of 64 KiB and more) become holes, as genext2fs makes them; false
+   * keeps them allocated. Finding them reads those files once more before the build. Default true.
+   */
+  sparse?: boolean;
 }
 
 /** mke2fs' base features plus the per-type ones of mke2fs.conf. */
@@ -63,7 +73,14 @@ const DEFAULTS: Record<ExtType, FeatureName[]> = {
 };
 
 /** Features this writer can produce; anything else asked for is refused. */
-const SUPPORTED = new Set<string>([...DEFAULTS.ext4, 'uninit_bg', 'sparse_super', 'large_dir', 'metadata_csum_seed']);
+const SUPPORTED = new Set<string>([
+  ...DEFAULTS.ext4,
+  'uninit_bg',
+  'sparse_super',
+  'large_dir',
+  'metadata_csum_seed',
+  'inline_data',
+]);
 
 export function extType(type: string): ExtType {
   if (type === 'ext2' || type === 'ext3' || type === 'ext4') return type;
@@ -105,6 +122,10 @@ export function resolveFeatures(type: ExtType, opts: ExtOptions): FeatureSet {
   if (opts.inodeSize === 128) f.roCompat &= ~RO_COMPAT.extra_isize;
   if (hasFeature(f, 'metadata_csum_seed') && !hasFeature(f, 'metadata_csum')) {
     throw new InvalidArgumentError('metadata_csum_seed needs metadata_csum');
+  }
+  if (hasFeature(f, 'inline_data') && (!hasFeature(f, 'ext_attr') || opts.inodeSize === 128)) {
+    // The system.data attribute that marks inline data lives in the inode's extra space.
+    throw new InvalidArgumentError('inline_data needs ext_attr and 256-byte inodes');
   }
   if (!hasFeature(f, 'extent') && hasFeature(f, '64bit')) {
     throw new InvalidArgumentError('64bit needs the extent feature');

@@ -8,7 +8,7 @@ import { entryFromStats, utf8 } from './host-entry.js';
 import { type XattrPolicy, xattrReader } from './xattrs.js';
 
 export interface ScanOptions {
-  /** Host xattrs to copy (default 'user'; see XattrPolicy for why not 'all'). */
+  /** Host xattrs to copy (default 'default': user.*, trusted.*, security.*; see XattrPolicy). */
   xattrs?: XattrPolicy;
   /** Do not descend into directories on another filesystem than `dir` (they appear empty). */
   oneFileSystem?: boolean;
@@ -52,7 +52,7 @@ const withoutTrailingSlash = (p: string) => (p.length > 1 && p.endsWith('/') ? p
  * read here: each file entry's `open()` reads them later. Each `entries()` call scans afresh.
  */
 export function scanDirectory(dir: string, opts: ScanOptions = {}): SourceTree {
-  const readXattrs = xattrReader(opts.xattrs ?? 'user');
+  const readXattrs = xattrReader(opts.xattrs ?? 'default');
   return {
     async *entries() {
       let rootSt: BigIntStats;

@@ -6,6 +6,8 @@ import { isQcow2, type Qcow2Info, readQcow2Info } from '@fstool/qcow2';
 import { type BackingLink, type BackingPolicy, backingChain, openQcow2File } from '@fstool/qcow2/node';
 import { Disk, type DiskInfo } from '../disk.js';
 import type { DriverRegistry } from '../registry.js';
+import { ImageLock } from './lock.js';
+import { assertNotMounted } from './mounted.js';
 
 /** `disk.img:2` → partition 2 of disk.img. A path that exists as written wins (names may contain ':'). */
 export function parseImageRef(ref: string): { path: string; partition?: number } {
@@ -41,6 +43,10 @@ export async function describeContainer(path: string, backing?: BackingPolicy): 
 
 export interface OpenImageOptions {
   writable?: boolean;
+  /** When another process holds the image: wait for it instead of failing at once. */
+  wait?: boolean;
+  /** Told once when waiting for another process starts. */
+  onWait?: (message: string) => void;
   /** Which qcow2 backing files may be followed (default: only inside the image's directory tree). */
   backing?: BackingPolicy;
 }
@@ -50,6 +56,7 @@ export class OpenImage {
   private constructor(
     readonly container: ContainerInfo,
     readonly disk: Disk,
+    private readonly lock: ImageLock,
   ) {}
 
   get path(): string {
@@ -64,17 +71,29 @@ export class OpenImage {
     return this.container.qcow2;
   }
 
+  /**
+   * Opens `path`, holding a lock on the file until close: exclusive when writable (a second
+   * writer or reader fails at once unless `wait`), shared otherwise. A mounted image is refused
+   * for writing. qcow2 backing files are followed within `opts.backing`.
+   */
   static async open(path: string, registry: DriverRegistry, opts: OpenImageOptions = {}): Promise<OpenImage> {
     const writable = opts.writable ?? false;
-    const container = await describeContainer(path, opts.backing);
-    const device: BlockDevice =
-      container.format === 'qcow2'
-        ? await openQcow2File(path, { writable, ...(opts.backing ? { backing: opts.backing } : {}) })
-        : await FileDevice.open(path, { writable });
+    const lock = await ImageLock.take(path, writable ? 'exclusive' : 'shared', opts);
     try {
-      return new OpenImage(container, await Disk.open(device, registry));
+      if (writable) assertNotMounted(path);
+      const container = await describeContainer(path, opts.backing);
+      const device: BlockDevice =
+        container.format === 'qcow2'
+          ? await openQcow2File(path, { writable, ...(opts.backing ? { backing: opts.backing } : {}) })
+          : await FileDevice.open(path, { writable });
+      try {
+        return new OpenImage(container, await Disk.open(device, registry), lock);
+      } catch (err) {
+        await device.close();
+        throw err;
+      }
     } catch (err) {
-      await device.close();
+      await lock.release();
       throw err;
     }
   }
@@ -89,7 +108,11 @@ export class OpenImage {
   }
 
   async close(): Promise<void> {
-    await this.disk.device.close();
+    try {
+      await this.disk.device.close();
+    } finally {
+      await this.lock.release();
+    }
   }
 }
 
@@ -106,7 +129,7 @@ export async function withFilesystem<T>(
   const { path, partition } = parseImageRef(ref);
   const image = await OpenImage.open(path, registry, opts);
   try {
-    const fs = await image.openFilesystem(partition, opts);
+    const fs = await image.openFilesystem(partition, { writable: opts.writable });
     let result: T;
     try {
       result = await fn(fs);

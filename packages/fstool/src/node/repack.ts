@@ -1,5 +1,3 @@
-import { realpathSync } from 'node:fs';
-import { InvalidArgumentError } from '@fstool/blockdev';
 import { collectTree, type Entry, fileSystemTree, type Progress, type SourceTree } from '@fstool/fs';
 import type { BackingPolicy } from '@fstool/qcow2/node';
 import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
@@ -7,7 +5,9 @@ import { isExtType, isFatType } from '../driver-options.js';
 import type { DriverRegistry } from '../registry.js';
 import { type BuildResult, buildImage } from './build-image.js';
 import { parseImageRef, withFilesystem } from './image.js';
+import type { LockOptions } from './lock.js';
 import type { OutputFormat } from './output.js';
+import { checkOutputPath } from './output-path.js';
 import { isBlockDevicePath } from './target.js';
 
 export interface RepackOptions {
@@ -25,18 +25,12 @@ export interface RepackOptions {
   force?: boolean;
   /** Which qcow2 backing files of the source may be followed. */
   backing?: BackingPolicy;
+  /** How to take the locks on the source and an existing output (e.g. wait for an editor). */
+  lock?: LockOptions;
   /** One message per kind of problem, with a count (not one per path). */
   onWarning?: (message: string) => void;
   onProgress?: (p: Progress) => void;
 }
-
-const realpathOrSelf = (p: string) => {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
-  }
-};
 
 /**
  * Rebuilds the filesystem `src` (`IMG` or `IMG:N`) into a fresh image `dst`, filesystem to
@@ -45,14 +39,14 @@ const realpathOrSelf = (p: string) => {
  */
 export async function repack(src: string, dst: string, opts: RepackOptions): Promise<BuildResult> {
   const { path } = parseImageRef(src);
-  if (realpathOrSelf(path) === realpathOrSelf(dst)) {
-    throw new InvalidArgumentError(`repack: ${dst} is the source image; write to another file`);
-  }
+  checkOutputPath(dst, [path]);
   return withFilesystem(
     src,
     opts.registry,
-    { writable: false, ...(opts.backing ? { backing: opts.backing } : {}) },
+    { writable: false, ...opts.lock, ...(opts.backing ? { backing: opts.backing } : {}) },
     async (fs) => {
+      // What the source's driver noticed on open (e.g. a journal replayed in memory).
+      for (const w of fs.warnings) opts.onWarning?.(`${src}: ${w}`);
       const info = await fs.info();
       const type = opts.fsType ?? fs.type;
       opts.registry.get(type); // unknown types fail before any walk
@@ -64,14 +58,15 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
         ...carriedIds(fs.type, type, info.label, info.uuid),
       };
       // Metadata in memory (contents stay lazy) so the planner and the driver can both walk it.
-      const entries = dropFurniture(await collectTree(fileSystemTree(fs)), fs.type, type);
+      const warnings = new WarningTally();
+      const walk = fileSystemTree(fs, { onWarning: (m) => warnings.add(m) });
+      const entries = dropFurniture(await collectTree(walk), fs.type, type);
       const tree: SourceTree = {
         async *entries() {
           yield* entries;
         },
       };
       const image: FilesystemImage = { kind: 'filesystem', filesystem: spec, output: {}, plugins: [] };
-      const warnings = new WarningTally();
       const onProgress = opts.onProgress;
       const result = await buildImage(image, {
         output: dst,
@@ -80,6 +75,7 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
         trees: [tree],
         ...(opts.format ? { format: opts.format } : {}),
         ...(opts.force ? { force: true } : {}),
+        ...(opts.lock ? { lock: opts.lock } : {}),
         ...(onProgress ? { onProgress: (_v: number, p: Progress) => onProgress(p) } : {}),
         onWarning: (m) => warnings.add(m),
       });
