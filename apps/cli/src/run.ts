@@ -3,6 +3,7 @@ import { FsError } from '@fstool/blockdev';
 import pkg from '../package.json' with { type: 'json' };
 import { commands } from './commands/index.js';
 import { EXIT, type Io } from './io.js';
+import { escapeMessage } from './names.js';
 
 export type { Io } from './io.js';
 
@@ -33,7 +34,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       // --help and --version surface as "errors" with exit code 0.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    io.err(`fstool: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.err(`fstool: ${escapeMessage(err instanceof Error ? err.message : String(err))}\n`);
     // An FsError is an expected failure caused by the input (spec, image, path, size): exit 2.
     return err instanceof FsError ? EXIT.usage : EXIT.failed;
   }

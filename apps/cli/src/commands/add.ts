@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import type { Entry, FileSystem } from '@fstool/fs';
-import { joinPath, normalizePath } from '@fstool/fs';
+import { joinPath } from '@fstool/fs';
 import { hostEntry, scanDirectory } from '@fstool/fs/node';
+import { imagePath } from '../names.js';
 import { onFilesystem } from './files.js';
 import type { Register } from './index.js';
 
@@ -45,7 +46,7 @@ export const registerAdd: Register = (program, io) => {
     .argument('<dest>', 'where inside the image')
     .action((ref, host, dest) =>
       onFilesystem(ref, true, async (fs) => {
-        const n = await addHostPath(fs, host, normalizePath(dest));
+        const n = await addHostPath(fs, host, imagePath(dest));
         io.err(`added ${n} ${n === 1 ? 'entry' : 'entries'}\n`);
       }),
     );

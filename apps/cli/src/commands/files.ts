@@ -1,9 +1,10 @@
 import type { Entry, FileSystem } from '@fstool/fs';
-import { formatMode, joinPath, NotDirectoryError, normalizePath } from '@fstool/fs';
+import { escapeName, formatMode, joinPath, NotDirectoryError } from '@fstool/fs';
 import { withFilesystem } from 'fstool/node';
 import { registryWith } from '../context.js';
 import { columns, toJson } from '../format.js';
 import type { Io } from '../io.js';
+import { imagePath, jsonName } from '../names.js';
 import type { Register } from './index.js';
 
 /** Runs `fn` on the filesystem of IMG or IMG:N, closing (and flushing) it afterwards. */
@@ -26,7 +27,7 @@ function longRow(e: Entry, name: string): string[] {
     String(e.gid),
     size,
     formatTime(e.mtime),
-    e.kind === 'symlink' ? `${name} -> ${e.target ?? ''}` : name,
+    e.kind === 'symlink' ? `${name} -> ${escapeName(e.target ?? '')}` : name,
   ];
 }
 
@@ -40,11 +41,16 @@ export function statText(e: Entry): string {
   return columns(rows);
 }
 
-/** JSON form of an entry: everything but the content opener, xattrs as base64. */
+/**
+ * JSON form of an entry: everything but the content opener, xattrs as base64; path and target as
+ * the CLI prints them, with their exact bytes in base64 beside them when that differs (jsonName).
+ */
 export function entryJson(e: Entry): Record<string, unknown> {
-  const { open: _o, xattrs, ...rest } = e;
+  const { open: _o, xattrs, path, target, ...rest } = e;
   return {
+    ...jsonName('path', path),
     ...rest,
+    ...(target !== undefined ? jsonName('target', target) : {}),
     ...(xattrs
       ? { xattrs: Object.fromEntries([...xattrs].map(([k, v]) => [k, Buffer.from(v).toString('base64')])) }
       : {}),
@@ -71,8 +77,8 @@ export async function listing(
     return;
   }
   dirs.forEach(([dir, entries], i) => {
-    if (o.recursive) io.out(`${i ? '\n' : ''}${dir}:\n`);
-    const name = (e: Entry) => (dir === '' ? e.path : (e.path.split('/').pop() ?? ''));
+    if (o.recursive) io.out(`${i ? '\n' : ''}${escapeName(dir)}:\n`);
+    const name = (e: Entry) => escapeName(dir === '' ? e.path : (e.path.split('/').pop() ?? ''));
     if (o.long) io.out(columns(entries.map((e) => longRow(e, name(e)))));
     else for (const e of entries) io.out(`${name(e)}\n`);
   });
@@ -87,7 +93,7 @@ export const registerFileCommands: Register = (program, io) => {
     .option('-l, --long', 'mode, links, owner, group, size, mtime (UTC), name')
     .option('-R, --recursive', 'list subdirectories too')
     .option('--json', 'print entries as JSON')
-    .action((ref, path, o) => onFilesystem(ref, false, (fs) => listing(io, fs, normalizePath(path), o)));
+    .action((ref, path, o) => onFilesystem(ref, false, (fs) => listing(io, fs, imagePath(path), o)));
 
   program
     .command('cat')
@@ -96,7 +102,7 @@ export const registerFileCommands: Register = (program, io) => {
     .argument('<path>', 'file inside the image')
     .action((ref, path) =>
       onFilesystem(ref, false, async (fs) => {
-        for await (const chunk of fs.read(normalizePath(path))) await io.data(chunk);
+        for await (const chunk of fs.read(imagePath(path))) await io.data(chunk);
       }),
     );
 
@@ -108,7 +114,7 @@ export const registerFileCommands: Register = (program, io) => {
     .option('--json', 'print as JSON')
     .action((ref, path, o) =>
       onFilesystem(ref, false, async (fs) => {
-        const e = await fs.stat(normalizePath(path));
+        const e = await fs.stat(imagePath(path));
         io.out(o.json ? toJson(entryJson(e)) : statText(e));
       }),
     );
@@ -122,7 +128,7 @@ export const registerFileCommands: Register = (program, io) => {
     .option('--mode <octal>', 'permission bits', '755')
     .action((ref, path, o) =>
       onFilesystem(ref, true, async (fs) => {
-        await makeDirectory(fs, normalizePath(path), { parents: o.parents ?? false, mode: Number.parseInt(o.mode, 8) });
+        await makeDirectory(fs, imagePath(path), { parents: o.parents ?? false, mode: Number.parseInt(o.mode, 8) });
       }),
     );
 
@@ -133,7 +139,7 @@ export const registerFileCommands: Register = (program, io) => {
     .argument('<path>', 'path inside the image')
     .option('-r, --recursive', 'remove directories and their contents')
     .action((ref, path, o) =>
-      onFilesystem(ref, true, (fs) => fs.remove(normalizePath(path), { recursive: o.recursive ?? false })),
+      onFilesystem(ref, true, (fs) => fs.remove(imagePath(path), { recursive: o.recursive ?? false })),
     );
 };
 
