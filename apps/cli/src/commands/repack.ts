@@ -2,6 +2,7 @@ import { InvalidArgumentError } from '@fstool/blockdev';
 import { repack } from 'fstool/node';
 import { collect, registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
+import { escapeMessage } from '../names.js';
 import { progressBar } from '../progress.js';
 import { formatOption, intOption, parseSizeOrAuto } from './fs-build.js';
 import type { Register } from './index.js';
@@ -37,7 +38,7 @@ export const registerRepack: Register = (program, io) => {
           ...(o.format ? { format: o.format } : {}),
           ...(o.force ? { force: true } : {}),
           onProgress: (p) => bar.onProgress(p),
-          onWarning: (m) => io.err(`warning: ${m}\n`),
+          onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),
         });
         bar.stop();
         if (o.json) return io.out(toJson(result));
