@@ -164,11 +164,14 @@ export function decodeBootSector(sector: Uint8Array, deviceSize: number): Volume
     throw bad(`volume of ${totalSectors * ss} bytes is larger than the device (${deviceSize} bytes)`);
   }
   const clusters = Math.floor((totalSectors - firstData) / b.sectorsPerCluster);
-  const fatType: FatType = clusters < 4085 ? 12 : clusters < 65525 ? 16 : 32;
-  if (fatType === 32 && (b.fatSectors16 !== 0 || b.rootEntries !== 0)) {
-    throw bad(`${clusters} clusters mean FAT32, but the FAT16 fields are set`);
-  }
-  if (fatType !== 32 && b.rootEntries === 0)
+  // As Linux and dosfstools decide: FAT32 when the 16-bit FAT size is 0 and the FAT32 extended
+  // BPB gives it (mkfs.fat -F 32 makes FAT32 with fewer than 65525 clusters on small volumes),
+  // else FAT12 or FAT16 by the cluster count.
+  const fat32 = b.fatSectors16 === 0;
+  const fatType: FatType = fat32 ? 32 : clusters < 4085 ? 12 : 16;
+  if (!fat32 && clusters >= 65525) throw bad(`${clusters} clusters are too many for FAT16`);
+  if (fat32 && b.rootEntries !== 0) throw bad(`FAT32 (16-bit FAT size 0) with a ${b.rootEntries}-entry root directory`);
+  if (!fat32 && b.rootEntries === 0)
     throw bad(`${clusters} clusters mean FAT${fatType}, but there is no root directory`);
   if (clusters > MAX_CLUSTERS[32]) throw bad(`${clusters} clusters is too many`);
   const bitsPerEntry = fatType === 12 ? 12 : fatType;

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '@fstool/blockdev';
 import { type BuildContext, basename, dirname, type Entry, type SourceTree, UnsupportedError } from '@fstool/fs';
 import { DIRENT_SIZE } from './format/dirent.js';
 import type { FatType, Geometry } from './geometry.js';
+import { upperName } from './name-case.js';
 import { checkFatName, type ShortName, ShortNameTable } from './names.js';
 import type { FatOptions } from './options.js';
 import { recordSlots } from './records.js';
@@ -30,6 +31,8 @@ export interface PlanDir {
   entry: Entry;
   children: PlanChild[];
   names: ShortNameTable;
+  /** The path of each name taken, by its case-insensitive key (`upperName`). */
+  taken: Map<string, string>;
   /** Directory slots used, including '.', '..' and the volume label. */
   slots: number;
   cluster: number;
@@ -75,6 +78,7 @@ export async function scanTree(
       entry,
       children: [],
       names: new ShortNameTable(),
+      taken: new Map(),
       slots: 2,
       cluster: 0,
       clusters: 0,
@@ -104,6 +108,13 @@ export async function scanTree(
       continue; // inside something skipped
     }
     const name = basename(entry.path);
+    // FAT names are case-insensitive: a second name that differs only in case cannot be added.
+    const key = upperName(name);
+    const clash = parent.taken.get(key);
+    if (clash !== undefined) {
+      refuse(opts, ctx, warnings, `${entry.path}: FAT ignores case in names and ${clash} is there already; skipped`);
+      continue;
+    }
     let node: PlanFile | PlanDir;
     if (entry.kind === 'dir') {
       checkFatName(name, entry.path);
@@ -128,6 +139,7 @@ export async function scanTree(
       refuse(opts, ctx, warnings, `${entry.path}: FAT cannot hold a ${entry.kind}; skipped`);
       continue;
     }
+    parent.taken.set(key, entry.path);
     const short = parent.names.assign(name);
     parent.children.push({ name, short, node });
     parent.slots += recordSlots(name, short);

@@ -28,10 +28,21 @@ import { FatTable } from './fat-table.js';
 import { readContent, streamContent, writeContent } from './file-io.js';
 import { FSINFO_LEAD, FSINFO_STRUCT, FSINFO_UNKNOWN, fsInfo } from './format/boot-sector.js';
 import { ATTR, DELETED, DIRENT_SIZE } from './format/dirent.js';
-import { checkFatName, displayShortName, ShortNameTable } from './names.js';
+import { upperName } from './name-case.js';
+import { checkFatName, displayShortName, type ShortName, ShortNameTable, shortNameBytes } from './names.js';
 import { zoneOffset } from './options.js';
 import { MAX_DIR_SLOTS, MAX_FILE_SIZE } from './plan.js';
 import { encodeRecord, encodeShort, type RecordInfo, recordInfo, recordSlots } from './records.js';
+
+/** Where a new record goes: its short name, its slots, and the clusters its directory must grow by first. */
+interface RecordPlace {
+  short: ShortName;
+  slots: number;
+  grow: number;
+}
+
+/** `ino` of empty files (no cluster): from here up, numbered by the position of their short entry. */
+const EMPTY_FILE_INO = 2 ** 32;
 
 const DOT = '.          ';
 const DOTDOT = '..         ';
@@ -130,8 +141,8 @@ class FatFileSystem implements FileSystem {
   async stat(path: string): Promise<Entry> {
     const p = normalizePath(path);
     if (p === '/') return this.#rootEntry();
-    const { item } = await this.#resolve(p);
-    return this.#entry(p, item);
+    const { parent, item } = await this.#resolve(p);
+    return this.#entry(p, item, parent);
   }
 
   async list(path: string): Promise<Entry[]> {
@@ -140,7 +151,7 @@ class FatFileSystem implements FileSystem {
     const { items } = dir.items(this.zone);
     return [...items]
       .sort((a, b) => compareNames(a.name, b.name))
-      .map((item) => this.#entry(p === '/' ? `/${item.name}` : `${p}/${item.name}`, item));
+      .map((item) => this.#entry(p === '/' ? `/${item.name}` : `${p}/${item.name}`, item, dir));
   }
 
   async *read(path: string): AsyncIterable<Uint8Array> {
@@ -170,36 +181,49 @@ class FatFileSystem implements FileSystem {
       throw new UnsupportedError(`${p}: ${entry.size} bytes is over FAT's file size limit of ${MAX_FILE_SIZE}`);
     }
     const parent = await this.#dir(dirname(p));
-    const existing = parent.items(this.zone).items.find((x) => x.name === name);
+    const existing = find(parent.items(this.zone).items, name);
     if (existing && existing.attr & ATTR.DIRECTORY) {
       throw entry.kind === 'dir' ? new ExistsError(p) : new IsDirectoryError(p);
     }
-    // 1. New clusters: allocate, fill, record in the FATs.
+    // Everything the add needs is checked before anything is written, so a refused add takes nothing.
     const size = entry.kind === 'file' ? entry.size : 0;
+    const place = existing ? undefined : this.#placeRecord(parent, name, p);
+    const need = (entry.kind === 'dir' ? 1 : Math.ceil(size / this.vol.clusterSize)) + (place?.grow ?? 0);
+    if (need > this.fat.free) {
+      throw new NoSpaceError(
+        `${p}: needs ${need} clusters of ${this.vol.clusterSize} bytes, ${this.fat.free} are free`,
+      );
+    }
+    // 1. New clusters: allocate, fill, record in the FATs.
     const cluster = await this.#allocateContent(p, entry, parent);
     // 2. Point the directory at them (in place of the old record when replacing).
     const info: RecordInfo = { ...recordInfo(entry, name, false), cluster, size };
-    if (existing) {
-      const short = { raw: existing.raw, ntCase: existing.ntCase, needsLfn: existing.slots > 1 };
-      encodeRecord(parent.bytes, existing.first * DIRENT_SIZE, name, short, info, this.zone);
-      await parent.writeSlots(this.dev, existing.first, existing.slots);
-      // 3. Free what the old record pointed at.
-      if (existing.cluster) this.fat.freeChain(existing.cluster, p);
-      await this.fat.flush(this.dev);
-      return;
+    try {
+      if (existing) await this.#repoint(parent, existing, info);
+      else await this.#link(parent, name, place as RecordPlace, info);
+    } catch (err) {
+      if (cluster) {
+        this.fat.freeChain(cluster, p);
+        await this.fat.flush(this.dev);
+      }
+      throw err;
     }
-    await this.#link(parent, name, info);
+    // 3. Free what the old record pointed at.
+    if (existing?.cluster) {
+      this.fat.freeChain(existing.cluster, p);
+      await this.fat.flush(this.dev);
+    }
   }
 
   async #remove(path: string, recursive: boolean): Promise<void> {
     const p = normalizePath(path);
     if (p === '/') throw new UnsupportedError('the root directory cannot be removed');
-    const { parent, item } = await this.#resolve(p);
+    const { parent, item, above } = await this.#resolve(p);
     const chains: Array<[number, string]> = [];
     if (item.attr & ATTR.DIRECTORY) {
-      const sub = await this.#openDir(p, item);
+      const sub = await this.#openDir(p, item, above);
       if (sub.items(this.zone).items.length && !recursive) throw new NotEmptyError(p);
-      await this.#collect(sub, chains, new Set([item.cluster]));
+      await this.#collect(sub, chains, new Map([...above, [item.cluster, p]]));
     }
     if (item.cluster) chains.push([item.cluster, p]);
     // Unlink first, then free: an interruption leaves lost clusters, never a cross-link.
@@ -233,7 +257,12 @@ class FatFileSystem implements FileSystem {
     return this.#readDir('/', this.vol.fatType === 32 ? this.vol.rootCluster : 0);
   }
 
-  #openDir(path: string, item: DirItem): Promise<DirHandle> {
+  /** The directory `item` names; one whose cluster is that of a directory `above` it is a loop. */
+  #openDir(path: string, item: DirItem, above: Map<number, string>): Promise<DirHandle> {
+    const ancestor = above.get(item.cluster);
+    if (ancestor !== undefined) {
+      throw new CorruptError(`directory ${path} is a loop: it points back at ${ancestor} (cluster ${item.cluster})`);
+    }
     if (item.cluster === 0) throw new CorruptError(`directory ${path} has no first cluster`);
     return this.#readDir(path, item.cluster);
   }
@@ -265,33 +294,48 @@ class FatFileSystem implements FileSystem {
   /** The directory at `path` (the root included). */
   async #dir(path: string): Promise<DirHandle> {
     if (path === '/') return this.#rootDir();
-    const { item } = await this.#resolve(path);
+    const { item, above } = await this.#resolve(path);
     if (!(item.attr & ATTR.DIRECTORY)) throw new NotDirectoryError(path);
-    return this.#openDir(path, item);
+    return this.#openDir(path, item, above);
   }
 
-  /** Walks to a non-root path: the directory holding it and its record. */
-  async #resolve(path: string): Promise<{ parent: DirHandle; item: DirItem }> {
+  /**
+   * Walks to a non-root path: the directory holding it, its record, and the first clusters of the
+   * directories on the way (root included), which a directory below them must not point back at.
+   */
+  async #resolve(path: string): Promise<{ parent: DirHandle; item: DirItem; above: Map<number, string> }> {
     const parts = splitPath(path);
     let dir = await this.#rootDir();
+    const above = new Map([[dir.cluster, '/']]);
     let at = '';
     for (let i = 0; ; i++) {
       const name = parts[i] as string;
       at += `/${name}`;
       const item = find(dir.items(this.zone).items, name);
       if (!item) throw new NotFoundError(at);
-      if (i === parts.length - 1) return { parent: dir, item };
+      if (i === parts.length - 1) return { parent: dir, item, above };
       if (!(item.attr & ATTR.DIRECTORY)) throw new NotDirectoryError(at);
-      dir = await this.#openDir(at, item);
+      dir = await this.#openDir(at, item, above);
+      above.set(dir.cluster, at);
     }
   }
 
   #rootEntry(): Entry {
-    return { path: '/', kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0 };
+    const ino = this.vol.fatType === 32 ? this.vol.rootCluster : 0;
+    return { path: '/', kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0, ino };
   }
 
-  #entry(path: string, item: DirItem): Entry {
+  /**
+   * The entry for `item`, a record of `parent`. Its `ino` is the first cluster (for a directory,
+   * even 0: on FAT12/16 that is the root); an empty file has none, so it is numbered from the
+   * position of its short entry, above every cluster number.
+   */
+  #entry(path: string, item: DirItem, parent: DirHandle): Entry {
     const dir = (item.attr & ATTR.DIRECTORY) !== 0;
+    const ino =
+      dir || item.cluster
+        ? item.cluster
+        : EMPTY_FILE_INO + parent.slotOffset(item.first + item.slots - 1) / DIRENT_SIZE;
     const ro = (item.attr & ATTR.READ_ONLY) !== 0;
     const e: Entry = {
       path,
@@ -303,6 +347,7 @@ class FatFileSystem implements FileSystem {
       atime: item.atime,
       crtime: item.crtime,
       size: dir ? 0 : item.size,
+      ino,
     };
     if (!dir) e.open = () => readContent(this.dev, this.vol, this.fat, item, path);
     return e;
@@ -311,44 +356,64 @@ class FatFileSystem implements FileSystem {
   /** Clusters for a new file (filled from its source) or directory (with '.' and '..'), in the FATs. */
   async #allocateContent(path: string, entry: Entry, parent: DirHandle): Promise<number> {
     const cs = this.vol.clusterSize;
-    if (entry.kind === 'dir') {
-      const cluster = this.fat.allocate(1, path);
-      const bytes = new Uint8Array(cs);
-      const self: RecordInfo = { ...recordInfo(entry, '', false), cluster, size: 0 };
-      encodeShort(bytes, 0, dotName(DOT), 0, self, this.zone);
-      // '..' of a directory in the root points at cluster 0, also on FAT32.
-      const up = parent.path === '/' ? 0 : parent.cluster;
-      encodeShort(bytes, DIRENT_SIZE, dotName(DOTDOT), 0, { ...self, cluster: up }, this.zone);
-      await this.dev.write(clusterOffset(this.vol, cluster), bytes);
-      await this.fat.flush(this.dev);
-      return cluster;
-    }
-    if (entry.size === 0) return 0;
-    const cluster = this.fat.allocate(Math.ceil(entry.size / cs), path);
+    const cluster = this.fat.allocate(entry.kind === 'dir' ? 1 : Math.ceil(entry.size / cs), path);
+    if (!cluster) return 0;
     try {
-      await writeContent(this.dev, this.vol, this.fat.runs(cluster, path), entry, path);
+      if (entry.kind === 'dir') {
+        const bytes = new Uint8Array(cs);
+        const self: RecordInfo = { ...recordInfo(entry, '', false), cluster, size: 0 };
+        encodeShort(bytes, 0, dotName(DOT), 0, self, this.zone);
+        // '..' of a directory in the root points at cluster 0, also on FAT32.
+        const up = parent.path === '/' ? 0 : parent.cluster;
+        encodeShort(bytes, DIRENT_SIZE, dotName(DOTDOT), 0, { ...self, cluster: up }, this.zone);
+        await this.dev.write(clusterOffset(this.vol, cluster), bytes);
+      } else {
+        await writeContent(this.dev, this.vol, this.fat.runs(cluster, path), entry, path);
+      }
     } catch (err) {
-      this.fat.freeChain(cluster, path);
+      this.fat.freeChain(cluster, path); // never flushed: the FATs on the device still say free
       throw err;
     }
     await this.fat.flush(this.dev);
     return cluster;
   }
 
-  /** Adds a record for a new name to `parent`, growing the directory when it has no room. */
-  async #link(parent: DirHandle, name: string, info: RecordInfo): Promise<void> {
-    const { items, label, end } = parent.items(this.zone);
+  /** Points an existing record at new contents; its long and short names stay as they are. */
+  async #repoint(dir: DirHandle, item: DirItem, info: RecordInfo): Promise<void> {
+    const last = item.first + item.slots - 1;
+    encodeShort(dir.bytes, last * DIRENT_SIZE, shortNameBytes(item.raw), item.ntCase, info, this.zone);
+    await dir.writeSlots(this.dev, last, 1);
+  }
+
+  /** The short name and slots of a new record for `name` in `dir`, and the clusters `dir` must grow by to hold it. */
+  #placeRecord(dir: DirHandle, name: string, path: string): RecordPlace {
+    const { items, label, end } = dir.items(this.zone);
     const names = new ShortNameTable();
     for (const x of items) names.reserve(x.raw);
     if (label !== undefined) names.reserve(label.padEnd(11, ' '));
     const short = names.assign(name);
-    const k = recordSlots(name, short);
+    const slots = recordSlots(name, short);
+    if (freeRun(dir, slots, end, true) >= 0) return { short, slots, grow: 0 };
+    if (dir.cluster === 0)
+      throw new NoSpaceError(`${path}: the root directory is full (${this.vol.rootEntries} entries)`);
+    const slotsPerCluster = this.vol.clusterSize / DIRENT_SIZE;
+    const grow = Math.ceil(slots / slotsPerCluster);
+    if (dir.slotCount + grow * slotsPerCluster > MAX_DIR_SLOTS) {
+      throw new NoSpaceError(`${path}: directory ${dir.path} cannot hold more than ${MAX_DIR_SLOTS} entries`);
+    }
+    return { short, slots, grow };
+  }
+
+  /** Adds a record for a new name to `parent` where `#placeRecord` found room, growing the directory first if it must. */
+  async #link(parent: DirHandle, name: string, place: RecordPlace, info: RecordInfo): Promise<void> {
+    const { short, slots: k, grow } = place;
+    const { end } = parent.items(this.zone);
     let dir = parent;
     // A record is written with one write where possible, so that an interruption cannot leave
     // half of it (an orphaned long name): look for room that is contiguous on the device first.
     let slot = freeRun(dir, k, end, true);
-    if (slot < 0) {
-      dir = await this.#grow(parent, k);
+    if (grow) {
+      dir = await this.#grow(parent, grow);
       slot = freeRun(dir, k, end, true);
       if (slot < 0) slot = freeRun(dir, k, end, false);
     }
@@ -368,14 +433,8 @@ class FatFileSystem implements FileSystem {
     }
   }
 
-  /** Appends zeroed clusters to a directory, enough to hold `k` slots by themselves. */
-  async #grow(dir: DirHandle, k: number): Promise<DirHandle> {
-    if (dir.cluster === 0) throw new NoSpaceError(`the root directory is full (${this.vol.rootEntries} entries)`);
-    const slotsPerCluster = this.vol.clusterSize / DIRENT_SIZE;
-    const more = Math.ceil(k / slotsPerCluster);
-    if (dir.slotCount + more * slotsPerCluster > MAX_DIR_SLOTS) {
-      throw new NoSpaceError(`directory ${dir.path} cannot hold more than ${MAX_DIR_SLOTS} entries`);
-    }
+  /** Appends `more` zeroed clusters to a directory. */
+  async #grow(dir: DirHandle, more: number): Promise<DirHandle> {
     const first = this.fat.allocate(more, `directory ${dir.path}`);
     const zero = new Uint8Array(this.vol.clusterSize);
     for (const run of this.fat.runs(first, dir.path)) {
@@ -389,25 +448,29 @@ class FatFileSystem implements FileSystem {
     return this.#readDir(dir.path, dir.cluster);
   }
 
-  /** Every chain below a directory being removed (subdirectories walked once each). */
-  async #collect(dir: DirHandle, out: Array<[number, string]>, seen: Set<number>): Promise<void> {
+  /**
+   * Every chain below a directory being removed. A subdirectory whose cluster was seen already
+   * (a loop back to an ancestor, or a cross-link) is walked and freed once only.
+   */
+  async #collect(dir: DirHandle, out: Array<[number, string]>, seen: Map<number, string>): Promise<void> {
     for (const item of dir.items(this.zone).items) {
       const path = `${dir.path}/${item.name}`;
       if (!item.cluster) continue;
       if (item.attr & ATTR.DIRECTORY) {
-        if (seen.has(item.cluster)) throw new CorruptError(`directory ${path} loops back to cluster ${item.cluster}`);
-        seen.add(item.cluster);
-        await this.#collect(await this.#openDir(path, item), out, seen);
+        if (seen.has(item.cluster)) continue;
+        const sub = await this.#openDir(path, item, seen);
+        seen.set(item.cluster, path);
+        await this.#collect(sub, out, seen);
       }
       out.push([item.cluster, path]);
     }
   }
 }
 
-/** Exact long name first, then the short name (case-insensitive, as DOS names are). */
+/** The record named `name`: by long name, else by short name, both compared case-insensitively (`upperName`). */
 function find(items: DirItem[], name: string): DirItem | undefined {
-  const upper = name.toUpperCase();
-  return items.find((x) => x.name === name) ?? items.find((x) => displayShortName(x.raw) === upper);
+  const key = upperName(name);
+  return items.find((x) => x.key === key) ?? items.find((x) => upperName(displayShortName(x.raw)) === key);
 }
 
 function dotName(raw: string): Uint8Array {

@@ -39,16 +39,13 @@ export const TRICKY_NAMES = [
   'ÉCOLE.TXT',
 ];
 
-/** A tree with long, Unicode and case-colliding names, nested and empty dirs, empty and multi-cluster files. */
-export function writeMixedTree(
-  root: string,
-  opts: { many?: number; bigFile?: number; caseVariants?: boolean } = {},
-): void {
+/** A tree with long and Unicode names, nested and empty dirs, empty and multi-cluster files. */
+export function writeMixedTree(root: string, opts: { many?: number; bigFile?: number } = {}): void {
   mkdirSync(root, { recursive: true });
   const seen = new Set<string>();
   for (const [i, name] of TRICKY_NAMES.entries()) {
-    // Tools that treat names case-insensitively (mcopy) cannot take case variants of one name.
-    if (opts.caseVariants === false && seen.has(name.toLowerCase())) continue;
+    // FAT names are case-insensitive: of the case variants of a name, the first is written.
+    if (seen.has(name.toLowerCase())) continue;
     seen.add(name.toLowerCase());
     writeFileSync(join(root, name), `${name}\n${i}\n`);
     utimesSync(join(root, name), T0 + 2 * i, T0 + 2 * i);

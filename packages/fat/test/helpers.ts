@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { FileDevice } from '@fstool/blockdev/node';
 import type { BuildReport, ContentSource, FileSystem, SourceTree } from '@fstool/fs';
 import { runTool, snapshotTree } from '@fstool/testkit/node';
+import { decodeBootSector, type Volume } from '../src/boot.js';
 import { type FatOptions, fatDriver } from '../src/index.js';
 
 /** A file of `size` bytes whose content is a cheap deterministic pattern (never all zero). */
@@ -119,4 +120,43 @@ export async function openImage(
       await dev.close();
     },
   };
+}
+
+/** A new image made by mkfs.fat (`kib` KiB, fixed serial), with `files` (host paths) copied into its root by mcopy. */
+export function mkfsImage(image: string, kib: number, args: string[], files: string[] = []): void {
+  const m = mtool('mkfs.fat', ['-C', '-i', '12345678', ...args, image, String(kib)]);
+  if (m.code !== 0) throw new Error(`mkfs.fat: ${m.out}`);
+  const r = files.length ? mtool('mcopy', ['-s', '-i', image, ...files, '::/']) : m;
+  if (r.code !== 0) throw new Error(`mcopy: ${r.out}`);
+}
+
+/** mtools' view of an image: every path below the root, as `mdir -/ -b` lists them, sorted. */
+export function mtoolsPaths(image: string): string[] {
+  const r = mtool('mdir', ['-/', '-b', '-i', image, '::/']);
+  if (r.code !== 0) throw new Error(`mdir: ${r.out}`);
+  return r.out
+    .split('\n')
+    .filter((l) => l.startsWith('::/'))
+    .map((l) => l.slice(2))
+    .sort();
+}
+
+/** A file's contents as mtype prints them. */
+export function mtype(image: string, path: string): string {
+  const r = mtool('mtype', ['-i', image, `::${path}`]);
+  if (r.code !== 0) throw new Error(`mtype ${path}: ${r.out}`);
+  return r.out;
+}
+
+/** Where a volume's regions are, from its boot sector (for crafting damaged images). */
+export function layoutOf(bytes: Uint8Array): Volume {
+  return decodeBootSector(bytes.subarray(0, 512), bytes.length);
+}
+
+/** Byte offset of the short entry named `raw` (11 characters, as stored) in `len` directory bytes at `start`. */
+export function shortEntryOffset(bytes: Uint8Array, start: number, len: number, raw: string): number {
+  for (let at = start; at < start + len; at += 32) {
+    if (String.fromCharCode(...bytes.subarray(at, at + 11)) === raw) return at;
+  }
+  throw new Error(`no entry ${raw} in the directory at ${start}`);
 }

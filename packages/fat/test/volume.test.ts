@@ -13,7 +13,7 @@ import { buildImage, fsck, hostRecords, mtool, openImage, patternSource, readTre
 const tmp = tempDir('fstool-fatvol-');
 const src = tmp.join('src');
 afterAll(() => tmp.cleanup());
-beforeAll(() => writeMixedTree(src, { many: 120, bigFile: 300_000, caseVariants: false }));
+beforeAll(() => writeMixedTree(src, { many: 120, bigFile: 300_000 }));
 
 const file = (path: string, size: number, seed: number): Entry => ({
   path,

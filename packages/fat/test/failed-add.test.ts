@@ -1,0 +1,88 @@
+import { FsError } from '@fstool/blockdev';
+import { type Entry, NoSpaceError } from '@fstool/fs';
+import { haveTools, tempDir } from '@fstool/testkit/node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { fsck, mkfsImage, mtoolsPaths, openImage, patternSource } from './helpers.js';
+
+const tmp = tempDir('fstool-fatfail-');
+afterAll(() => tmp.cleanup());
+
+const file = (path: string, size: number): Entry => ({
+  path,
+  kind: 'file',
+  mode: 0o644,
+  uid: 0,
+  gid: 0,
+  mtime: 1_700_000_000,
+  size,
+  open: () => patternSource(size),
+});
+const dir = (path: string): Entry => ({
+  path,
+  kind: 'dir',
+  mode: 0o755,
+  uid: 0,
+  gid: 0,
+  mtime: 1_700_000_000,
+  size: 0,
+});
+
+/** fsck.vfat's count of used clusters ("n files, used/total clusters"). */
+function usedClusters(out: string): number {
+  return Number(/(\d+)\/\d+ clusters/.exec(out)?.[1]);
+}
+
+describe.skipIf(!haveTools('mkfs.fat', 'fsck.vfat', 'mdir'))('a failed add takes no clusters', () => {
+  it('FAT16: adds into a full root directory fail without leaking, fsck stays clean', async () => {
+    const image = tmp.join('root-full.img');
+    mkfsImage(image, 8192, ['-F', '16', '-s', '1', '-r', '16']);
+    const { fs, done } = await openImage(image, true);
+    const added: string[] = [];
+    let refused: unknown;
+    for (let i = 0; i < 32 && !refused; i++) {
+      const p = `/f${i}.bin`;
+      try {
+        await fs.add(p, file(p, 3000));
+        added.push(p);
+      } catch (err) {
+        refused = err;
+      }
+    }
+    expect(refused).toBeInstanceOf(NoSpaceError);
+    expect(String(refused)).toMatch(/root directory is full \(16 entries\)/);
+    const free = (await fs.info()).freeClusters;
+    // Each of these would take clusters before finding the root full.
+    for (let i = 0; i < 5; i++) {
+      await expect(fs.add(`/more ${i}.bin`, file(`/more ${i}.bin`, 5000))).rejects.toThrow(NoSpaceError);
+      await expect(fs.add(`/dir${i}`, dir(`/dir${i}`))).rejects.toThrow(NoSpaceError);
+    }
+    expect((await fs.info()).freeClusters).toBe(free);
+    await done();
+    const check = fsck(image);
+    expect(check.code, check.out).toBe(0);
+    expect(usedClusters(check.out)).toBe(added.length * 6);
+    expect(mtoolsPaths(image)).toEqual(added.sort());
+  });
+
+  it('FAT32: a full data area refuses before writing; a failing source frees what it took', async () => {
+    const image = tmp.join('data-full.img');
+    mkfsImage(image, 34 * 1024, ['-F', '32', '-s', '1']);
+    const { fs, done } = await openImage(image, true);
+    await fs.add('/d', dir('/d'));
+    const free = (await fs.info()).freeClusters;
+    await expect(fs.add('/d/too big', file('/d/too big', (free + 1) * 512))).rejects.toThrow(NoSpaceError);
+    // Fits as data, but the directory must grow by a cluster for its record: refused as well.
+    const slots = 512 / 32;
+    for (let i = 0; i < slots - 3; i++) await fs.add(`/d/${i}`, file(`/d/${i}`, 0));
+    const left = (await fs.info()).freeClusters;
+    await expect(fs.add('/d/fills it', file('/d/fills it', left * 512))).rejects.toThrow(NoSpaceError);
+    // The source ends early: the clusters written so far are freed.
+    const short: Entry = { ...file('/d/short', 100_000), open: () => patternSource(50_000) };
+    await expect(fs.add('/d/short', short)).rejects.toThrow(FsError);
+    expect((await fs.info()).freeClusters).toBe(left);
+    await done();
+    const check = fsck(image);
+    expect(check.code, check.out).toBe(0);
+    expect(mtoolsPaths(image)).toHaveLength(slots - 3 + 1);
+  });
+});
