@@ -33,6 +33,7 @@ export {
   decodeName,
   encodeName,
   escapeName,
+  firstEscapedByte,
   isPlainName,
   nameByteLength,
   nameBytesBase64,

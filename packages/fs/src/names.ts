@@ -111,6 +111,17 @@ export function nameByteLength(name: string): number {
   return n;
 }
 
+/** The first escaped byte (a name byte that is not UTF-8) in `name`, or undefined. */
+export function firstEscapedByte(name: string): number | undefined {
+  if (!SURROGATE.test(name)) return undefined;
+  for (let i = 0; i < name.length; i++) {
+    const u = name.charCodeAt(i);
+    if (pairAt(name, i)) i++;
+    else if (isEscape(u)) return u - ESCAPE_BASE;
+  }
+  return undefined;
+}
+
 /** True when the string is exactly some UTF-8 text: no escaped bytes, no unpaired surrogates. */
 export function isPlainName(name: string): boolean {
   if (!SURROGATE.test(name)) return true;
