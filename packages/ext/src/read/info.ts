@@ -71,6 +71,7 @@ export async function fsInfo(vol: Volume, type: string): Promise<FsInfo> {
     label: cString(sb.s_volume_name),
     uuid: formatUuid(sb.s_uuid),
     blockSize: vol.blockSize,
+    clusterSize: vol.clusterBlocks > 1 ? vol.clusterBlocks * vol.blockSize : undefined,
     blocks: vol.blocksCount,
     freeBlocks,
     inodes: vol.inodesCount,
