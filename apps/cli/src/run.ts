@@ -1,7 +1,9 @@
-import { Command, CommanderError } from '@commander-js/extra-typings';
+import { Command, CommanderError, InvalidArgumentError } from '@commander-js/extra-typings';
 import { FsError } from '@fstool/blockdev';
+import { SECTOR_SIZES } from 'fstool/node';
 import pkg from '../package.json' with { type: 'json' };
 import { commands } from './commands/index.js';
+import { imageOptions } from './context.js';
 import { EXIT, type Io } from './io.js';
 import { escapeMessage } from './names.js';
 
@@ -14,9 +16,25 @@ function program(io: Io): Command {
     .version(pkg.version, '-V, --version')
     .showHelpAfterError('(run fstool --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .exitOverride();
+    .exitOverride()
+    .option(
+      '--sector-size <bytes>',
+      `logical sector size of an MBR disk (${SECTOR_SIZES.join(', ')}; default: the block device's, or probed)`,
+      sectorSize,
+    )
+    .hook('preAction', (self) => {
+      const { sectorSize } = self.opts();
+      if (sectorSize === undefined) delete imageOptions.sectorSize;
+      else imageOptions.sectorSize = sectorSize;
+    });
   for (const register of commands) register(cli, io);
   return cli;
+}
+
+function sectorSize(value: string): number {
+  const n = Number(value);
+  if (!SECTOR_SIZES.includes(n)) throw new InvalidArgumentError(`must be one of ${SECTOR_SIZES.join(', ')}`);
+  return n;
 }
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the process exit code. */

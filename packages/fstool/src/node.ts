@@ -1,9 +1,10 @@
 export { writeAtomically } from './node/atomic.js';
 export { type BuildOptions, type BuildResult, buildImage, buildSpecFile } from './node/build-image.js';
 export { type ConvertImageOptions, convertImage } from './node/convert.js';
-export { type ImageInfo, OpenImage, parseImageRef, withFilesystem } from './node/image.js';
+export { type ImageInfo, type ImageOpenOptions, OpenImage, parseImageRef, withFilesystem } from './node/image.js';
 export { createOutput, type OutputFormat, type OutputOptions, outputFormat } from './node/output.js';
 export { loadPlugins, PluginError } from './node/plugins.js';
 export { type RepackOptions, repack } from './node/repack.js';
+export { blockDeviceSectorSize, SECTOR_SIZES } from './node/sector-size.js';
 export { isBlockDevicePath, openBlockTarget, TargetError } from './node/target.js';
 export { type PreparedTree, prepareTree, SourceError, sourceDateEpoch } from './node/trees.js';

@@ -1,7 +1,7 @@
 import type { Entry, FileSystem } from '@fstool/fs';
 import { escapeName, formatMode, joinPath, NotDirectoryError } from '@fstool/fs';
 import { withFilesystem } from 'fstool/node';
-import { registryWith } from '../context.js';
+import { imageOptions, registryWith } from '../context.js';
 import { columns, toJson } from '../format.js';
 import type { Io } from '../io.js';
 import { imagePath, jsonName } from '../names.js';
@@ -9,7 +9,7 @@ import type { Register } from './index.js';
 
 /** Runs `fn` on the filesystem of IMG or IMG:N, closing (and flushing) it afterwards. */
 export async function onFilesystem<T>(ref: string, writable: boolean, fn: (fs: FileSystem) => Promise<T>): Promise<T> {
-  return withFilesystem(ref, await registryWith(), { writable }, fn);
+  return withFilesystem(ref, await registryWith(), { ...imageOptions, writable }, fn);
 }
 
 /** UTC, so listings are the same on every host. */

@@ -6,12 +6,19 @@ import { isQcow2, type Qcow2Info, readQcow2Info } from '@fstool/qcow2';
 import { openQcow2File } from '@fstool/qcow2/node';
 import { Disk, type DiskInfo } from '../disk.js';
 import type { DriverRegistry } from '../registry.js';
+import { blockDeviceSectorSize } from './sector-size.js';
 
 /** `disk.img:2` → partition 2 of disk.img. A path that exists as written wins (names may contain ':'). */
 export function parseImageRef(ref: string): { path: string; partition?: number } {
   const m = /^(.*):(\d+)$/.exec(ref);
   if (!m || existsSync(ref)) return { path: ref };
   return { path: m[1] as string, partition: Number(m[2]) };
+}
+
+export interface ImageOpenOptions {
+  writable?: boolean;
+  /** Logical sector size of an MBR (512…4096); default: the block device's, or probed. */
+  sectorSize?: number;
 }
 
 export interface ImageInfo extends DiskInfo {
@@ -29,7 +36,11 @@ export class OpenImage {
     readonly qcow2: Qcow2Info | undefined,
   ) {}
 
-  static async open(path: string, registry: DriverRegistry, opts: { writable?: boolean } = {}): Promise<OpenImage> {
+  /**
+   * `sectorSize` overrides the logical sector size of an MBR (`--sector-size`); by default a block
+   * device's own is used and an image file's is probed (4Kn disks count MBR sectors of 4096 bytes).
+   */
+  static async open(path: string, registry: DriverRegistry, opts: ImageOpenOptions = {}): Promise<OpenImage> {
     const writable = opts.writable ?? false;
     const probe = await FileDevice.open(path);
     let qcow2: Qcow2Info | undefined;
@@ -42,7 +53,9 @@ export class OpenImage {
       ? await openQcow2File(path, { writable })
       : await FileDevice.open(path, { writable });
     try {
-      return new OpenImage(path, qcow2 ? 'qcow2' : 'raw', await Disk.open(device, registry), qcow2);
+      const sectorSize = opts.sectorSize ?? blockDeviceSectorSize(path);
+      const disk = await Disk.open(device, registry, sectorSize !== undefined ? { sectorSize } : {});
+      return new OpenImage(path, qcow2 ? 'qcow2' : 'raw', disk, qcow2);
     } catch (err) {
       await device.close();
       throw err;
@@ -75,13 +88,13 @@ export class OpenImage {
 export async function withFilesystem<T>(
   ref: string,
   registry: DriverRegistry,
-  opts: { writable: boolean },
+  opts: ImageOpenOptions & { writable: boolean },
   fn: (fs: FileSystem) => Promise<T>,
 ): Promise<T> {
   const { path, partition } = parseImageRef(ref);
   const image = await OpenImage.open(path, registry, opts);
   try {
-    const fs = await image.openFilesystem(partition, opts);
+    const fs = await image.openFilesystem(partition, { writable: opts.writable });
     let result: T;
     try {
       result = await fn(fs);

@@ -22,6 +22,8 @@ export interface RepackOptions {
   format?: OutputFormat;
   /** Allow writing onto a block device. */
   force?: boolean;
+  /** Logical sector size of the source's MBR (default: the device's, or probed). */
+  sectorSize?: number;
   /** One message per kind of problem, with a count (not one per path). */
   onWarning?: (message: string) => void;
   onProgress?: (p: Progress) => void;
@@ -45,7 +47,8 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
   if (realpathOrSelf(path) === realpathOrSelf(dst)) {
     throw new InvalidArgumentError(`repack: ${dst} is the source image; write to another file`);
   }
-  return withFilesystem(src, opts.registry, { writable: false }, async (fs) => {
+  const open = { writable: false, ...(opts.sectorSize !== undefined ? { sectorSize: opts.sectorSize } : {}) };
+  return withFilesystem(src, opts.registry, open, async (fs) => {
     const info = await fs.info();
     const type = opts.fsType ?? fs.type;
     opts.registry.get(type); // unknown types fail before any walk
