@@ -1,5 +1,5 @@
 import { createRegistry, type DriverRegistry } from 'fstool';
-import { type ImageOpenOptions, loadPlugins } from 'fstool/node';
+import { loadPlugins, type OpenImageOptions } from 'fstool/node';
 
 /** The driver registry for one command: built-ins plus `--plugin` packages resolved from the cwd. */
 export async function registryWith(plugins: string[] = []): Promise<DriverRegistry> {
@@ -16,4 +16,14 @@ export const collect = (value: string, previous: string[] = []) => [...previous,
  * after the command name). run() sets it before each command's action, so every command that
  * opens an image (through onFilesystem, OpenImage or repack) honours it.
  */
-export const imageOptions: Pick<ImageOpenOptions, 'sectorSize'> = {};
+export const imageOptions: Pick<OpenImageOptions, 'sectorSize'> = {};
+
+let waitNotice: ((message: string) => void) | undefined;
+
+/** `--wait`: a locked image is waited for (telling `notice` once) instead of failing; set by run(). */
+export function waitForLocks(notice: ((message: string) => void) | undefined): void {
+  waitNotice = notice;
+}
+
+/** Lock options for opening an image in the current command. */
+export const lockOptions = () => (waitNotice ? { wait: true, onWait: waitNotice } : {});

@@ -3,11 +3,15 @@ import { FsError } from '@fstool/blockdev';
 import { SECTOR_SIZES } from 'fstool/node';
 import pkg from '../package.json' with { type: 'json' };
 import { commands } from './commands/index.js';
-import { imageOptions } from './context.js';
+import { imageOptions, waitForLocks } from './context.js';
 import { EXIT, type Io } from './io.js';
 import { escapeMessage } from './names.js';
+import { guardSignals } from './signals.js';
 
 export type { Io } from './io.js';
+
+/** Commands that write a new output file (through a temporary file) and draw progress bars. */
+const WRITES_OUTPUT = new Set(['build', 'ext-build', 'fat-build', 'convert', 'repack']);
 
 function program(io: Io): Command {
   const cli = new Command()
@@ -16,16 +20,19 @@ function program(io: Io): Command {
     .version(pkg.version, '-V, --version')
     .showHelpAfterError('(run fstool --help for usage)')
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .exitOverride()
+    .option('--wait', 'when another process is using the image, wait for it instead of failing (exit 2)')
     .option(
       '--sector-size <bytes>',
       `logical sector size of an MBR disk (${SECTOR_SIZES.join(', ')}; default: the block device's, or probed)`,
       sectorSize,
     )
-    .hook('preAction', (self) => {
-      const { sectorSize } = self.opts();
-      if (sectorSize === undefined) delete imageOptions.sectorSize;
-      else imageOptions.sectorSize = sectorSize;
+    .exitOverride()
+    .hook('preAction', (_program, command) => {
+      const opts = cli.opts();
+      waitForLocks(opts.wait ? (m) => io.err(`fstool: ${m}\n`) : undefined);
+      if (opts.sectorSize === undefined) delete imageOptions.sectorSize;
+      else imageOptions.sectorSize = opts.sectorSize;
+      if (WRITES_OUTPUT.has(command.name())) guardSignals();
     });
   for (const register of commands) register(cli, io);
   return cli;

@@ -44,13 +44,13 @@ export const extDriver = defineDriver<ExtOptions>({
   probe: async (dev: BlockDevice) => (await import('./read/index.js')).probeExt(dev),
 
   async minimumSize(tree: SourceTree, opts: ExtOptions, ctx: BuildContext): Promise<number> {
-    const { features, summary } = setup(await summarize(tree), opts, ctx);
+    const { features, summary } = setup(await summarize(tree, opts.sparse ?? true), opts, ctx);
     const hashSeed = opts.hashSeed !== undefined ? parseUuid(opts.hashSeed, 'hash seed') : undefined;
     return minimumSize({ summary, opts, features, ...(hashSeed ? { hashSeed } : {}) });
   },
 
   async build(dev: BlockDevice, tree: SourceTree, opts: ExtOptions, ctx: BuildContext): Promise<BuildReport> {
-    const { type, features, summary } = setup(await summarize(tree), opts, ctx);
+    const { type, features, summary } = setup(await summarize(tree, opts.sparse ?? true), opts, ctx);
     const warnings: string[] = [];
     const onWarning = (m: string) => {
       warnings.push(m);
@@ -73,7 +73,7 @@ export const extDriver = defineDriver<ExtOptions>({
     } catch (e) {
       if (!(e instanceof NoSpaceError)) throw e;
       // Say how big the device would have to be.
-      const need = minimumSize({ summary, opts: { ...opts, headroom: 0 }, features, hashSeed });
+      const need = minimumSize({ summary, opts: { ...opts, headroom: 0, fitOnly: true }, features, hashSeed });
       throw new NoSpaceError(
         `${type}: the tree needs a device of at least ${need} bytes, this one has ${dev.size} (${e.message})`,
       );

@@ -7,8 +7,11 @@ export interface ContentSource {
   read(offset: number, into: Uint8Array): Promise<number>;
   /** Synchronous fast path where the source has one (host files: ~30x cheaper per small file). */
   readSync?(offset: number, into: Uint8Array): number;
-  /** Holes as [offset, length] pairs, ascending, when the source knows them; data elsewhere. */
-  holes?(): Promise<Array<[number, number]>>;
+  /**
+   * Holes as [offset, length] pairs, ascending, when the source knows them; data elsewhere.
+   * `zeros`: also report runs of all-zero blocks in written data (reads the contents to find them).
+   */
+  holes?(opts?: { zeros?: boolean }): Promise<Array<[number, number]>>;
   close(): Promise<void>;
 }
 

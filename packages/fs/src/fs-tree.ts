@@ -13,9 +13,11 @@ function lastName(path: string): string {
  * An opened filesystem as a SourceTree (what `repack` copies from): a depth-first walk with
  * `stat`/`list`, in tree order. File contents come from the entry's own `open()` when the driver
  * gives one (it may know holes), else from `fs.read` streamed a chunk at a time. Hard links are
- * kept when the driver sets `linkId`.
+ * kept when the driver sets `linkId`. Each directory is visited once, by `ino` where the driver
+ * gives it: a second name for a directory (a directory hard link, or a loop in a damaged image)
+ * is left out with a warning, so the walk stays linear and ends.
  */
-export function fileSystemTree(fs: FileSystem): SourceTree {
+export function fileSystemTree(fs: FileSystem, opts: { onWarning?: (message: string) => void } = {}): SourceTree {
   const withContent = (e: Entry, path: string): Entry => {
     const out: Entry = { ...e, path };
     if (e.kind === 'file' && !e.open) out.open = () => streamSource(() => fs.read(path));
@@ -33,12 +35,24 @@ export function fileSystemTree(fs: FileSystem): SourceTree {
         stack.push({ dir, children, i: 0 });
       };
       await push('/');
+      const visited = new Map<number, string>();
+      if (root.ino !== undefined) visited.set(root.ino, '/');
       while (stack.length) {
         const top = stack[stack.length - 1]!;
         const e = top.children[top.i++];
         if (!e) {
           stack.pop();
           continue;
+        }
+        if (e.kind === 'dir' && e.ino !== undefined) {
+          const first = visited.get(e.ino);
+          if (first !== undefined) {
+            opts.onWarning?.(
+              `${e.path}: a second name of a directory already copied (a directory hard link); left out`,
+            );
+            continue;
+          }
+          visited.set(e.ino, e.path);
         }
         yield e;
         if (e.kind === 'dir') await push(e.path);

@@ -85,6 +85,25 @@ describe('fileSystemTree', () => {
     expect(out.filter((e) => e.open).map((e) => e.path)).toEqual(['/a/deep/x', '/b/1', '/b/2', '/c']);
   });
 
+  it('visits each directory once by ino: a second name of a directory is left out with a warning', async () => {
+    const entries = [
+      { ...d('/'), ino: 2 },
+      { ...d('/a'), ino: 5 },
+      f('/a/x', 0),
+      { ...d('/b'), ino: 5 },
+      f('/b/x', 0),
+      { ...d('/c'), ino: 2 },
+    ];
+    const warnings: string[] = [];
+    const { fs } = fakeFs(entries, new Map());
+    const out = await collectTree(fileSystemTree(fs, { onWarning: (m) => warnings.push(m) }));
+    expect(out.map((e) => e.path)).toEqual(['/', '/a', '/a/x']);
+    expect(warnings).toEqual([
+      '/b: a second name of a directory already copied (a directory hard link); left out',
+      '/c: a second name of a directory already copied (a directory hard link); left out',
+    ]);
+  });
+
   it('streams contents a chunk at a time, restarting only for backward reads', async () => {
     const size = 10 * CHUNK + 17;
     const { fs, stats } = fakeFs([d('/'), f('/big', size)], new Map([['/big', size]]));

@@ -41,6 +41,7 @@ export function driverOptions(
       uuid: fs.uuid === 'random' ? undefined : (fs.uuid ?? ids.uuid),
       hashSeed: fs.hashSeed === 'random' ? undefined : (fs.hashSeed ?? ids.hashSeed),
       features: fs.features,
+      sparse: fs.sparse,
       createdAt: extra.createdAt,
       zeroed: extra.zeroed,
     });

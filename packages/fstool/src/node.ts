@@ -1,8 +1,11 @@
-export { writeAtomically } from './node/atomic.js';
+export { removeTemporaryFiles, staleTemporaryFiles, writeAtomically } from './node/atomic.js';
 export { type BuildOptions, type BuildResult, buildImage, buildSpecFile } from './node/build-image.js';
 export { type ConvertImageOptions, convertImage } from './node/convert.js';
-export { type ImageInfo, type ImageOpenOptions, OpenImage, parseImageRef, withFilesystem } from './node/image.js';
+export { type ImageInfo, OpenImage, type OpenImageOptions, parseImageRef, withFilesystem } from './node/image.js';
+export { ImageLock, LockedError, type LockMode, type LockOptions } from './node/lock.js';
+export { assertNotMounted, MountedError } from './node/mounted.js';
 export { createOutput, type OutputFormat, type OutputOptions, outputFormat } from './node/output.js';
+export { checkOutputPath } from './node/output-path.js';
 export { loadPlugins, PluginError } from './node/plugins.js';
 export { type RepackOptions, repack } from './node/repack.js';
 export { blockDeviceSectorSize, SECTOR_SIZES } from './node/sector-size.js';

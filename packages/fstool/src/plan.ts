@@ -3,7 +3,7 @@ import type { SourceTree } from '@fstool/fs';
 import { type GptPlan, planGpt } from '@fstool/gpt';
 import { type MbrPlan, planMbr } from '@fstool/mbr';
 import { type FilesystemSpec, formatSize, type ImageSpec, type PartitionSpec } from '@fstool/spec';
-import { type DerivedIds, driverOptions } from './driver-options.js';
+import { type DerivedIds, driverOptions, isExtType } from './driver-options.js';
 import type { AnyDriver } from './registry.js';
 import { deriveU32 } from './seed.js';
 
@@ -69,7 +69,9 @@ function volumeOptions(job: FsJob, partitionStart?: number): Record<string, unkn
 /** Checks before anything is written that the tree fits the size it was given. */
 async function checkFits(job: FsJob, size: number): Promise<void> {
   if (!job.driver.minimumSize) return;
-  const need = await minimumSize(job);
+  // The bare fit: the room ext adds to auto sizes (a journal, free blocks) is not needed here.
+  const fitOnly = isExtType(job.spec.type) ? { fitOnly: true } : {};
+  const need = await job.driver.minimumSize(job.tree, { ...volumeOptions(job), ...fitOnly }, { type: job.spec.type });
   if (need > size) {
     throw new PlanError(
       `${job.where}: the ${job.spec.type} filesystem needs at least ${formatSize(need)} (${need} bytes) ` +

@@ -2,7 +2,14 @@ import { describe } from './describe.js';
 import { isPowerOfTwo, orList, readInt, type TableReader } from './reader.js';
 import { formatSize } from './size.js';
 import { didYouMean } from './suggest.js';
-import { type BareFilesystemSpec, BUILTIN_FS_TYPES, EXT_TYPES, FAT_TYPES, type FilesystemSpec } from './types.js';
+import {
+  type BareFilesystemSpec,
+  BUILTIN_FS_TYPES,
+  EXT_TYPES,
+  FAT_TYPES,
+  type FilesystemSpec,
+  XATTR_POLICIES,
+} from './types.js';
 import { readFeatures, readMtime, readUuidOrRandom, readVolumeId } from './values.js';
 
 const COMMON_KEYS = ['type', 'source', 'size', 'volume_label', 'mtime'];
@@ -16,6 +23,7 @@ const EXT_KEYS = [
   'uuid',
   'hash_seed',
   'sparse',
+  'xattrs',
   'rootdevs',
   'device_table',
   'squash_owner',
@@ -137,6 +145,7 @@ function readExtKeys(t: TableReader, family: Family | undefined, set: Setter): v
   set('uuid', t.value('uuid', readUuidOrRandom));
   set('hashSeed', t.value('hash_seed', readUuidOrRandom));
   set('sparse', t.bool('sparse'));
+  set('xattrs', t.oneOf('xattrs', XATTR_POLICIES));
   set('rootdevs', t.oneOf('rootdevs', ['none', 'minimal', 'standard'] as const));
   set('deviceTable', t.string('device_table'));
   set('squashOwner', t.bool('squash_owner'));

@@ -1,3 +1,4 @@
+import './toml-global.js';
 import parseString from '@iarna/toml/parse-string.js';
 import type { SpecIssue } from './errors.js';
 

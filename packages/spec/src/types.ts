@@ -13,6 +13,10 @@ export interface FeatureSet {
   disable: string[];
 }
 
+/** Values of the `xattrs` key. */
+export const XATTR_POLICIES = ['all', 'user', 'none'] as const;
+export type XattrPolicy = (typeof XATTR_POLICIES)[number];
+
 /**
  * One filesystem's options (a bare `[filesystem]` or a `[partitions.filesystem]`). An absent field
  * means "the driver's default". Sizes are bytes.
@@ -38,6 +42,11 @@ export interface FilesystemSpec {
   /** Seconds since the epoch. */
   mtime?: number;
   sparse?: boolean;
+  /**
+   * Host xattrs copied from `source`: 'all', 'user' (user.* only) or 'none'; when not given,
+   * user.*, trusted.* and security.* (capabilities, SELinux labels) are copied.
+   */
+  xattrs?: XattrPolicy;
   rootdevs?: RootDevs;
   /** genext2fs-style device table path, as written (resolved like `source`). */
   deviceTable?: string;

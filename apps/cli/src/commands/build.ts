@@ -4,6 +4,7 @@ import { collect, registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
 import { escapeMessage } from '../names.js';
 import { progressBar } from '../progress.js';
+import { xattrsOption } from './fs-build.js';
 import type { Register } from './index.js';
 
 export const registerBuild: Register = (program, io) => {
@@ -19,6 +20,7 @@ export const registerBuild: Register = (program, io) => {
       ] as const),
     )
     .option('--plugin <name>', 'load a filesystem plugin package or file (repeatable)', collect, [] as string[])
+    .addOption(xattrsOption())
     .option('--force', 'allow writing onto a block device (everything on it is lost)')
     .option('--json', 'print the result as JSON')
     .action(async (spec, opts) => {
@@ -30,6 +32,7 @@ export const registerBuild: Register = (program, io) => {
           registry: await registryWith(opts.plugin),
           ...(opts.format ? { format: opts.format } : {}),
           ...(opts.force ? { force: true } : {}),
+          ...(opts.xattrs ? { xattrs: opts.xattrs } : {}),
           onProgress: (_v, p) => bar.onProgress(p),
           onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),
         });

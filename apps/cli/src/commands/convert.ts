@@ -31,6 +31,7 @@ export const registerConvert: Register = (program, io) => {
           ...(o.size !== undefined ? { size: o.size } : {}),
           ...(o.force ? { force: true } : {}),
           onProgress: (done, total) => bar.onProgress({ phase: 'convert', done, total }),
+          onWarning: (m) => io.err(`warning: ${m}\n`),
         });
         bar.stop();
         if (o.json) return io.out(toJson(result));

@@ -2,7 +2,15 @@ import { Option } from '@commander-js/extra-typings';
 import type { BareFilesystemSpec } from '@fstool/spec';
 import { parseSize } from '@fstool/spec';
 
-import { formatOption, headroomOption, intOption, mtimeOption, runFsBuild, sizeOption } from './fs-build.js';
+import {
+  formatOption,
+  headroomOption,
+  intOption,
+  mtimeOption,
+  runFsBuild,
+  sizeOption,
+  xattrsOption,
+} from './fs-build.js';
 import type { Register } from './index.js';
 
 export const registerExtBuild: Register = (program, io) => {
@@ -28,13 +36,14 @@ export const registerExtBuild: Register = (program, io) => {
     .option('--label <label>', 'volume label (up to 16 bytes)')
     .option('--uuid <uuid>', 'filesystem UUID (default random)')
     .option('--hash-seed <uuid>', 'directory hash seed (default random)')
-    .option('--features <list>', 'features to add/remove, e.g. +inline_data,-huge_file (or ^huge_file)')
+    .option('--features <list>', 'features to add/remove, e.g. +large_dir,-huge_file (or ^huge_file)')
     .option('--journal-size <size>', 'journal size (ext3/ext4), e.g. 4MiB', (v) => parseSize(v))
     .option('--squash-owner', 'make root own every file (genext2fs -U)')
     .addOption(mtimeOption())
     .option('--device-table <file>', 'genext2fs device table to add or override entries')
     .addOption(new Option('--rootdevs <preset>', '/dev nodes to add').choices(['none', 'minimal', 'standard'] as const))
-    .option('--no-sparse', 'write zero blocks explicitly instead of leaving holes')
+    .option('--no-sparse', 'keep all-zero file blocks allocated and written instead of leaving holes')
+    .addOption(xattrsOption())
     .option('--cluster-size <size>', 'qcow2 cluster size when writing qcow2', (v) => parseSize(v))
     .addOption(formatOption())
     .option('--force', 'allow writing onto a block device (everything on it is lost)')
@@ -51,6 +60,7 @@ export const registerExtBuild: Register = (program, io) => {
       if (o.mtime !== undefined) fs.mtime = o.mtime;
       if (o.deviceTable !== undefined) fs.deviceTable = o.deviceTable;
       if (o.rootdevs !== undefined) fs.rootdevs = o.rootdevs;
+      if (o.xattrs !== undefined) fs.xattrs = o.xattrs;
       await runFsBuild(io, {
         output: o.output,
         fs,

@@ -1,15 +1,27 @@
 import type { Entry, FileSystem } from '@fstool/fs';
-import { escapeName, formatMode, joinPath, NotDirectoryError } from '@fstool/fs';
+import { escapeName, formatMode } from '@fstool/fs';
 import { withFilesystem } from 'fstool/node';
-import { imageOptions, registryWith } from '../context.js';
+import { imageOptions, lockOptions, registryWith } from '../context.js';
+import { makeDirectory, parseMode } from '../edits/mkdir.js';
 import { columns, toJson } from '../format.js';
 import type { Io } from '../io.js';
 import { imagePath, jsonName } from '../names.js';
 import type { Register } from './index.js';
 
-/** Runs `fn` on the filesystem of IMG or IMG:N, closing (and flushing) it afterwards. */
-export async function onFilesystem<T>(ref: string, writable: boolean, fn: (fs: FileSystem) => Promise<T>): Promise<T> {
-  return withFilesystem(ref, await registryWith(), { ...imageOptions, writable }, fn);
+/**
+ * Runs `fn` on the filesystem of IMG or IMG:N, closing (and flushing) it afterwards. With `io`,
+ * what the driver noticed on open (e.g. a journal replayed in memory) goes to stderr first.
+ */
+export async function onFilesystem<T>(
+  ref: string,
+  writable: boolean,
+  fn: (fs: FileSystem) => Promise<T>,
+  io?: Io,
+): Promise<T> {
+  return withFilesystem(ref, await registryWith(), { writable, ...lockOptions(), ...imageOptions }, (fs) => {
+    if (io) for (const w of fs.warnings) io.err(`warning: ${w}\n`);
+    return fn(fs);
+  });
 }
 
 /** UTC, so listings are the same on every host. */
@@ -65,13 +77,24 @@ export async function listing(
 ) {
   const root = await fs.stat(path);
   const dirs: Array<[string, Entry[]]> = [];
-  const walk = async (dir: string) => {
-    const children = await fs.list(dir);
-    dirs.push([dir, children]);
-    if (o.recursive) for (const c of children) if (c.kind === 'dir') await walk(c.path);
+  // Directories listed so far, by identity: a directory reached twice (a hard link, or a loop in a
+  // damaged image) is listed once, as GNU ls does, so -R stays linear instead of exponential.
+  const listed = new Map<number, string>();
+  const walk = async (dir: Entry) => {
+    if (dir.ino !== undefined) {
+      const first = listed.get(dir.ino);
+      if (first !== undefined) {
+        io.err(`fstool: ${dir.path}: not listing already-listed directory ${first}\n`);
+        return;
+      }
+      listed.set(dir.ino, dir.path);
+    }
+    const children = await fs.list(dir.path);
+    dirs.push([dir.path, children]);
+    if (o.recursive) for (const c of children) if (c.kind === 'dir') await walk(c);
   };
   if (root.kind !== 'dir') dirs.push(['', [root]]);
-  else await walk(root.path);
+  else await walk(root);
   if (o.json) {
     io.out(toJson(dirs.flatMap(([, entries]) => entries.map(entryJson))));
     return;
@@ -93,7 +116,7 @@ export const registerFileCommands: Register = (program, io) => {
     .option('-l, --long', 'mode, links, owner, group, size, mtime (UTC), name')
     .option('-R, --recursive', 'list subdirectories too')
     .option('--json', 'print entries as JSON')
-    .action((ref, path, o) => onFilesystem(ref, false, (fs) => listing(io, fs, imagePath(path), o)));
+    .action((ref, path, o) => onFilesystem(ref, false, (fs) => listing(io, fs, imagePath(path), o), io));
 
   program
     .command('cat')
@@ -101,9 +124,14 @@ export const registerFileCommands: Register = (program, io) => {
     .argument('<image>', 'image file, or IMG:N for partition N')
     .argument('<path>', 'file inside the image')
     .action((ref, path) =>
-      onFilesystem(ref, false, async (fs) => {
-        for await (const chunk of fs.read(imagePath(path))) await io.data(chunk);
-      }),
+      onFilesystem(
+        ref,
+        false,
+        async (fs) => {
+          for await (const chunk of fs.read(imagePath(path))) await io.data(chunk);
+        },
+        io,
+      ),
     );
 
   program
@@ -124,12 +152,12 @@ export const registerFileCommands: Register = (program, io) => {
     .description('create a directory inside an image')
     .argument('<image>', 'image file, or IMG:N for partition N')
     .argument('<path>', 'directory to create')
-    .option('-p, --parents', 'create missing parents; no error if it exists')
-    .option('--mode <octal>', 'permission bits', '755')
+    .option('-p, --parents', 'create missing parents; no error if it is a directory already (its mode stays)')
+    .option('--mode <octal>', 'permission bits of the new directories (default 755)', parseMode, 0o755)
     .action((ref, path, o) =>
-      onFilesystem(ref, true, async (fs) => {
-        await makeDirectory(fs, imagePath(path), { parents: o.parents ?? false, mode: Number.parseInt(o.mode, 8) });
-      }),
+      onFilesystem(ref, true, (fs) =>
+        makeDirectory(fs, imagePath(path), { parents: o.parents ?? false, mode: o.mode }),
+      ),
     );
 
   program
@@ -142,24 +170,3 @@ export const registerFileCommands: Register = (program, io) => {
       onFilesystem(ref, true, (fs) => fs.remove(imagePath(path), { recursive: o.recursive ?? false })),
     );
 };
-
-/** mkdir, or mkdir -p: each missing component is created as root-owned with `mode`. */
-export async function makeDirectory(
-  fs: FileSystem,
-  path: string,
-  o: { parents: boolean; mode: number },
-): Promise<void> {
-  const now = Math.floor(Date.now() / 1000);
-  const dir = (p: string): Entry => ({ path: p, kind: 'dir', mode: o.mode, uid: 0, gid: 0, mtime: now, size: 0 });
-  if (!o.parents) return fs.add(path, dir(path));
-  let at = '/';
-  for (const part of path.split('/').filter(Boolean)) {
-    at = joinPath(at, part);
-    const existing = await fs.stat(at).catch((err: { code?: string }) => {
-      if (err.code === 'ENOENT') return undefined;
-      throw err;
-    });
-    if (!existing) await fs.add(at, dir(at));
-    else if (existing.kind !== 'dir') throw new NotDirectoryError(at);
-  }
-}

@@ -1,7 +1,7 @@
 import { Option } from '@commander-js/extra-typings';
 import { InvalidArgumentError } from '@fstool/blockdev';
 import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
-import { parseSize } from '@fstool/spec';
+import { parseSize, XATTR_POLICIES } from '@fstool/spec';
 import { buildImage } from 'fstool/node';
 import { registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
@@ -24,6 +24,13 @@ export const sizeOption = () =>
   new Option('--size <size>', 'size (64MiB, 1G, bytes) or auto: the smallest that fits')
     .argParser(parseSizeOrAuto)
     .default('auto' as const);
+/** `--xattrs`: which host xattrs ext builds copy (default: user.*, trusted.*, security.*). */
+export const xattrsOption = () =>
+  new Option(
+    '--xattrs <policy>',
+    'host xattrs to copy (default: user.*, trusted.*, security.*; all adds system.* ACLs)',
+  ).choices(XATTR_POLICIES);
+
 export const headroomOption = () =>
   new Option('--headroom <amount>', 'with --size auto: extra free space, e.g. 20% (default none)').argParser(
     parseHeadroom,

@@ -1,7 +1,7 @@
 import type { FsInfo } from '@fstool/fs';
 import type { ImageInfo } from 'fstool/node';
 import { OpenImage, parseImageRef } from 'fstool/node';
-import { imageOptions, registryWith } from '../context.js';
+import { imageOptions, lockOptions, registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
 import type { Register } from './index.js';
 
@@ -13,7 +13,7 @@ export const registerInfo: Register = (program, io) => {
     .option('--json', 'print as JSON')
     .action(async (ref, o) => {
       const { path, partition } = parseImageRef(ref);
-      const image = await OpenImage.open(path, await registryWith(), imageOptions);
+      const image = await OpenImage.open(path, await registryWith(), { ...lockOptions(), ...imageOptions });
       try {
         if (partition !== undefined || image.disk.table.kind === 'none') {
           const fs = await image.openFilesystem(partition, { writable: false });

@@ -3,9 +3,10 @@ import { open } from 'node:fs/promises';
 import { basename as hostBasename, join as hostJoin } from 'node:path';
 import { FsError, InvalidArgumentError } from '@fstool/blockdev';
 import { basename, escapeName, type FileSystem, IsDirectoryError, NotDirectoryError } from '@fstool/fs';
-import { addHostPath } from '../commands/add.js';
-import { listing, makeDirectory, statText } from '../commands/files.js';
+import { listing, statText } from '../commands/files.js';
 import { formatFsInfo } from '../commands/info.js';
+import { addHostPath } from '../edits/copy-in.js';
+import { makeDirectory } from '../edits/mkdir.js';
 import { columns, humanSize } from '../format.js';
 import type { Io } from '../io.js';
 import { parseFlags } from './words.js';
@@ -85,13 +86,14 @@ const commands: Record<string, ShellCommand> = {
     },
   },
   put: {
-    usage: 'put HOSTPATH [PATH]',
-    help: 'copy a host file, link, node or directory tree in (default: into the working directory)',
+    usage: 'put [-p] HOSTPATH [PATH]',
+    help: 'copy a host file, link, node or directory tree in, like cp -a (default: into the working directory); -p creates missing parents',
+    flags: 'p',
     args: [1, 2],
     writes: true,
-    async run(s, [host, path]) {
+    async run(s, [host, path], f) {
       const dest = path === undefined ? s.cwd : s.resolve(path);
-      const n = await addHostPath(s.fs, host as string, dest);
+      const n = await addHostPath(s.fs, host as string, dest, { parents: f.has('p') });
       s.io.err(`${hostBasename(host as string)} -> ${escapeName(dest)} (${n} ${n === 1 ? 'entry' : 'entries'})\n`);
     },
   },

@@ -3,7 +3,9 @@ import type { FileSystem } from '@fstool/fs';
 import { normalizePath, unescapeName } from '@fstool/fs';
 import type { Io } from '../io.js';
 import { escapeMessage } from '../names.js';
+import { onInterrupt } from '../signals.js';
 import { commandNames, EXIT_WORDS, runCommand, type ShellState } from './commands.js';
+import { interruptible } from './interrupt.js';
 import { splitWords } from './words.js';
 
 export interface ShellOptions {
@@ -13,16 +15,19 @@ export interface ShellOptions {
 }
 
 /**
- * Reads command lines from `io.stdin` until exit, quit, end of input or Ctrl-C, running each
- * against `fs`. On a terminal: a prompt, line editing, history and completion of command names;
- * otherwise no prompt or banner, so scripts can pipe commands in. A failing command prints its
- * error and the session goes on. Resolves to the number of commands that failed; the caller
- * closes (flushes) the filesystem.
+ * Reads command lines from `io.stdin` until exit, quit or end of input, running each against
+ * `fs`. On a terminal: a prompt, line editing, history and completion of command names; Ctrl-C
+ * cancels a half-typed line, stops a running command (at its next filesystem operation) and
+ * ends the session on an empty line. Otherwise no prompt or banner, so scripts can pipe commands
+ * in; SIGINT ends the session after the running command. A failing command prints its error and
+ * the session goes on. Resolves to the number of commands that failed; the caller closes
+ * (flushes) the filesystem.
  */
 export async function runShell(fs: FileSystem, io: Io, opts: ShellOptions): Promise<number> {
   const tty = io.isTTY ?? false;
+  let running: { stopped: boolean } | undefined;
   const state: ShellState = {
-    fs,
+    fs: interruptible(fs, () => running?.stopped ?? false),
     io,
     readOnly: opts.readOnly,
     cwd: '/',
@@ -46,10 +51,20 @@ export async function runShell(fs: FileSystem, io: Io, opts: ShellOptions): Prom
         }
       : { terminal: false }),
   });
-  // Ctrl-C ends the session the same way as EOF: after the running command, then the image is flushed.
-  const stop = () => rl.close();
-  rl.on('SIGINT', stop);
-  process.once('SIGINT', stop);
+  // A signal ends the session the same way as EOF: after the running command, then the image is flushed.
+  const release = onInterrupt(() => rl.close());
+  rl.on('SIGINT', () => {
+    if (running) running.stopped = true;
+    else if (rl.line === '') rl.close();
+    else {
+      // Like a shell: the half-typed line stays in view with ^C, is dropped, and a fresh prompt shown.
+      rl.write(null, { ctrl: true, name: 'e' });
+      io.out('^C\n');
+      // readline has no call that empties its buffer without redrawing the old line.
+      Object.assign(rl, { line: '', cursor: 0 });
+      prompt();
+    }
+  });
   const prompt = () => {
     if (!tty) return;
     rl.setPrompt(`fstool:${state.cwd}${opts.readOnly ? ' (ro)' : ''}> `);
@@ -67,15 +82,18 @@ export async function runShell(fs: FileSystem, io: Io, opts: ShellOptions): Prom
       try {
         const words = splitWords(line);
         if (words[0] !== undefined && EXIT_WORDS.has(words[0])) break;
+        running = { stopped: false };
         await runCommand(state, words);
       } catch (err) {
         failed++;
         io.err(`${escapeMessage(err instanceof Error ? err.message : String(err))}\n`);
+      } finally {
+        running = undefined;
       }
       prompt();
     }
   } finally {
-    process.removeListener('SIGINT', stop);
+    release();
     rl.close();
     if (tty) io.out('\n');
   }

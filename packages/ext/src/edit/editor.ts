@@ -43,6 +43,7 @@ import { setTime, writeInode } from './inode-write.js';
 import { JournalLog } from './journal.js';
 import { buildMapping, mappingBlocks } from './mapping-write.js';
 import { releaseInode } from './release.js';
+import { checkRemovableTree } from './remove-plan.js';
 import type { TxDevice } from './tx-device.js';
 
 /** Deepest directory nesting `remove` follows (a loop in a corrupt tree ends here). */
@@ -211,6 +212,11 @@ export class ExtEditor extends ExtFileSystem {
     const ctx = this.ctx();
     const parent = await this.resolve(dirname(p), true);
     if (inodeKind(parent.inode) !== 'dir') throw new NotDirectoryError(parent.path);
+    const rec = await lookup(this.vol, parent.inode, basename(p));
+    if (rec && opts.recursive) {
+      const top = await readInode(this.vol, rec.ino);
+      if (inodeKind(top) === 'dir') await checkRemovableTree(this.vol, p, top, MAX_DEPTH);
+    }
     await this.removeAt(ctx, parent.path, parent.inode, basename(p), opts.recursive ?? false, 0, new Set());
     await this.alloc.flush(ctx.now);
   }

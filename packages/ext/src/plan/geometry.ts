@@ -38,6 +38,11 @@ export interface Geometry {
 const MiB = 2 ** 20;
 const TiB = 2 ** 40;
 export const MIN_JOURNAL_BLOCKS = 1024;
+/**
+ * Inodes the default count keeps free beyond what the tree needs (when mke2fs' ratio gives too
+ * few), so e2fsck can reconnect files to lost+found and the next `add` has an inode.
+ */
+export const SPARE_INODES = 16;
 const LOG_GROUPS_PER_FLEX = 4;
 
 /** mke2fs' size classes: floppy (< 3 MiB), small (< 512 MiB), default, big (>= 4 TiB), huge (>= 16 TiB). */
@@ -139,7 +144,8 @@ export function computeGeometry(input: GeometryInput): Geometry {
     const groups = Math.ceil((blocksCount - firstDataBlock) / blocksPerGroup);
     const descBlocks = Math.ceil(groups / descPerBlock);
     let inodes = opts.inodes ?? Math.floor((blocksCount * blockSize) / ratio);
-    if (opts.inodes === undefined && opts.inodeRatio === undefined) inodes = Math.max(inodes, input.inodesNeeded);
+    if (opts.inodes === undefined && opts.inodeRatio === undefined)
+      inodes = Math.max(inodes, input.inodesNeeded + SPARE_INODES);
     let ipg = roundUp(Math.max(Math.ceil(inodes / groups), 16), Math.max(inodesPerBlock, 8));
     ipg = Math.min(ipg, blockSize * 8);
     const inodeBlocksPerGroup = (ipg * inodeSize) / blockSize;

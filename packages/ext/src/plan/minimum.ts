@@ -4,14 +4,22 @@
  */
 import { NoSpaceError } from '@fstool/fs';
 import { INO } from '../format/inode.js';
-import type { FeatureSet } from '../format/superblock.js';
+import { type FeatureSet, hasFeature } from '../format/superblock.js';
 import type { DirLayout } from './dir-layout.js';
 import { computeGeometry } from './geometry.js';
 import type { ExtOptions } from './options.js';
-import { makePlan } from './plan.js';
+import { dataRuns, makePlan } from './plan.js';
 import type { TreeSummary } from './summary.js';
 
 const MiB = 2 ** 20;
+
+/**
+ * Free blocks an auto-sized filesystem keeps beyond what the tree needs, so lost+found can grow
+ * and the next small `add` fits (free inodes: SPARE_INODES in geometry.ts).
+ */
+export const AUTO_FREE_BLOCKS = 32;
+/** The fewest blocks that get mke2fs' default journal (smaller filesystems get none). */
+const JOURNAL_MIN_FS_BLOCKS = 2048;
 
 export interface MinimumInput {
   summary: TreeSummary;
@@ -57,10 +65,18 @@ function smallestAt(input: MinimumInput, blockSize: number, caches: DirCaches): 
   const { summary, opts, features } = input;
   const needed = inodesNeeded(summary, opts);
   const at = { ...opts, blockSize };
-  // Lower bound: the file data alone.
-  let blocks = 64;
+  // Lower bound: the blocks file data occupies (holes take none, so a 5 GiB sparse file holding
+  // one byte starts the search at a few blocks, not at 5 GiB). An auto-sized ext3/ext4 is big
+  // enough for the default journal unless the caller sized the journal or asks for the bare fit.
+  const journal =
+    !opts.fitOnly &&
+    hasFeature(features, 'has_journal') &&
+    opts.journalBlocks === undefined &&
+    opts.journalSize === undefined;
+  let blocks = journal ? JOURNAL_MIN_FS_BLOCKS : 64;
   for (const n of summary.nodes) {
-    if (n.entry.kind === 'file' && n.linkOf === undefined) blocks += Math.ceil(n.entry.size / blockSize);
+    if (n.entry.kind !== 'file' || n.linkOf !== undefined) continue;
+    for (const r of dataRuns(n.entry.size, blockSize, n.holes)) blocks += r.len;
   }
   for (let round = 0; round < 64; round++) {
     let inodesCount = needed;
@@ -120,6 +136,7 @@ export function minimumSize(input: MinimumInput): number {
     }
     size += slack * blockSize;
   }
+  if (!opts.fitOnly) size += AUTO_FREE_BLOCKS * blockSize;
   let result = alignUp(size * (1 + (opts.headroom ?? 0)), blockSize);
   for (let round = 0; round < 64; round++) {
     let failed: { at: number; err: NoSpaceError } | undefined;

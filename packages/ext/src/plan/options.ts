@@ -25,7 +25,7 @@ export interface ExtOptions {
   uuid?: string;
   /** Directory hash seed (UUID form); random when not given. */
   hashSeed?: string;
-  /** Features to add or remove: `{ enable: ['inline_data'], disable: ['huge_file'] }` or `'+a,-b,c'`. */
+  /** Features to add or remove: `{ enable: ['large_dir'], disable: ['huge_file'] }` or `'+a,-b,c'`. */
   features?: string | { enable?: readonly string[]; disable?: readonly string[] };
   /** Journal size in blocks or bytes (ext3/ext4); default as mke2fs for the filesystem size. */
   journalBlocks?: number;
@@ -34,10 +34,20 @@ export interface ExtOptions {
   headroom?: number;
   /** Extra inodes for `minimumSize`, as a fraction of the inodes the tree needs (default 0). */
   inodeHeadroom?: number;
+  /**
+   * `minimumSize` returns the bare fit (a fit check): without the room an auto-sized filesystem
+   * gets (a default journal for ext3/ext4, AUTO_FREE_BLOCKS free blocks). Default false.
+   */
+  fitOnly?: boolean;
   /** Filesystem creation time (seconds) for the superblock and created entries; default: newest mtime in the tree, else 0. */
   createdAt?: number;
   /** The device reads as zeros (a fresh sparse file): all-zero blocks are skipped. Default false. */
   zeroed?: boolean;
+  /**
+   * All-zero blocks of files (of 64 KiB and more) become holes, as genext2fs makes them; false
+   * keeps them allocated. Finding them reads those files once more before the build. Default true.
+   */
+  sparse?: boolean;
 }
 
 /** mke2fs' base features plus the per-type ones of mke2fs.conf. */

@@ -189,7 +189,9 @@ export function makePlan(input: PlanInput): BuildPlan {
       blockCount: blocksOf(p),
     };
   }
-  if (hasFeature(f, 'resize_inode') && geo.reservedGdtBlocks > 0) {
+  // With nothing to reserve (tiny filesystems) the resize inode still exists, with an empty
+  // double-indirect block, as mke2fs makes it: e2fsck wants one whenever the feature is on.
+  if (hasFeature(f, 'resize_inode')) {
     const dind = alloc.one();
     const backups = countBackups(geo);
     const apb = bs / 4;

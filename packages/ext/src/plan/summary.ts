@@ -1,7 +1,8 @@
 /**
  * One pass over a SourceTree: every entry's metadata in a flat table (O(entries)), with parent
  * links, children in tree order, hard-link groups resolved and file holes asked for once.
- * Nothing here reads file contents except a source's own `holes()`.
+ * Nothing here reads file contents except a source's own `holes()` (which, with `zeros`, reads
+ * files to find their all-zero blocks).
  */
 import { InvalidArgumentError } from '@fstool/blockdev';
 import { type Entry, encodeName, InvalidPathError, type SourceTree } from '@fstool/fs';
@@ -35,6 +36,8 @@ export interface TreeSummary {
   newestMtime: number;
   /** Index of /lost+found when the tree has one. */
   lostFound?: number;
+  /** Holes include all-zero blocks of written data (the `sparse` option). */
+  zeroHoles: boolean;
 }
 
 /**
@@ -53,8 +56,8 @@ function nameBytes(name: string): Uint8Array {
   return out;
 }
 
-/** Reads a tree's metadata (and file holes) into a TreeSummary. */
-export async function summarize(tree: SourceTree): Promise<TreeSummary> {
+/** Reads a tree's metadata (and file holes; with `zeroHoles`, all-zero blocks too) into a TreeSummary. */
+export async function summarize(tree: SourceTree, zeroHoles: boolean): Promise<TreeSummary> {
   const nodes: TreeNode[] = [];
   const byPath = new Map<string, number>();
   const linkFirst = new Map<string, number>();
@@ -108,7 +111,7 @@ export async function summarize(tree: SourceTree): Promise<TreeSummary> {
       if (entry.size >= HOLE_SCAN_MIN && entry.open) {
         const src = entry.open();
         try {
-          const holes = await src.holes?.();
+          const holes = await src.holes?.({ zeros: zeroHoles });
           if (holes?.length) node.holes = holes;
         } finally {
           await src.close();
@@ -118,7 +121,12 @@ export async function summarize(tree: SourceTree): Promise<TreeSummary> {
   }
   if (nodes.length === 0) throw new InvalidArgumentError('the tree is empty (no root directory)');
   const lostFound = byPath.get('/lost+found');
-  const summary: TreeSummary = { nodes, inodeCount, newestMtime: Number.isFinite(newestMtime) ? newestMtime : 0 };
+  const summary: TreeSummary = {
+    nodes,
+    inodeCount,
+    newestMtime: Number.isFinite(newestMtime) ? newestMtime : 0,
+    zeroHoles,
+  };
   if (lostFound !== undefined) {
     if ((nodes[lostFound] as TreeNode).entry.kind !== 'dir')
       throw new InvalidPathError('/lost+found', 'must be a directory');

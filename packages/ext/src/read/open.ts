@@ -8,6 +8,7 @@ import { ExtEditor } from '../edit/editor.js';
 import { TxDevice } from '../edit/tx-device.js';
 import { EXT4_SUPER_MAGIC, INCOMPAT, SUPERBLOCK_OFFSET, superblock } from '../format/superblock.js';
 import { ExtFileSystem } from './filesystem.js';
+import { replayJournal } from './replay.js';
 import { type OpenOptions, Volume } from './volume.js';
 
 export type { OpenOptions } from './volume.js';
@@ -32,9 +33,20 @@ export async function probeExt(dev: BlockDevice): Promise<boolean> {
 /**
  * Opens an ext2/3/4 filesystem. Checksum mismatches fail unless `ignoreChecksums` (then they are
  * listed in `warnings`). Writable opens are refused when the journal needs recovery or a feature
- * the editor cannot keep consistent is on; a read-only open then reads with a warning.
+ * the editor cannot keep consistent is on; a read-only open then reads with a warning, with the
+ * journal's committed transactions replayed in memory (read/replay.ts).
  */
 export async function openExt(dev: BlockDevice, opts: OpenOptions = { writable: false }): Promise<ExtFileSystem> {
+  if (!opts.writable) {
+    const replay = await replayJournal(dev, opts);
+    if (replay) {
+      const vol = await Volume.open(replay.dev, opts);
+      vol.warn(
+        `the journal needs recovery: replayed ${replay.transactions} committed transaction(s) (${replay.blocks} blocks) in memory for reading; the image is unchanged`,
+      );
+      return new ExtFileSystem(vol, false);
+    }
+  }
   // A writable volume reads and writes through the editor's transaction buffer.
   const tx = opts.writable ? new TxDevice(dev) : undefined;
   const vol = await Volume.open(tx ?? dev, opts);

@@ -3,13 +3,14 @@
  * journal, bitmaps, descriptors and superblocks through a sorting sink (large sequential
  * writes), then every file's contents streamed in big chunks.
  */
-import type { BlockDevice } from '@fstool/blockdev';
-import type { Progress } from '@fstool/fs';
+import { type BlockDevice, InvalidArgumentError } from '@fstool/blockdev';
+import type { ContentSource, Progress } from '@fstool/fs';
 import { bitmapChecksum, fsChecksumSeed } from '../checksum.js';
 import { INO } from '../format/inode.js';
 import { hasFeature } from '../format/superblock.js';
+import type { Extent } from '../plan/blockmap.js';
 import { groupFirstBlock, hasSuperblock } from '../plan/geometry.js';
-import type { BuildPlan } from '../plan/plan.js';
+import { type BuildPlan, dataRuns, type PlannedInode } from '../plan/plan.js';
 import { InodeContents } from './content.js';
 import { DataStager } from './data.js';
 import { encodeInode } from './inode.js';
@@ -123,9 +124,11 @@ async function writeData(dev: BlockDevice, plan: BuildPlan, opts: WriteOptions):
   let done = 0;
   for (const pi of plan.inodes) {
     if (pi?.kind !== 'file' || pi.node === undefined || pi.extents.length === 0) continue;
-    const entry = nodes[pi.node]!.entry;
+    const node = nodes[pi.node]!;
+    const entry = node.entry;
     const src = entry.open!();
     try {
+      if (node.holes) await checkHoles(entry.path, src, pi, plan);
       await stager.copy(entry.path, src, pi.size, pi.extents);
     } finally {
       await src.close();
@@ -135,6 +138,29 @@ async function writeData(dev: BlockDevice, plan: BuildPlan, opts: WriteOptions):
   }
   await stager.finish();
   return stager.written;
+}
+
+/**
+ * Refuses a file that now holds data where it had a hole when the tree was scanned: the plan gave
+ * that range no blocks, so writing it would lose the data.
+ */
+async function checkHoles(path: string, src: ContentSource, pi: PlannedInode, plan: BuildPlan): Promise<void> {
+  const holes = await src.holes?.({ zeros: plan.summary.zeroHoles });
+  if (!holes) return;
+  const bs = plan.geo.blockSize;
+  let x = 0;
+  for (const run of dataRuns(pi.size, bs, holes)) {
+    for (let b = run.start; b < run.start + run.len; ) {
+      while (x < pi.extents.length && (pi.extents[x] as Extent).logical + (pi.extents[x] as Extent).len <= b) x++;
+      const ext = pi.extents[x];
+      if (!ext || ext.logical > b) {
+        throw new InvalidArgumentError(
+          `${path}: has data at byte ${b * bs} where it had a hole when the tree was scanned (changed while building?); build again`,
+        );
+      }
+      b = ext.logical + ext.len;
+    }
+  }
 }
 
 /**

@@ -36,12 +36,17 @@ const isEinval = (e: unknown) => (e as { code?: string }).code === 'EINVAL';
  */
 class ScanReader {
   #fd: number;
-  #direct = true;
+  #direct: boolean;
 
-  constructor(private readonly path: string) {
+  /** `direct` false: read through the page cache (a file of data the build reads again next). */
+  constructor(
+    private readonly path: string,
+    direct: boolean,
+  ) {
     scanRaw ??= Buffer.allocUnsafeSlow(SCAN_CHUNK + DIRECT_ALIGN);
+    this.#direct = direct;
     try {
-      this.#fd = openSync(hostPath(path), constants.O_RDONLY | constants.O_DIRECT);
+      this.#fd = openSync(hostPath(path), direct ? constants.O_RDONLY | constants.O_DIRECT : constants.O_RDONLY);
     } catch {
       this.#direct = false;
       this.#fd = openSync(hostPath(path), 'r');
@@ -111,7 +116,8 @@ class ScanReader {
  * A host file's contents: the descriptor opens on first read and closes with `close()`.
  * `maybeSparse` (fewer blocks allocated than the size needs) turns on hole detection; Node has no
  * SEEK_DATA/SEEK_HOLE, so holes are found as runs of all-zero 4 KiB blocks (an allocated block of
- * zeros counts as a hole too: the contents are the same). A class, not closures: one object per
+ * zeros counts as a hole too: the contents are the same). `holes({ zeros: true })` scans a fully
+ * allocated file the same way, through the page cache, where the build's own reads find it again. A class, not closures: one object per
  * file of a tree with many small files.
  */
 class HostFileSource implements ContentSource {
@@ -142,9 +148,9 @@ class HostFileSource implements ContentSource {
     return this.readSync(offset, into);
   }
 
-  async holes(): Promise<Array<[number, number]>> {
+  async holes(opts?: { zeros?: boolean }): Promise<Array<[number, number]>> {
     const { path, size } = this;
-    if (!this.maybeSparse) return [];
+    if (!this.maybeSparse && !opts?.zeros) return [];
     const holes: Array<[number, number]> = [];
     const addHole = (off: number, len: number) => {
       const last = holes[holes.length - 1];
@@ -153,7 +159,7 @@ class HostFileSource implements ContentSource {
     };
     let scan: ScanReader | undefined;
     try {
-      scan = new ScanReader(path);
+      scan = new ScanReader(path, this.maybeSparse);
       zeroChunk ??= Buffer.alloc(SCAN_CHUNK);
       let inHole = true;
       for (let off = 0; off < size; ) {

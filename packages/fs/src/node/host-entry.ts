@@ -91,5 +91,5 @@ export function hostEntry(hostPath: string, opts: { path?: string; xattrs?: Xatt
   } catch (e) {
     throw hostError(e, hostPath, 'stat it');
   }
-  return entryFromStats(hostPath, normalizePath(opts.path ?? '/'), st, xattrReader(opts.xattrs ?? 'user'));
+  return entryFromStats(hostPath, normalizePath(opts.path ?? '/'), st, xattrReader(opts.xattrs ?? 'default'));
 }

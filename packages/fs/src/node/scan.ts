@@ -10,7 +10,7 @@ import { hostPath } from './host-path.js';
 import { type XattrPolicy, xattrReader } from './xattrs.js';
 
 export interface ScanOptions {
-  /** Host xattrs to copy (default 'user'; see XattrPolicy for why not 'all'). */
+  /** Host xattrs to copy (default 'default': user.*, trusted.*, security.*; see XattrPolicy). */
   xattrs?: XattrPolicy;
   /** Do not descend into directories on another filesystem than `dir` (they appear empty). */
   oneFileSystem?: boolean;
@@ -49,7 +49,7 @@ const withoutTrailingSlash = (p: string) => (p.length > 1 && p.endsWith('/') ? p
  * read here: each file entry's `open()` reads them later. Each `entries()` call scans afresh.
  */
 export function scanDirectory(dir: string, opts: ScanOptions = {}): SourceTree {
-  const readXattrs = xattrReader(opts.xattrs ?? 'user');
+  const readXattrs = xattrReader(opts.xattrs ?? 'default');
   return {
     async *entries() {
       let rootSt: BigIntStats;

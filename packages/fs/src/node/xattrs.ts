@@ -4,11 +4,16 @@ import { compareNames } from '../path.js';
 import { hostError } from './errors.js';
 
 /**
- * Which host xattrs a scan copies. 'user' (the default) takes user.* only: copying everything
- * would carry the build host's security.selinux labels (and other security.*, trusted.*, system.*
- * attributes) into the image. 'all' takes whatever the scanning process can read.
+ * Which host xattrs a scan copies. 'default' takes user.*, trusted.* and security.*: file
+ * capabilities (security.capability on ping and the like) and labels set on a source tree are its
+ * author's intent, and `mke2fs -d` keeps them too. 'user' takes user.* only (a tree whose labels
+ * are the build host's, not the image's). 'all' adds system.*: POSIX ACLs, which the Linux VFS
+ * hands out as system.posix_acl_access/default and the ext writer stores in ext's own ACL form.
+ * Unprivileged scans see no trusted.* attributes (the kernel lists them to CAP_SYS_ADMIN only).
  */
-export type XattrPolicy = 'none' | 'user' | 'all';
+export type XattrPolicy = 'none' | 'user' | 'default' | 'all';
+
+const DEFAULT_NAMESPACES = ['user.', 'trusted.', 'security.'];
 
 interface XattrModule {
   listAttributesSync(path: string): string[];
@@ -47,6 +52,7 @@ export function xattrReader(policy: XattrPolicy): XattrReader | undefined {
       throw hostError(withCode(e), path, 'list its xattrs');
     }
     if (policy === 'user') names = names.filter((n) => n.startsWith('user.'));
+    else if (policy === 'default') names = names.filter((n) => DEFAULT_NAMESPACES.some((ns) => n.startsWith(ns)));
     if (names.length === 0) return undefined;
     const out = new Map<string, Uint8Array>();
     for (const name of names.sort(compareNames)) {

@@ -2,13 +2,14 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { type BlockDevice, SliceDevice } from '@fstool/blockdev';
 import type { Progress, SourceTree } from '@fstool/fs';
-import { type FilesystemSpec, type ImageSpec, parseSpec } from '@fstool/spec';
+import { type ImageSpec, parseSpec, type XattrPolicy } from '@fstool/spec';
 import { type VolumeReport, writeImage } from '../build.js';
-import { type BuildPlan, type FsJob, planImage } from '../plan.js';
+import { planSpec } from '../jobs.js';
+import type { BuildPlan } from '../plan.js';
 import type { DriverRegistry } from '../registry.js';
-import { deriveU32, deriveUuid } from '../seed.js';
 import { writeAtomically } from './atomic.js';
 import { createOutput, type OutputFormat, outputFormat } from './output.js';
+import { checkOutputPath } from './output-path.js';
 import { loadPlugins } from './plugins.js';
 import { isBlockDevicePath, openBlockTarget, TargetError } from './target.js';
 import { prepareTree, SourceError } from './trees.js';
@@ -30,6 +31,8 @@ export interface BuildOptions {
   registry: DriverRegistry;
   /** Environment for SOURCE_DATE_EPOCH (default process.env). */
   env?: Record<string, string | undefined>;
+  /** Host xattrs to copy into every filesystem, over each one's `xattrs` key (`--xattrs`). */
+  xattrs?: XattrPolicy;
   /** Extra driver options for the bare filesystem (command-line flags with no spec key). */
   driverOptions?: Record<string, unknown>;
   onPlan?: (plan: BuildPlan) => void;
@@ -69,43 +72,22 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
     opts.onWarning?.(m);
   };
   const format = outputFormat(opts.output, opts.format ?? spec.output.format);
-  const seed = spec.kind === 'disk' ? spec.image.seed : undefined;
+  checkOutputPath(opts.output);
   const target = isBlockDevicePath(opts.output)
     ? await openBlockTarget(opts.output, { force: opts.force ?? false, format })
     : undefined;
   try {
     if (target) spec = fillDevice(spec, target.size);
-    const jobs: Array<FsJob | undefined> = [];
-    for (const [i, [where, fs, name]] of filesystems(spec).entries()) {
-      if (!fs) {
-        jobs.push(undefined);
-        continue;
-      }
-      const driver = opts.registry.get(fs.type);
-      const given = opts.trees?.[i];
-      const prepared = given ? { tree: given, epoch: fs.mtime } : await prepareTree(fs, where, opts.baseDir, env);
-      const ids = seed
-        ? {
-            uuid: deriveUuid(seed, 'filesystem', name, 'uuid'),
-            hashSeed: deriveUuid(seed, 'filesystem', name, 'hash-seed'),
-            volumeId: deriveU32(seed, 'filesystem', name, 'volume-id'),
-          }
-        : {};
-      jobs.push({
-        where,
-        spec: fs,
-        driver,
-        tree: prepared.tree,
-        ids,
-        ...(prepared.epoch !== undefined ? { createdAt: prepared.epoch } : {}),
-        // A fresh output reads as zeros, so all-zero blocks may stay holes unless `sparse = false`;
-        // a block device holds old data, so every block must be written.
-        zeroed: !target && fs.sparse !== false,
-        ...(opts.driverOptions ? { extraOptions: opts.driverOptions } : {}),
-      });
-    }
-
-    const plan = await planImage(spec, jobs);
+    const plan = await planSpec(spec, {
+      registry: opts.registry,
+      fresh: !target,
+      prepare: async (fs, where, i) => {
+        const given = opts.trees?.[i];
+        if (!given) return prepareTree(fs, where, opts.baseDir, env, opts.xattrs ? { xattrs: opts.xattrs } : {});
+        return { tree: given, ...(fs.mtime !== undefined ? { epoch: fs.mtime } : {}) };
+      },
+      ...(opts.driverOptions ? { driverOptions: opts.driverOptions } : {}),
+    });
     opts.onPlan?.(plan);
     const write = async (dev: BlockDevice) => {
       const reports = await writeImage(dev, plan, {
@@ -122,18 +104,22 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
       }
       volumes = await write(plan.size === target.size ? target : new SliceDevice(target, 0, plan.size));
     } else {
-      volumes = await writeAtomically(opts.output, async (tmp) => {
-        const dev = await createOutput(tmp, plan.size, {
-          format,
-          ...(spec.output.clusterSize !== undefined ? { clusterSize: spec.output.clusterSize } : {}),
-          ...(spec.output.compress ? { compress: true } : {}),
-        });
-        try {
-          return await write(dev);
-        } finally {
-          await dev.close();
-        }
-      });
+      volumes = await writeAtomically(
+        opts.output,
+        async (tmp) => {
+          const dev = await createOutput(tmp, plan.size, {
+            format,
+            ...(spec.output.clusterSize !== undefined ? { clusterSize: spec.output.clusterSize } : {}),
+            ...(spec.output.compress ? { compress: true } : {}),
+          });
+          try {
+            return await write(dev);
+          } finally {
+            await dev.close();
+          }
+        },
+        { onWarning },
+      );
     }
     return {
       output: opts.output,
@@ -146,13 +132,6 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
   } finally {
     await target?.close();
   }
-}
-
-/** Each filesystem of a spec with where it is (for messages) and its name (for derived ids). */
-function filesystems(spec: ImageSpec): Array<[string, FilesystemSpec | undefined, string]> {
-  return spec.kind === 'filesystem'
-    ? [['filesystem', spec.filesystem, 'filesystem']]
-    : spec.partitions.map((p, i) => [`partitions[${i}].filesystem`, p.filesystem, p.name ?? String(i + 1)]);
 }
 
 /** On a block device, `auto` image and bare filesystem sizes mean the device's capacity. */

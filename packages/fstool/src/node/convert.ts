@@ -3,7 +3,9 @@ import { detectPartitionTable, moveBackupToEnd } from '@fstool/gpt';
 import { Qcow2Device, type Qcow2Info } from '@fstool/qcow2';
 import { type ConvertFileOptions, convertFile, openImageFile } from '@fstool/qcow2/node';
 import { writeAtomically } from './atomic.js';
+import { ImageLock } from './lock.js';
 import { createOutput, type OutputFormat, outputFormat } from './output.js';
+import { checkOutputPath } from './output-path.js';
 import { isBlockDevicePath, openBlockTarget, TargetError } from './target.js';
 
 export interface ConvertImageOptions extends Omit<ConvertFileOptions, 'format' | 'overwrite'> {
@@ -13,6 +15,7 @@ export interface ConvertImageOptions extends Omit<ConvertFileOptions, 'format' |
   size?: number;
   /** Allow writing onto a block device (everything on it is lost). */
   force?: boolean;
+  onWarning?: (message: string) => void;
 }
 
 export interface ConvertResult {
@@ -32,11 +35,23 @@ export async function convertImage(
   output: string,
   opts: ConvertImageOptions = {},
 ): Promise<ConvertResult> {
+  checkOutputPath(output, [input]);
+  // Readers hold a shared lock: no fstool edits the input while it is copied.
+  const lock = await ImageLock.take(input, 'shared');
+  try {
+    return await convertLocked(input, output, opts);
+  } finally {
+    await lock.release();
+  }
+}
+
+async function convertLocked(input: string, output: string, opts: ConvertImageOptions): Promise<ConvertResult> {
   const format = outputFormat(output, opts.format);
-  const { size, force, format: _asked, ...rest } = opts;
+  const { size, force, format: _asked, onWarning, ...rest } = opts;
+  const atomic = onWarning ? { onWarning } : {};
   const device = isBlockDevicePath(output);
   if (size === undefined && !device)
-    return writeAtomically(output, (tmp) => convertFile(input, tmp, { ...rest, format }));
+    return writeAtomically(output, (tmp) => convertFile(input, tmp, { ...rest, format }), atomic);
 
   const { device: src } = await openImageFile(input);
   try {
@@ -73,18 +88,22 @@ export async function convertImage(
         await dev.close();
       }
     }
-    return await writeAtomically(output, async (tmp) => {
-      const dev = await createOutput(tmp, want, {
-        format,
-        ...(rest.clusterSize !== undefined ? { clusterSize: rest.clusterSize } : {}),
-        ...(rest.compress ? { compress: true } : {}),
-      });
-      try {
-        return await fill(dev, true);
-      } finally {
-        await dev.close();
-      }
-    });
+    return await writeAtomically(
+      output,
+      async (tmp) => {
+        const dev = await createOutput(tmp, want, {
+          format,
+          ...(rest.clusterSize !== undefined ? { clusterSize: rest.clusterSize } : {}),
+          ...(rest.compress ? { compress: true } : {}),
+        });
+        try {
+          return await fill(dev, true);
+        } finally {
+          await dev.close();
+        }
+      },
+      atomic,
+    );
   } finally {
     await src.close();
   }

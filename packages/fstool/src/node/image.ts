@@ -6,6 +6,8 @@ import { isQcow2, type Qcow2Info, readQcow2Info } from '@fstool/qcow2';
 import { openQcow2File } from '@fstool/qcow2/node';
 import { Disk, type DiskInfo } from '../disk.js';
 import type { DriverRegistry } from '../registry.js';
+import { ImageLock } from './lock.js';
+import { assertNotMounted } from './mounted.js';
 import { blockDeviceSectorSize } from './sector-size.js';
 
 /** `disk.img:2` → partition 2 of disk.img. A path that exists as written wins (names may contain ':'). */
@@ -15,9 +17,16 @@ export function parseImageRef(ref: string): { path: string; partition?: number }
   return { path: m[1] as string, partition: Number(m[2]) };
 }
 
-export interface ImageOpenOptions {
+export interface OpenImageOptions {
   writable?: boolean;
-  /** Logical sector size of an MBR (512…4096); default: the block device's, or probed. */
+  /** When another process holds the image: wait for it instead of failing at once. */
+  wait?: boolean;
+  /** Told once when waiting for another process starts. */
+  onWait?: (message: string) => void;
+  /**
+   * Logical sector size of an MBR (512…4096, `--sector-size`); by default a block device's own is
+   * used and an image file's is probed (4Kn disks count MBR sectors of 4096 bytes).
+   */
   sectorSize?: number;
 }
 
@@ -34,30 +43,45 @@ export class OpenImage {
     readonly format: 'raw' | 'qcow2',
     readonly disk: Disk,
     readonly qcow2: Qcow2Info | undefined,
+    private readonly lock: ImageLock,
   ) {}
 
   /**
-   * `sectorSize` overrides the logical sector size of an MBR (`--sector-size`); by default a block
-   * device's own is used and an image file's is probed (4Kn disks count MBR sectors of 4096 bytes).
+   * Opens `path`, holding a lock on the file until close: exclusive when writable (a second
+   * writer or reader fails at once unless `wait`), shared otherwise. A mounted image is refused
+   * for writing.
    */
-  static async open(path: string, registry: DriverRegistry, opts: ImageOpenOptions = {}): Promise<OpenImage> {
+  static async open(path: string, registry: DriverRegistry, opts: OpenImageOptions = {}): Promise<OpenImage> {
     const writable = opts.writable ?? false;
     const probe = await FileDevice.open(path);
     let qcow2: Qcow2Info | undefined;
+    let lock: ImageLock;
     try {
-      if (await isQcow2(probe)) qcow2 = await readQcow2Info(probe);
+      lock = await ImageLock.take(path, writable ? 'exclusive' : 'shared', opts);
+      try {
+        if (writable) assertNotMounted(path);
+        if (await isQcow2(probe)) qcow2 = await readQcow2Info(probe);
+      } catch (err) {
+        await lock.release();
+        throw err;
+      }
     } finally {
       await probe.close();
     }
-    const device: BlockDevice = qcow2
-      ? await openQcow2File(path, { writable })
-      : await FileDevice.open(path, { writable });
     try {
-      const sectorSize = opts.sectorSize ?? blockDeviceSectorSize(path);
-      const disk = await Disk.open(device, registry, sectorSize !== undefined ? { sectorSize } : {});
-      return new OpenImage(path, qcow2 ? 'qcow2' : 'raw', disk, qcow2);
+      const device: BlockDevice = qcow2
+        ? await openQcow2File(path, { writable })
+        : await FileDevice.open(path, { writable });
+      try {
+        const sectorSize = opts.sectorSize ?? blockDeviceSectorSize(path);
+        const disk = await Disk.open(device, registry, sectorSize !== undefined ? { sectorSize } : {});
+        return new OpenImage(path, qcow2 ? 'qcow2' : 'raw', disk, qcow2, lock);
+      } catch (err) {
+        await device.close();
+        throw err;
+      }
     } catch (err) {
-      await device.close();
+      await lock.release();
       throw err;
     }
   }
@@ -77,7 +101,11 @@ export class OpenImage {
   }
 
   async close(): Promise<void> {
-    await this.disk.device.close();
+    try {
+      await this.disk.device.close();
+    } finally {
+      await this.lock.release();
+    }
   }
 }
 
@@ -88,7 +116,7 @@ export class OpenImage {
 export async function withFilesystem<T>(
   ref: string,
   registry: DriverRegistry,
-  opts: ImageOpenOptions & { writable: boolean },
+  opts: OpenImageOptions & { writable: boolean },
   fn: (fs: FileSystem) => Promise<T>,
 ): Promise<T> {
   const { path, partition } = parseImageRef(ref);

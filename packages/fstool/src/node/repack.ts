@@ -1,5 +1,3 @@
-import { realpathSync } from 'node:fs';
-import { InvalidArgumentError } from '@fstool/blockdev';
 import { collectTree, type Entry, type FsInfo, fileSystemTree, type Progress, type SourceTree } from '@fstool/fs';
 import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
 import { isExtType, isFatType } from '../driver-options.js';
@@ -7,6 +5,7 @@ import type { DriverRegistry } from '../registry.js';
 import { type BuildResult, buildImage } from './build-image.js';
 import { parseImageRef, withFilesystem } from './image.js';
 import type { OutputFormat } from './output.js';
+import { checkOutputPath } from './output-path.js';
 import { isBlockDevicePath } from './target.js';
 
 export interface RepackOptions {
@@ -29,14 +28,6 @@ export interface RepackOptions {
   onProgress?: (p: Progress) => void;
 }
 
-const realpathOrSelf = (p: string) => {
-  try {
-    return realpathSync(p);
-  } catch {
-    return p;
-  }
-};
-
 /**
  * Rebuilds the filesystem `src` (`IMG` or `IMG:N`) into a fresh image `dst`, filesystem to
  * filesystem: the opened source is the build's SourceTree, so nothing goes through the host.
@@ -44,11 +35,11 @@ const realpathOrSelf = (p: string) => {
  */
 export async function repack(src: string, dst: string, opts: RepackOptions): Promise<BuildResult> {
   const { path } = parseImageRef(src);
-  if (realpathOrSelf(path) === realpathOrSelf(dst)) {
-    throw new InvalidArgumentError(`repack: ${dst} is the source image; write to another file`);
-  }
+  checkOutputPath(dst, [path]);
   const open = { writable: false, ...(opts.sectorSize !== undefined ? { sectorSize: opts.sectorSize } : {}) };
   return withFilesystem(src, opts.registry, open, async (fs) => {
+    // What the source's driver noticed on open (e.g. a journal replayed in memory).
+    for (const w of fs.warnings) opts.onWarning?.(`${src}: ${w}`);
     const info = await fs.info();
     const type = opts.fsType ?? fs.type;
     opts.registry.get(type); // unknown types fail before any walk
@@ -60,14 +51,15 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
       ...carriedIds(fs.type, type, info.label, info.uuid),
     };
     // Metadata in memory (contents stay lazy) so the planner and the driver can both walk it.
-    const entries = dropFurniture(await collectTree(fileSystemTree(fs)), fs.type, type);
+    const warnings = new WarningTally();
+    const walk = fileSystemTree(fs, { onWarning: (m) => warnings.add(m) });
+    const entries = dropFurniture(await collectTree(walk), fs.type, type);
     const tree: SourceTree = {
       async *entries() {
         yield* entries;
       },
     };
     const image: FilesystemImage = { kind: 'filesystem', filesystem: spec, output: {}, plugins: [] };
-    const warnings = new WarningTally();
     const onProgress = opts.onProgress;
     const result = await buildImage(image, {
       output: dst,

@@ -36,6 +36,20 @@ const E2FSCK_FRAMING = [
   /^\S+: \*+ WARNING: Filesystem still has errors \*+$/,
   /^$/,
 ];
+/**
+ * What `e2fsck -fn` says about an image beyond its framing (banner, pass lines, summary): empty
+ * for a clean image. Stricter than exit 0, which e2fsck also gives after e.g. "Resize inode not
+ * valid. Recreate? no".
+ */
+export function e2fsckNoise(path: string): string[] {
+  const r = runTool('e2fsck', ['-fn', path]);
+  const noise = (r.stdout + r.stderr)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => !E2FSCK_FRAMING.some((re) => re.test(l)) || /^Fix\? no$/.test(l));
+  return r.code === 0 ? noise : [`exit ${r.code}`, ...noise];
+}
+
 const E2FSCK_LEAKS = [
   /^Free (blocks|inodes) count wrong( for group #\d+)? \(\d+, counted=\d+\)\.$/,
   /^Directories count wrong for group #\d+ \(\d+, counted=\d+\)\.$/,
