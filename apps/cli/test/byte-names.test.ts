@@ -126,6 +126,8 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs', 'mount', 'mkfs.fat', '
       const add = await cli('add', img, host, '/n\\xe4me');
       expect(add.code, add.err).toBe(0);
       expect((await cli('mkdir', img, '/\\xc0dir')).code).toBe(0);
+      // Into the htree directory: the new entry is hashed over its raw bytes (e2fsck checks the order).
+      for (const b of ['e0', 'f1', 'ff']) expect((await cli('add', img, host, `/big/new\\x${b}`)).code).toBe(0);
       expectClean(img);
 
       const kernel = await withLoopMount(img, (mnt) => {
@@ -141,6 +143,19 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs', 'mount', 'mkfs.fat', '
       expect(ours).toContain('/\udcc0dir');
       expect(ours.some((p) => p.startsWith('/d\udcfcr'))).toBe(false);
       expect(ours.map(escapeName)).not.toContain('/big/n\\xe55');
+      expect(ours).toContain('/big/new\udcff');
+      expect((await cli('cat', img, '/big/new\\xf1')).bytes.toString()).toBe('added\n');
+    });
+
+    it('ext-build from a host tree keeps the byte names', async () => {
+      const out = tmp.join('built.img');
+      const r = await cli('ext-build', src, '-o', out, '--kind', 'ext4', '--size', '16MiB');
+      expect(r.code, r.err).toBe(0);
+      expectClean(out);
+      const built = await withLoopMount(out, (mnt) => kernelView(mnt));
+      const wanted = kernelView(src);
+      if (built) expect(built).toEqual(wanted);
+      expect(await fstoolView(out)).toEqual(wanted);
     });
 
     it('refuses a byte name on FAT (UTF-16 text) with a clear error', async () => {

@@ -3,6 +3,7 @@ import type { ImageInfo } from 'fstool/node';
 import { OpenImage, parseImageRef } from 'fstool/node';
 import { imageOptions, lockOptions, registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
+import { escapeMessage } from '../names.js';
 import type { Register } from './index.js';
 
 export const registerInfo: Register = (program, io) => {
@@ -37,7 +38,8 @@ export function formatFsInfo(info: FsInfo, warnings: readonly string[]): string 
   const rows: string[][] = [];
   for (const [k, v] of Object.entries(info)) {
     if (v === undefined) continue;
-    rows.push([`${k}:`, Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+    const text = Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    rows.push([`${k}:`, escapeMessage(text)]); // an ext label is bytes too
   }
   return columns(rows) + warnings.map((w) => `warning: ${w}\n`).join('');
 }
@@ -61,7 +63,7 @@ function formatImageInfo(info: ImageInfo): string {
       p ? p.type : '-',
       p?.name ?? '',
       v.filesystem?.type ?? (v.error ? `error: ${v.error}` : '-'),
-      v.filesystem?.label ?? '',
+      escapeMessage(v.filesystem?.label ?? ''),
     ]);
   }
   return `${out}\n${columns(rows)}`;
