@@ -145,6 +145,11 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs', 'mount', 'mkfs.fat', '
       expect(ours.map(escapeName)).not.toContain('/big/n\\xe55');
       expect(ours).toContain('/big/new\udcff');
       expect((await cli('cat', img, '/big/new\\xf1')).bytes.toString()).toBe('added\n');
+      // A host path argument takes the same escapes: the Latin-1 host file lands under its own bytes.
+      const copied = await cli('add', img, `${src}/caf\\xe9`, '/big');
+      expect(copied.code, copied.err).toBe(0);
+      expect((await cli('cat', img, '/big/caf\\xe9')).bytes.toString()).toBe('latin-1\n');
+      expectClean(img);
     });
 
     it('ext-build from a host tree keeps the byte names', async () => {

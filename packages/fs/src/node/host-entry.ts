@@ -84,12 +84,12 @@ export function entryFromStats(abs: string, path: string, st: BigIntStats, readX
  * The Entry for one host path (not following a symlink), placed at `path` inside a tree; for
  * adding single host files to an image. `linkId` is not set.
  */
-export function hostEntry(hostPath: string, opts: { path?: string; xattrs?: XattrPolicy } = {}): Entry {
+export function hostEntry(host: string, opts: { path?: string; xattrs?: XattrPolicy } = {}): Entry {
   let st: BigIntStats;
   try {
-    st = lstatSync(hostPath, { bigint: true });
+    st = lstatSync(hostPath(host), { bigint: true });
   } catch (e) {
-    throw hostError(e, hostPath, 'stat it');
+    throw hostError(e, escapeName(host), 'stat it');
   }
-  return entryFromStats(hostPath, normalizePath(opts.path ?? '/'), st, xattrReader(opts.xattrs ?? 'default'));
+  return entryFromStats(host, normalizePath(opts.path ?? '/'), st, xattrReader(opts.xattrs ?? 'default'));
 }

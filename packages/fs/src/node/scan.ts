@@ -54,7 +54,7 @@ export function scanDirectory(dir: string, opts: ScanOptions = {}): SourceTree {
     async *entries() {
       let rootSt: BigIntStats;
       try {
-        rootSt = statSync(dir, { bigint: true });
+        rootSt = statSync(hostPath(dir), { bigint: true });
       } catch (e) {
         throw hostError(e, dir, 'scan it');
       }
