@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@fstool/blockdev';
 import { repack } from 'fstool/node';
-import { collect, imageOptions, registryWith } from '../context.js';
+import { collect, imageOptions, lockOption, registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import { escapeMessage } from '../names.js';
 import { progressBar } from '../progress.js';
@@ -37,6 +37,7 @@ export const registerRepack: Register = (program, io) => {
           ...(o.blockSize !== undefined ? { blockSize: o.blockSize } : {}),
           ...(o.format ? { format: o.format } : {}),
           ...(o.force ? { force: true } : {}),
+          ...lockOption(),
           ...imageOptions,
           onProgress: (p) => bar.onProgress(p),
           onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),
