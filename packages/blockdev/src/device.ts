@@ -12,7 +12,16 @@ export interface BlockDevice {
   zero(offset: number, length: number): Promise<void>;
   flush(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Where data may be within [offset, offset + length): sorted, disjoint [start, end) ranges;
+   * every byte outside them reads as zero. Optional: a device that cannot tell leaves it out, and
+   * a copy then reads everything. Lets a conversion cost follow the data, not the virtual size.
+   */
+  dataRanges?(offset: number, length: number): Promise<DataRange[]>;
 }
+
+/** A [start, end) byte range. */
+export type DataRange = [number, number];
 
 /** Grow (or shrink) a device's size when the device supports it. */
 export interface ResizableDevice extends BlockDevice {

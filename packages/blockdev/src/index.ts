@@ -1,6 +1,6 @@
 export { checkRange } from './check.js';
 export { type CopyOptions, copy } from './copy.js';
-export { type BlockDevice, isResizable, type ResizableDevice } from './device.js';
+export { type BlockDevice, type DataRange, isResizable, type ResizableDevice } from './device.js';
 export {
   ClosedError,
   CorruptError,

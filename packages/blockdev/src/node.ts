@@ -3,8 +3,9 @@
  */
 import { constants, type FileHandle, open } from 'node:fs/promises';
 import { checkRange } from './check.js';
-import type { ResizableDevice } from './device.js';
+import type { DataRange, ResizableDevice } from './device.js';
 import { ClosedError, FsError, InvalidArgumentError, OutOfRangeError, ReadOnlyError } from './errors.js';
+import { fileExtents } from './node/extents.js';
 import { writeZeros } from './zero.js';
 
 export interface OpenFileOptions {
@@ -20,6 +21,12 @@ export interface CreateFileOptions {
   /** Replace an existing file (default false: an existing file is an error). */
   overwrite?: boolean;
   growable?: boolean;
+  /**
+   * Sync in the background every 64 MiB written (default true): pays off when the writer ends
+   * with flush(). A conversion that leaves the file to the page cache, as qemu-img does, turns
+   * it off.
+   */
+  writeBehind?: boolean;
 }
 
 /**
@@ -39,6 +46,10 @@ export class FileDevice implements ResizableDevice {
   #unsynced = 0;
   #syncing: Promise<void> | undefined;
   #syncError: unknown;
+  /** Bytes written after which a background sync starts. */
+  #writeBehind = WRITE_BEHIND;
+  /** The file's extent map (null: none to be had), read on first use. */
+  #extents: DataRange[] | null | undefined;
   readonly readOnly: boolean;
   readonly growable: boolean;
 
@@ -84,7 +95,9 @@ export class FileDevice implements ResizableDevice {
       await fh.close();
       throw err;
     }
-    return new FileDevice(fh, opts.size, path, false, opts.growable ?? false);
+    const dev = new FileDevice(fh, opts.size, path, false, opts.growable ?? false);
+    if (opts.writeBehind === false) dev.#writeBehind = Number.POSITIVE_INFINITY;
+    return dev;
   }
 
   get size(): number {
@@ -137,6 +150,25 @@ export class FileDevice implements ResizableDevice {
     this.#wrote(bytesWritten);
   }
 
+  /**
+   * From the file's extent map (see node/extents.ts), taken once while the device is read-only;
+   * a writable device, a block device or a file without a map reports all of it as data.
+   */
+  async dataRanges(offset: number, length: number): Promise<DataRange[]> {
+    const fh = this.#handle();
+    checkRange(offset, length, this.#size, 'dataRanges');
+    if (length === 0) return [];
+    if (this.readOnly && this.#extents === undefined) {
+      this.#extents = (await fh.stat()).isFile() ? ((await fileExtents(this.path)) ?? null) : null;
+    }
+    const map = this.readOnly ? this.#extents : null;
+    if (!map) return [[offset, offset + length]];
+    const end = offset + length;
+    const out: DataRange[] = [];
+    for (const [a, b] of map) if (a < end && b > offset) out.push([Math.max(a, offset), Math.min(b, end)]);
+    return out;
+  }
+
   async zero(offset: number, length: number): Promise<void> {
     this.#writableHandle();
     this.#fit(offset, length, 'zero');
@@ -173,7 +205,7 @@ export class FileDevice implements ResizableDevice {
   #wrote(bytes: number): void {
     this.#unsynced += bytes;
     const fh = this.#fh;
-    if (!fh || this.#unsynced < WRITE_BEHIND || this.#syncing) return;
+    if (!fh || this.#unsynced < this.#writeBehind || this.#syncing) return;
     this.#unsynced = 0;
     this.#syncing = fh
       .datasync()

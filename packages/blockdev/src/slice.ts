@@ -1,5 +1,5 @@
 import { checkRange } from './check.js';
-import type { BlockDevice } from './device.js';
+import type { BlockDevice, DataRange } from './device.js';
 import { ReadOnlyError } from './errors.js';
 
 /**
@@ -34,6 +34,14 @@ export class SliceDevice implements BlockDevice {
     if (this.readOnly) throw new ReadOnlyError('slice');
     checkRange(offset, length, this.size, 'zero');
     await this.parent.zero(this.start + offset, length);
+  }
+
+  /** The parent's data ranges inside the window (all of it when the parent cannot tell). */
+  async dataRanges(offset: number, length: number): Promise<DataRange[]> {
+    checkRange(offset, length, this.size, 'dataRanges');
+    if (!this.parent.dataRanges) return length > 0 ? [[offset, offset + length]] : [];
+    const found = await this.parent.dataRanges(this.start + offset, length);
+    return found.map(([a, b]) => [a - this.start, b - this.start]);
   }
 
   flush(): Promise<void> {

@@ -205,10 +205,12 @@ function define<F extends Fields>(name: string, size: number, fields: F, littleE
     }
     return buf.byteOffset + offset;
   };
+  // Error locations built once: accessors of hot tables run millions of times.
+  const where = Object.fromEntries(keys.map((k) => [k, `${name}.${k}`])) as Record<keyof F & string, string>;
   const getField = <K extends keyof F & string>(buf: Uint8Array, offset: number, key: K) =>
-    (fields[key] as Field<Infer<F>[K]>).get(dataView(buf), at(buf, offset), littleEndian, `${name}.${key}`);
+    (fields[key] as Field<Infer<F>[K]>).get(dataView(buf), at(buf, offset), littleEndian, where[key]);
   const setField = <K extends keyof F & string>(buf: Uint8Array, offset: number, key: K, value: Infer<F>[K]) =>
-    (fields[key] as Field<Infer<F>[K]>).set(dataView(buf), at(buf, offset), value, littleEndian, `${name}.${key}`);
+    (fields[key] as Field<Infer<F>[K]>).set(dataView(buf), at(buf, offset), value, littleEndian, where[key]);
   const patch = (value: Partial<Infer<F>>, buf: Uint8Array, offset = 0) => {
     for (const key of keys) {
       const v = value[key];
@@ -222,7 +224,10 @@ function define<F extends Fields>(name: string, size: number, fields: F, littleE
     littleEndian,
     decode(buf, offset = 0) {
       const out = {} as Infer<F>;
-      for (const key of keys) out[key] = getField(buf, offset, key);
+      const dv = dataView(buf);
+      const base = at(buf, offset);
+      for (const key of keys)
+        out[key] = (fields[key] as Field<Infer<F>[typeof key]>).get(dv, base, littleEndian, where[key]);
       return out;
     },
     encode: patch,

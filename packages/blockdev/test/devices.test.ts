@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ClosedError, copy, isZero, MemoryDevice, OutOfRangeError, ReadOnlyError, SliceDevice } from '../src/index.js';
+import {
+  type BlockDevice,
+  ClosedError,
+  copy,
+  isZero,
+  MemoryDevice,
+  OutOfRangeError,
+  ReadOnlyError,
+  SliceDevice,
+} from '../src/index.js';
 
 describe('MemoryDevice', () => {
   it('reads back what was written, exactly', async () => {
@@ -96,5 +105,42 @@ describe('copy and isZero', () => {
     await copy(src, dst, { chunkSize: 4096, onProgress: (d) => seen.push(d) });
     expect(dst.bytes()).toEqual(src.bytes());
     expect(seen).toEqual([4096, 8192, 10_000]);
+  });
+
+  it('reads only the data ranges a source names; the gaps are zeroed, or skipped with skipZeros', async () => {
+    const mem = new MemoryDevice(new Uint8Array(64 * 1024).fill(7));
+    const reads: Array<[number, number]> = [];
+    const src: BlockDevice = {
+      size: mem.size,
+      readOnly: true,
+      read: (o, into) => {
+        reads.push([o, into.length]);
+        return mem.read(o, into);
+      },
+      write: () => Promise.reject(new Error('read-only')),
+      zero: () => Promise.reject(new Error('read-only')),
+      flush: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+      // Says bytes 5000..9000 and 40960..45056 hold data (the rest is taken as zeros).
+      dataRanges: async () => [
+        [5000, 9000],
+        [40_960, 45_056],
+      ],
+    };
+    for (const skipZeros of [false, true]) {
+      reads.length = 0;
+      const dst = new MemoryDevice(new Uint8Array(64 * 1024).fill(9));
+      await copy(src, dst, { skipZeros, chunkSize: 16 * 1024 });
+      // Rounded out to whole 4 KiB blocks.
+      expect(reads).toEqual([
+        [4096, 8192],
+        [40_960, 4096],
+      ]);
+      const out = dst.bytes();
+      expect(out[4096]).toBe(7);
+      expect(out[12_287]).toBe(7);
+      expect(out[41_000]).toBe(7);
+      for (const at of [0, 4095, 12_288, 40_959, 45_056, 65_535]) expect(out[at]).toBe(skipZeros ? 9 : 0);
+    }
   });
 });

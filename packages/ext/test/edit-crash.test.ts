@@ -52,6 +52,17 @@ const scenarios: Array<{ name: string; run: (fs: FileSystem) => Promise<void> }>
   },
   { name: 'remove a tree', run: (fs) => fs.remove('/data', { recursive: true }) },
   {
+    // Batched operations share transactions; blocks freed by the removal must not take new file
+    // data before the transaction freeing them is committed (the old tree still uses them).
+    name: 'a batch: remove a tree, then add files',
+    run: (fs) =>
+      (fs.batch as NonNullable<FileSystem['batch']>)(async () => {
+        await fs.remove('/data', { recursive: true });
+        // In the root's group, where the freed blocks are.
+        for (let i = 0; i < 12; i++) await fs.add(`/f${i}`, fileEntry('/x', noise(30_000, i)));
+      }),
+  },
+  {
     name: 'mkdir and symlinks',
     run: async (fs) => {
       await fs.add('/d', { path: '/d', kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0 });

@@ -101,6 +101,24 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs'))('journalled edits', (
         expect(mustRun('debugfs', ['-R', 'cat /new.txt', img]).length).toBe(content.length);
       });
 
+      it('a batch of operations shares transactions', async () => {
+        const mem = new MemoryDevice(clean.slice());
+        const fs = await openExt(mem, { writable: true, now: 1_700_000_000 });
+        await fs.batch(async () => {
+          await fs.add('/d', { path: '/d', kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 0, size: 0 });
+          for (let i = 0; i < 40; i++) await fs.add(`/d/f${i}`, fileEntry('/x', content));
+          await fs.remove('/d/f3');
+        });
+        await fs.close();
+        const img = save('batch.img', mem.bytes());
+        expect(runTool('e2fsck', ['-fn', img]).code).toBe(0);
+        // One transaction for the 42 operations, one for close (one per operation would be 43).
+        expect(mustRun('dumpe2fs', ['-h', img])).toMatch(/Journal sequence:\s+0x00000003/);
+        const names = mustRun('debugfs', ['-R', 'ls -p /d', img]).match(/\/f\d+\//g) ?? [];
+        expect(names).toHaveLength(39);
+        expect(mustRun('debugfs', ['-R', 'cat /d/f39', img]).length).toBe(content.length);
+      });
+
       it('a transaction cut after its commit block is replayed by e2fsck', async () => {
         const mem = new MemoryDevice(clean.slice());
         const fs = await openExt(new CommitStop(mem, true), { writable: true, now: 1_700_000_000 });
@@ -187,9 +205,43 @@ describe('the transaction buffer', () => {
     await tx.write(5 * 1024, new Uint8Array(3 * 1024).fill(9)); // blocks 5, 6 fill the 3; 7 splits
     expect(txs).toEqual([[1, 5, 6]]);
     await tx.direct(() => tx.write(7 * 1024, new Uint8Array(1024).fill(4))); // data overrides held 7
-    expect(mem.bytes()[7 * 1024]).toBe(4);
     await tx.commit();
+    expect(mem.bytes()[7 * 1024]).toBe(4);
     expect(txs).toEqual([[1, 5, 6]]);
+  });
+
+  it('gathers data written back to back into one write, ahead of the commit and of reads', async () => {
+    const mem = new MemoryDevice(new Uint8Array(64 * 1024));
+    const writes: number[] = [];
+    const inner = {
+      size: mem.size,
+      readOnly: false,
+      read: (offset: number, into: Uint8Array) => mem.read(offset, into),
+      write: (offset: number, data: Uint8Array) => {
+        writes.push(offset, data.length);
+        return mem.write(offset, data);
+      },
+      zero: (offset: number, length: number) => mem.zero(offset, length),
+      flush: () => mem.flush(),
+      close: () => mem.close(),
+    };
+    const tx = new TxDevice(inner);
+    const { txs, log } = recorder(8);
+    tx.attach(log, 1024);
+    await tx.direct(() => tx.write(10 * 1024, new Uint8Array(1024).fill(1)));
+    await tx.direct(() => tx.write(11 * 1024, new Uint8Array(2048).fill(2)));
+    await tx.write(2 * 1024, new Uint8Array(1024).fill(3)); // metadata: held
+    expect(writes).toEqual([]);
+    const back = new Uint8Array(1);
+    await tx.read(12 * 1024, back); // a read of pending data writes it first
+    expect(back[0]).toBe(2);
+    expect(writes).toEqual([10 * 1024, 3072]);
+    await tx.direct(() => tx.write(20 * 1024, new Uint8Array(1024).fill(5)));
+    await tx.direct(() => tx.write(30 * 1024, new Uint8Array(1024).fill(6))); // not adjacent: 20 goes out
+    expect(writes).toEqual([10 * 1024, 3072, 20 * 1024, 1024]);
+    await tx.commit(); // data before the transaction
+    expect(writes).toEqual([10 * 1024, 3072, 20 * 1024, 1024, 30 * 1024, 1024]);
+    expect(txs).toEqual([[2]]);
   });
 
   it('without a journal everything goes straight through', async () => {

@@ -64,6 +64,12 @@ export interface FileSystem {
    */
   add(path: string, entry: Entry): Promise<void>;
   remove(path: string, opts?: { recursive?: boolean }): Promise<void>;
+  /**
+   * Runs `fn`, whose edits (calls of `add`, `remove`, …) the filesystem may then write together:
+   * e.g. one journal transaction per journal-full of operations instead of one per operation.
+   * A crash inside may lose some of them, never leave damage. Optional: callers without it just call `fn`.
+   */
+  batch?<T>(fn: () => Promise<T>): Promise<T>;
   /** Flushes everything and leaves the image consistent. */
   close(): Promise<void>;
 }

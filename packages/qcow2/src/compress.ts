@@ -2,6 +2,7 @@
 import { CorruptError } from '@fstool/blockdev';
 import { deflateSync, inflateSync } from 'fflate';
 import { Qcow2UnsupportedError } from './errors.js';
+import type { Deflater } from './options.js';
 
 export const CompressionType = { deflate: 0, zstd: 1 } as const;
 
@@ -31,9 +32,16 @@ export function inflateCluster(type: number, data: Uint8Array, out: Uint8Array, 
   if (n < out.length) out.fill(0, n);
 }
 
-/** Deflates one cluster; undefined when compression does not make it smaller than a cluster. */
-export function deflateCluster(type: number, data: Uint8Array): Uint8Array | undefined {
+/**
+ * Deflates whole clusters through `deflater` (default: fflate in this thread); undefined for each
+ * one compression does not make smaller than a cluster.
+ */
+export async function deflateClusters(
+  type: number,
+  clusters: Uint8Array[],
+  deflater?: Deflater,
+): Promise<Array<Uint8Array | undefined>> {
   requireDeflate(type);
-  const packed = deflateSync(data, { level: 6 });
-  return packed.length < data.length ? packed : undefined;
+  const packed = deflater ? await deflater(clusters) : clusters.map((c) => deflateSync(c, { level: 6 }));
+  return packed.map((p, i) => (p.length < (clusters[i] as Uint8Array).length ? p : undefined));
 }

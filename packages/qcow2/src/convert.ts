@@ -27,8 +27,12 @@ export async function convertToQcow2(
     throw err;
   });
   try {
-    // Whole chunks go to the image: it detects zero clusters itself, and compression needs whole clusters.
-    const copyOpts = { chunkSize: chunkSize ?? Math.max(4 * 1024 * 1024, q.clusterSize), blockSize: q.clusterSize };
+    // The new image reads zeros: zero clusters are skipped, data goes in whole clusters (as compression needs).
+    const copyOpts = {
+      skipZeros: true,
+      chunkSize: chunkSize ?? Math.max(4 * 1024 * 1024, q.clusterSize),
+      blockSize: q.clusterSize,
+    };
     await copy(src, q, onProgress ? { ...copyOpts, onProgress } : copyOpts);
     await q.flush();
     return await q.info();

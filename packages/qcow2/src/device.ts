@@ -8,11 +8,12 @@ import {
   ClosedError,
   CorruptError,
   checkRange,
+  type DataRange,
   InvalidArgumentError,
   ReadOnlyError,
 } from '@fstool/blockdev';
 import { TableCache } from './cache.js';
-import { deflateCluster, inflateCluster } from './compress.js';
+import { deflateClusters, inflateCluster } from './compress.js';
 import { BackingFileError } from './errors.js';
 import { refuseIncompatible, refuseUnsafeWrites } from './features.js';
 import {
@@ -29,11 +30,13 @@ import {
 import { entryOffset, type L2Entry, readL2, writeCompressed, writeEntry } from './format/tables.js';
 import { describeHeader, type Qcow2Info } from './info.js';
 import { extendTo, readPadded } from './io.js';
+import { dataRanges } from './map.js';
 import {
   type CreateOptions,
   DEFAULT_CLUSTER_SIZE,
   DEFAULT_L2_CACHE,
   DEFAULT_REFCOUNT_CACHE,
+  type Deflater,
   type OpenOptions,
 } from './options.js';
 import { readHeader } from './probe.js';
@@ -54,6 +57,7 @@ export class Qcow2Device implements BlockDevice {
   readonly #refs: Refcounts | undefined;
   readonly #backing: BlockDevice | undefined;
   readonly #compress: boolean;
+  readonly #deflater: Deflater | undefined;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
   /** The last compressed cluster inflated, keyed by its descriptor offset. */
@@ -68,7 +72,7 @@ export class Qcow2Device implements BlockDevice {
     l1: Uint8Array,
     refs: Refcounts | undefined,
     backing: BlockDevice | undefined,
-    opts: { l2CacheBytes?: number; compress?: boolean },
+    opts: { l2CacheBytes?: number; compress?: boolean; deflater?: Deflater },
   ) {
     this.#h = header;
     this.#cluster0 = cluster0;
@@ -85,6 +89,7 @@ export class Qcow2Device implements BlockDevice {
       refs ? () => this.#flushRefcounts(refs) : undefined,
     );
     this.#compress = opts.compress ?? false;
+    this.#deflater = opts.deflater;
   }
 
   /**
@@ -233,6 +238,25 @@ export class Qcow2Device implements BlockDevice {
 
   flush(): Promise<void> {
     return this.#run(() => this.#flush());
+  }
+
+  /** Where the image holds data, from the L1/L2 map (see map.ts). */
+  dataRanges(offset: number, length: number): Promise<DataRange[]> {
+    checkRange(offset, length, this.size, 'dataRanges');
+    return this.#run(() =>
+      dataRanges(
+        {
+          clusterSize: this.clusterSize,
+          l2Entries: this.#l2Entries,
+          size: this.size,
+          backing: this.#backing,
+          table: (vc) => this.#table(vc),
+          entry: (table, vc) => this.#decode(table, vc),
+        },
+        offset,
+        length,
+      ),
+    );
   }
 
   /** Flushes metadata, then closes the backing image and the container. Closing twice is harmless. */
@@ -384,7 +408,7 @@ export class Qcow2Device implements BlockDevice {
         this.#updateEntry(vc, (t, i) => writeCompressed(t, i, this.#h.clusterBits, offset, size)),
       readBacking: (voff, into) => this.#readBacking(voff, into),
       inflate: (e, vc) => this.#inflate(e, vc),
-      deflate: (cluster) => deflateCluster(this.#h.compressionType, cluster),
+      deflate: (clusters) => deflateClusters(this.#h.compressionType, clusters, this.#deflater),
       placeCompressed: (bytes) => this.#placeCompressed(refs, bytes),
     };
   }

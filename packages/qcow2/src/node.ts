@@ -11,8 +11,11 @@ import { type ConvertOptions, convertToQcow2, convertToRaw } from './convert.js'
 import { Qcow2Device } from './device.js';
 import { BackingFileError } from './errors.js';
 import type { Qcow2Info } from './info.js';
+import { DeflatePool } from './node/deflate-pool.js';
 import type { CacheOptions, CreateOptions } from './options.js';
 import { isQcow2, readQcow2Info } from './probe.js';
+
+export { DeflatePool } from './node/deflate-pool.js';
 
 export interface CreateQcow2FileOptions extends Omit<CreateOptions, 'virtualSize' | 'backing'> {
   /** Defaults to the backing file's size when there is one. */
@@ -90,7 +93,10 @@ export interface ConvertFileOptions extends ConvertOptions {
   overwrite?: boolean;
 }
 
-/** Converts between raw and qcow2 files (either direction, or re-packing qcow2), streaming and sparse. */
+/**
+ * Converts between raw and qcow2 files (either direction, or re-packing qcow2), streaming and sparse.
+ * The output is left to the page cache, as qemu-img leaves it (no background syncs).
+ */
 export async function convertFile(
   input: string,
   output: string,
@@ -101,10 +107,21 @@ export async function convertFile(
   const { device: src } = await openImageFile(input);
   try {
     if (format === 'qcow2') {
-      const out = await FileDevice.create(output, { size: 0, growable: true, overwrite: overwrite ?? false });
-      return { format, info: await convertToQcow2(src, out, convert) };
+      const out = await FileDevice.create(output, {
+        size: 0,
+        growable: true,
+        overwrite: overwrite ?? false,
+        writeBehind: false,
+      });
+      if (!convert.compress || convert.deflater) return { format, info: await convertToQcow2(src, out, convert) };
+      const pool = new DeflatePool();
+      try {
+        return { format, info: await convertToQcow2(src, out, { ...convert, deflater: pool.deflate }) };
+      } finally {
+        await pool.close();
+      }
     }
-    const out = await FileDevice.create(output, { size: src.size, overwrite: overwrite ?? false });
+    const out = await FileDevice.create(output, { size: src.size, overwrite: overwrite ?? false, writeBehind: false });
     try {
       const progress = convert.onProgress ? { onProgress: convert.onProgress } : {};
       return { format, bytesWritten: await convertToRaw(src, out, progress) };

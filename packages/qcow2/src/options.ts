@@ -1,5 +1,11 @@
 import type { BlockDevice } from '@fstool/blockdev';
 
+/**
+ * Raw-deflates whole clusters, many at a time (e.g. on worker threads); the result for each may be
+ * any size: one that does not shrink the cluster is stored uncompressed.
+ */
+export type Deflater = (clusters: Uint8Array[]) => Promise<Uint8Array[]>;
+
 export interface CacheOptions {
   /** Bytes of L2 tables kept in memory (default 4 MiB; at least 4 tables). */
   l2CacheBytes?: number;
@@ -24,6 +30,8 @@ export interface CreateOptions extends CacheOptions {
   backing?: BlockDevice;
   /** Compressed-write mode: whole-cluster writes into unallocated clusters are deflated. */
   compress?: boolean;
+  /** What deflates in compressed-write mode (default: in this thread, through fflate). */
+  deflater?: Deflater;
 }
 
 export interface OpenOptions extends CacheOptions {

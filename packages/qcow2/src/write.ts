@@ -27,7 +27,8 @@ export interface WriteContext {
   setCompressed(vc: number, offset: number, size: number): Promise<void>;
   readBacking(voff: number, into: Uint8Array): Promise<void>;
   inflate(e: L2Entry, vc: number): Promise<Uint8Array>;
-  deflate(cluster: Uint8Array): Uint8Array | undefined;
+  /** Deflates whole clusters (undefined: store that one uncompressed). */
+  deflate(clusters: Uint8Array[]): Promise<Array<Uint8Array | undefined>>;
   placeCompressed(bytes: number): Promise<number>;
 }
 
@@ -132,8 +133,9 @@ export async function writeClusters(
     });
   }
   const packed: Array<{ vc: number; at: number; size: number }> = [];
-  for (const p of packs) {
-    const bytes = ctx.deflate(p.data);
+  const deflated = packs.length > 0 ? await ctx.deflate(packs.map((p) => p.data)) : [];
+  for (const [k, p] of packs.entries()) {
+    const bytes = deflated[k];
     if (bytes) {
       const at = await ctx.placeCompressed(bytes.length);
       puts.push({ host: at, data: bytes });

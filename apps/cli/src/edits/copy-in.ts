@@ -73,15 +73,20 @@ export async function addHostPath(
   }
   const entries = await collectTree(scanDirectory(host));
   let added = 0;
-  for (const e of entries) {
-    const path = e.path === '/' ? target : joinPath(target, e.path);
-    try {
-      await fs.add(path, { ...e, path });
-    } catch (err) {
-      if (err instanceof FsError) throw new PartialAddError(added, entries.length, path, err);
-      throw err;
+  const copy = async () => {
+    for (const e of entries) {
+      const path = e.path === '/' ? target : joinPath(target, e.path);
+      try {
+        await fs.add(path, { ...e, path });
+      } catch (err) {
+        if (err instanceof FsError) throw new PartialAddError(added, entries.length, path, err);
+        throw err;
+      }
+      added++;
     }
-    added++;
-  }
-  return added;
+    return added;
+  };
+  // One batch: the filesystem may journal many entries per transaction (what went in before a
+  // failure is still committed, so the count above stays true).
+  return fs.batch ? fs.batch(copy) : copy();
 }

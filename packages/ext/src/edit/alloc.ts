@@ -38,6 +38,12 @@ export class Allocator {
   private readonly dirtyInodes = new Set<number>();
   /** Groups whose block bitmap does not agree with its free count: never allocated from. */
   private readonly suspect = new Set<number>();
+  /**
+   * Blocks freed in a journal transaction that is not committed yet, while batching: they are
+   * counted free but not handed out, because file data (written straight to disk) could land on
+   * them while the tree on disk still uses them. Undefined: freed blocks are reusable at once.
+   */
+  private pinned: Set<number> | undefined;
 
   /**
    * @param shadow write changed bitmaps to new blocks (copy-on-write) rather than in place;
@@ -48,8 +54,23 @@ export class Allocator {
     private readonly shadow = false,
   ) {}
 
+  /** Keeps blocks freed from now on out of reach until `unpin` (see `pinned`). */
+  pin(): void {
+    this.pinned ??= new Set();
+  }
+
+  /** The transaction that freed the pinned blocks is committed: they may be reused; pinning stops. */
+  unpin(): void {
+    this.pinned = undefined;
+  }
+
+  /** Blocks freed but held back by `pin`. */
+  get pinnedCount(): number {
+    return this.pinned?.size ?? 0;
+  }
+
   freeBlocks(): number {
-    let n = 0;
+    let n = -this.pinnedCount;
     for (let g = 0; g < this.vol.groupCount; g++) if (!this.suspect.has(g)) n += this.vol.desc(g).bg_free_blocks_count;
     return n;
   }
@@ -160,15 +181,17 @@ export class Allocator {
       const n = vol.groupBlocks(g);
       const start = vol.groupStart(g);
       let i = k === 0 ? Math.max(0, Math.min(n, goal - start)) : 0;
+      const pinned = this.pinned;
+      const usable = (j: number) => this.isFree(map, j) && !pinned?.has(start + j);
       const scan = async (from: number, to: number) => {
         for (let j = from; j < to && left > 0; j++) {
           if ((j & 7) === 0 && map[j >> 3] === 0xff) {
             j += 7;
             continue;
           }
-          if (!this.isFree(map, j)) continue;
+          if (!usable(j)) continue;
           let len = 0;
-          while (j + len < to && len < left && this.isFree(map, j + len)) len++;
+          while (j + len < to && len < left && usable(j + len)) len++;
           this.take(g, map, j, len);
           const last = out[out.length - 1];
           if (last && last.start + last.len === start + j) last.len += len;
@@ -211,6 +234,7 @@ export class Allocator {
         continue;
       }
       clearBit(map, i);
+      this.pinned?.add(b);
       vol.setDesc(g, { bg_free_blocks_count: vol.desc(g).bg_free_blocks_count + 1 });
       this.dirtyBlocks.add(g);
     }

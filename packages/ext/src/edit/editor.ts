@@ -68,6 +68,8 @@ export class ExtEditor extends ExtFileSystem {
   private chain: Promise<unknown> = Promise.resolve();
   /** s_state before this session's first edit (undefined: nothing edited yet). */
   private cleanState: number | undefined;
+  /** Open `batch` calls: while any is open, operations share journal transactions. */
+  private batches = 0;
 
   private constructor(
     vol: Volume,
@@ -91,20 +93,33 @@ export class ExtEditor extends ExtFileSystem {
     return new ExtEditor(vol, now, tx);
   }
 
-  /** Runs `fn`, then journals and checkpoints its metadata writes (also when it failed). */
+  /**
+   * Runs `fn`, then journals and checkpoints its metadata writes (also when it failed). Inside a
+   * batch the commit waits for later operations until the transaction is half full; blocks freed
+   * meanwhile stay pinned (see Allocator.pin) until it is committed.
+   */
   private async transaction<T>(now: number, fn: () => Promise<T>): Promise<T> {
     const tx = this.tx;
     if (!tx) return fn();
     tx.now = now;
+    const batched = this.batches > 0 && tx.journalled;
+    // Pinned blocks come back with a commit: take it before they are a large part of the free space.
+    if (batched && this.alloc.pinnedCount * 8 > this.alloc.freeBlocks()) await this.commit(tx);
+    if (batched) this.alloc.pin();
     let out: T;
     try {
       out = await fn();
     } catch (err) {
-      await tx.commit().catch(() => undefined);
+      await this.commit(tx).catch(() => undefined);
       throw err;
     }
-    await tx.commit();
+    if (!batched || tx.halfFull) await this.commit(tx);
     return out;
+  }
+
+  private async commit(tx: TxDevice): Promise<void> {
+    await tx.commit();
+    this.alloc.unpin();
   }
 
   private ctx(): EditContext {
@@ -137,6 +152,26 @@ export class ExtEditor extends ExtFileSystem {
 
   override remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
     return this.serial(() => this.removeNow(path, opts));
+  }
+
+  /**
+   * Runs `fn` with its operations grouped into shared journal transactions (each still holds
+   * whole operations, so a cut loses the operations of the open transaction and damages nothing);
+   * the last one commits when `fn` ends.
+   */
+  async batch<T>(fn: () => Promise<T>): Promise<T> {
+    this.batches++;
+    try {
+      return await fn();
+    } finally {
+      this.batches--;
+      if (this.batches === 0 && this.tx) {
+        const tx = this.tx;
+        const run = this.chain.then(() => this.commit(tx));
+        this.chain = run.catch(() => undefined);
+        await run;
+      }
+    }
   }
 
   /** Creates every missing directory of `path` (like mkdir -p), with `attrs` for the new ones. */

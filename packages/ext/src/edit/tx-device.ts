@@ -8,8 +8,17 @@ import type { BlockDevice } from '@fstool/blockdev';
 import type { Volume } from '../read/volume.js';
 import type { JournalLog } from './journal.js';
 
+/** Most file data gathered into one device write. */
+const PENDING_MAX = 4 * 2 ** 20;
+
 export class TxDevice implements BlockDevice {
   private readonly held = new Map<number, Uint8Array>();
+  /**
+   * With a journal, file data written back to back (small files laid out one after another) is
+   * gathered and written in one piece: before the commit that links it, before a read of it, and
+   * when the next piece does not follow on.
+   */
+  private pending: { offset: number; parts: Uint8Array[]; length: number } | undefined;
   private log: JournalLog | undefined;
   private bs = 0;
   private bypass = 0;
@@ -35,6 +44,11 @@ export class TxDevice implements BlockDevice {
     return this.log !== undefined;
   }
 
+  /** True when what is held fills half a transaction: a batch commits before taking more. */
+  get halfFull(): boolean {
+    return this.log !== undefined && this.held.size * 2 >= this.log.capacity;
+  }
+
   /** Runs `fn` with its writes going straight to disk (file data, ordered before the metadata). */
   async direct<T>(fn: () => Promise<T>): Promise<T> {
     this.bypass++;
@@ -46,6 +60,8 @@ export class TxDevice implements BlockDevice {
   }
 
   async read(offset: number, into: Uint8Array): Promise<void> {
+    const p = this.pending;
+    if (p && offset < p.offset + p.length && p.offset < offset + into.length) await this.writePending();
     await this.inner.read(offset, into);
     if (this.held.size === 0) return;
     const bs = this.bs;
@@ -62,7 +78,7 @@ export class TxDevice implements BlockDevice {
   async write(offset: number, data: Uint8Array): Promise<void> {
     const bs = this.bs;
     if (!this.log || this.bypass > 0) {
-      await this.inner.write(offset, data);
+      await this.writeData(offset, data);
       // A held block overwritten directly (a freed block reused for data) is no longer metadata.
       if (this.held.size > 0) {
         for (let b = Math.floor(offset / bs); b * bs < offset + data.length; b++) this.held.delete(b);
@@ -85,30 +101,64 @@ export class TxDevice implements BlockDevice {
     }
   }
 
+  /** A write that bypasses the journal: gathered with the pending data when it follows on. */
+  private async writeData(offset: number, data: Uint8Array): Promise<void> {
+    const p = this.pending;
+    if (this.log && p && p.offset + p.length === offset && p.length + data.length <= PENDING_MAX) {
+      p.parts.push(data.slice());
+      p.length += data.length;
+      return;
+    }
+    await this.writePending();
+    if (!this.log || data.length >= PENDING_MAX) await this.inner.write(offset, data);
+    else this.pending = { offset, parts: [data.slice()], length: data.length };
+  }
+
+  private async writePending(): Promise<void> {
+    const p = this.pending;
+    if (!p) return;
+    this.pending = undefined;
+    const buf = p.parts.length === 1 ? (p.parts[0] as Uint8Array) : new Uint8Array(p.length);
+    if (p.parts.length > 1) {
+      let at = 0;
+      for (const part of p.parts) {
+        buf.set(part, at);
+        at += part.length;
+      }
+    }
+    await this.inner.write(p.offset, buf);
+  }
+
   async zero(offset: number, length: number): Promise<void> {
+    await this.writePending();
     if (!this.log || this.bypass > 0) return this.inner.zero(offset, length);
     await this.write(offset, new Uint8Array(length));
   }
 
   /** Journals and checkpoints what is held (a no-op without a journal or with nothing held). */
   async commit(): Promise<void> {
+    await this.writePending();
     if (!this.log || this.held.size === 0) return;
     const blocks = new Map(this.held);
     this.held.clear();
     await this.log.commit(blocks, this.now);
   }
 
-  flush(): Promise<void> {
-    return this.inner.flush();
+  async flush(): Promise<void> {
+    await this.writePending();
+    await this.inner.flush();
   }
 
-  close(): Promise<void> {
-    return this.inner.close();
+  async close(): Promise<void> {
+    await this.writePending();
+    await this.inner.close();
   }
 }
 
 /** Writes file data blocks: straight to disk, ahead of the transaction that will link them. */
 export function writeData(vol: Volume, block: number, data: Uint8Array): Promise<void> {
   const dev = vol.dev;
-  return dev instanceof TxDevice ? dev.direct(() => vol.writeBlocks(block, data)) : vol.writeBlocks(block, data);
+  return dev instanceof TxDevice
+    ? dev.direct(() => vol.writeBlocks(block, data, false))
+    : vol.writeBlocks(block, data, false);
 }

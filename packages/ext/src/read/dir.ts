@@ -4,6 +4,7 @@
  * when the index is damaged or a hash collision spans leaves).
  */
 import { CorruptError } from '@fstool/blockdev';
+import { dataView } from '@fstool/blockdev/struct';
 import { dirLeafChecksum, dxNodeChecksum, inodeChecksumSeed } from '../checksum.js';
 import {
   DIR_TAIL_FT,
@@ -92,10 +93,19 @@ export function parseEntries(
   blockSize: number,
   match?: Uint8Array,
 ): void {
+  // Field by field through the codec's fields, no object per entry: lookups parse whole leaves.
+  const dv = dataView(buf);
+  const { inode, rec_len, name_len, file_type } = dirEntry.fields;
   let off = 0;
   while (off < buf.length) {
     if (off + 8 > buf.length) throw new CorruptError(`ext: ${where}: entry at byte ${off} runs past the block`);
-    const e = dirEntry.decode(buf, off);
+    const at = buf.byteOffset + off;
+    const e = {
+      inode: inode.get(dv, at, true, where),
+      rec_len: rec_len.get(dv, at, true, where),
+      name_len: name_len.get(dv, at, true, where),
+      file_type: file_type.get(dv, at, true, where),
+    };
     const recLen = recLenOf(e.rec_len, blockSize);
     if (recLen < 8 || recLen % 4 !== 0 || off + recLen > buf.length || 8 + e.name_len > recLen) {
       throw new CorruptError(
@@ -178,6 +188,13 @@ function inlineEntries(vol: Volume, dir: Inode): DirRecord[] {
   return out;
 }
 
+/**
+ * Cached block buffers whose checksum was verified, with the directory inode it was verified for
+ * (the seed): the volume's cache hands out the same buffer until the block is read or written
+ * again, so a lookup need not checksum it again.
+ */
+const verified = new WeakMap<Uint8Array, number>();
+
 /** Reads a directory block by logical number, verifying its checksum. */
 export async function readDirBlock(
   vol: Volume,
@@ -188,8 +205,10 @@ export async function readDirBlock(
   const pb = physicalOf(blocks, lb);
   if (pb === undefined) return undefined;
   const buf = await vol.block(pb);
+  if (verified.get(buf) === dir.ino) return buf;
   if (isIndexed(vol, dir) && isDxNode(vol, buf, lb)) checkDxNode(vol, dir, buf, lb);
   else checkLeaf(vol, dir, buf, lb);
+  verified.set(buf, dir.ino);
   return buf;
 }
 

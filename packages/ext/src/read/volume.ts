@@ -76,6 +76,8 @@ export class Volume {
   readonly gdt: Uint8Array;
   /** Block number holding each `blockSize` slice of `gdt`. */
   readonly gdtBlocks: number[];
+  /** Decoded descriptors (the allocator reads the counts of every group per operation). */
+  readonly #descs: Array<GroupDesc | undefined> = [];
   private readonly cache = new Map<number, Uint8Array>();
   private readonly descCodec: ReturnType<typeof groupDescCodec>;
 
@@ -183,8 +185,14 @@ export class Volume {
     if (this.warnings.length < MAX_WARNINGS && !this.warnings.includes(message)) this.warnings.push(message);
   }
 
+  /** Group descriptor `group`, decoded once and kept until `setDesc` changes it (callers must not mutate it). */
   desc(group: number): GroupDesc {
-    return this.descCodec.decode(this.gdt, group * this.descSize);
+    let d = this.#descs[group];
+    if (!d) {
+      d = this.descCodec.decode(this.gdt, group * this.descSize);
+      this.#descs[group] = d;
+    }
+    return d;
   }
 
   /** Free blocks and inodes summed over the group descriptors. */
@@ -201,6 +209,7 @@ export class Volume {
 
   setDesc(group: number, value: Partial<GroupDesc>): void {
     this.descCodec.patch(value, this.gdt, group * this.descSize);
+    this.#descs[group] = undefined;
   }
 
   /** Checksum of descriptor `group` as stored on disk would need it (0 without gdt/metadata csum). */
@@ -279,13 +288,22 @@ export class Volume {
     await this.dev.read(off, into);
   }
 
-  /** Writes whole blocks and keeps the cache coherent. */
-  async writeBlocks(n: number, data: Uint8Array): Promise<void> {
+  /**
+   * Writes whole blocks and keeps the cache coherent. A single block written (metadata: an inode
+   * table block, a directory leaf) is cached, so the next change to it needs no read; file data
+   * passes `cache = false`.
+   */
+  async writeBlocks(n: number, data: Uint8Array, cache = true): Promise<void> {
     const count = Math.ceil(data.length / this.blockSize);
     if (!this.validBlock(n) || n + count > this.blocksCount) {
       throw new CorruptError(`ext: refusing to write block ${n} (+${count}) outside the filesystem`);
     }
     await this.dev.write(n * this.blockSize, data);
+    if (cache && data.length === this.blockSize) {
+      this.cache.delete(n);
+      this.remember(n, data.slice());
+      return;
+    }
     for (let i = 0; i < count; i++) {
       if (this.cache.has(n + i)) {
         this.cache.set(n + i, data.slice(i * this.blockSize, (i + 1) * this.blockSize));
