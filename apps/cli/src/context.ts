@@ -20,3 +20,6 @@ export function waitForLocks(notice: ((message: string) => void) | undefined): v
 
 /** Lock options for opening an image in the current command. */
 export const lockOptions = () => (waitNotice ? { wait: true, onWait: waitNotice } : {});
+
+/** The same as an option of the facade's writers (`{ lock }`), empty without --wait. */
+export const lockOption = () => (waitNotice ? { lock: lockOptions() } : {});

@@ -76,6 +76,17 @@ describe.skipIf(!built || !haveTools('e2fsck', 'qemu-img', 'sfdisk'))('image loc
     expect(await writer.end()).toBe(0);
     expect(readFileSync(img).subarray(1024, 2048).equals(before.subarray(1024, 2048))).toBe(true);
     expect(readdirSync(tmp.path).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+
+    // With --wait the build replaces it once the editor is done.
+    const again = await holdOpen(img);
+    const waiting = cli('--wait', 'ext-build', tmp.join('src'), '-o', img, '--size', '4MiB');
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await again.end()).toBe(0);
+    const waited = await waiting;
+    expect(waited.code, waited.err).toBe(0);
+    expect(waited.err).toMatch(/waiting for another process to release/);
+    expect(readFileSync(img).length).toBe(4 * 2 ** 20);
+    expect(runTool('e2fsck', ['-fn', img]).code).toBe(0);
   });
 
   it('two partitions of one qcow2 conflict (the lock is on the file); --wait runs after the holder', async () => {

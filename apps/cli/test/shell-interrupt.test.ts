@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,9 @@ afterAll(() => {
   tmp.cleanup();
 });
 const tmux = (...args: string[]) => mustRun('tmux', ['-L', socket, ...args]);
-const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', 'sh');
+/** The tmux session the helpers below talk to (one per test). */
+let session = '';
+const screen = () => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', session);
 
 async function waitFor(re: RegExp): Promise<string> {
   let text = '';
@@ -24,8 +26,23 @@ async function waitFor(re: RegExp): Promise<string> {
   }
   throw new Error(`${re} never appeared; the screen was:\n${text}`);
 }
-const type = (line: string) => tmux('send-keys', '-t', 'sh', '-l', line);
-const key = (...keys: string[]) => tmux('send-keys', '-t', 'sh', ...keys);
+const type = (line: string) => tmux('send-keys', '-t', session, '-l', line);
+const key = (...keys: string[]) => tmux('send-keys', '-t', session, ...keys);
+/** Starts `fstool shell IMG` in a new tmux session; the pane stays after it exits. */
+function startShell(name: string, img: string): void {
+  session = name;
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    name,
+    '-x',
+    '150',
+    '-y',
+    '40',
+    `node ${bin} shell ${img}; echo "[exit $?]"; sleep 600`,
+  );
+}
 
 describe.skipIf(!built || !haveTools('tmux', 'e2fsck'))('Ctrl-C in fstool shell', () => {
   it('cancels a half-typed line, stops a running put with a report, and the prompt keeps working', async () => {
@@ -38,17 +55,7 @@ describe.skipIf(!built || !haveTools('tmux', 'e2fsck'))('Ctrl-C in fstool shell'
     const img = tmp.join('shell.ext4');
     expect((await cli('ext-build', src, '-o', img, '--size', '48MiB')).code).toBe(0);
 
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'sh',
-      '-x',
-      '150',
-      '-y',
-      '40',
-      `node ${bin} shell ${img}; echo "[exit $?]"; sleep 600`,
-    );
+    startShell('tree', img);
     await waitFor(/fstool:\/> $/m);
     type('rm /hello');
     key('C-c');
@@ -76,6 +83,35 @@ describe.skipIf(!built || !haveTools('tmux', 'e2fsck'))('Ctrl-C in fstool shell'
 
     expect((await cli('cat', img, '/hello')).bytes.toString()).toBe('hi\n');
     expect((await cli('ls', img, '/tree')).out.split('\n').filter(Boolean)).toHaveLength(added - 1);
+    const fsck = runTool('e2fsck', ['-fn', img]);
+    expect(fsck.code, fsck.stdout).toBe(0);
+  });
+
+  it('Ctrl-C during the put of one big file stops it; nothing is leaked (e2fsck clean)', async () => {
+    const src = tmp.join('src2');
+    mkdirSync(src);
+    writeFileSync(`${src}/hello`, 'hi\n');
+    const big = tmp.join('big.bin');
+    const chunk = Buffer.alloc(2 ** 20, 0x5a);
+    const fd = openSync(big, 'w');
+    for (let i = 0; i < 768; i++) writeSync(fd, chunk);
+    closeSync(fd);
+    const img = tmp.join('big.ext4');
+    expect((await cli('ext-build', src, '-o', img, '--size', '832MiB')).code).toBe(0);
+
+    startShell('big', img);
+    await waitFor(/fstool:\/> $/m);
+    type(`put ${big} /`);
+    key('Enter');
+    await sleep(500);
+    key('C-c');
+    await waitFor(/^interrupted\nfstool:\/> $/m);
+    type('exit');
+    key('Enter');
+    await waitFor(/\[exit 0\]/);
+    rmSync(big);
+
+    expect((await cli('stat', img, '/big.bin')).code).toBe(2);
     const fsck = runTool('e2fsck', ['-fn', img]);
     expect(fsck.code, fsck.stdout).toBe(0);
   });

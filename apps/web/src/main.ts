@@ -262,8 +262,9 @@ async function work<K extends Op>(op: K, args: Ops[K]['args']): Promise<Ops[K]['
 
 async function openImageFile(file: File): Promise<void> {
   imageName = file.name;
-  $('saved').hidden = true;
-  $('fetched').hidden = true;
+  for (const id of ['saved', 'fetched', 'browser']) $(id).hidden = true;
+  $('volumes').replaceChildren();
+  $('summary').textContent = '';
   const { info, format } = await work('open', { file });
   const d = info as { size: number; table: string; id?: string; warnings: string[]; volumes: VolumeView[] };
   $('summary').textContent =
@@ -289,7 +290,6 @@ async function openImageFile(file: File): Promise<void> {
     return b;
   });
   $('volumes').replaceChildren(...buttons);
-  $('browser').hidden = true;
   const first = d.volumes.find((v) => v.filesystem);
   if (first) {
     volume = first.index;

@@ -17,15 +17,12 @@ import {
   shortEntry,
 } from './format/dirent.js';
 import { decodeFatTime } from './format/time.js';
-import { upperName } from './name-case.js';
 import { displayShortName } from './names.js';
 import { MAX_DIR_SLOTS } from './plan.js';
 
 /** One name in a directory: its records span slots [first, first + slots). */
 export interface DirItem {
   name: string;
-  /** The name as lookups compare it (`upperName`). */
-  key: string;
   /** The 11-character short name as stored (a leading 0x05 read back as 0xE5). */
   raw: string;
   attr: number;
@@ -173,10 +170,8 @@ export class DirHandle {
       if (raw === '.          ' || raw === '..         ') continue;
       const firstSlot = long === undefined ? i : start;
       const mtime = decodeFatTime(s.writeDate, s.writeTime, zone);
-      const name = long ?? displayShortName(raw, s.ntCase);
       items.push({
-        name,
-        key: upperName(name),
+        name: long ?? displayShortName(raw, s.ntCase),
         raw,
         attr,
         ntCase: s.ntCase,

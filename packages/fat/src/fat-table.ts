@@ -121,6 +121,11 @@ export class FatTable {
     this.#set(last, next);
   }
 
+  /** Makes `c` the last cluster of its chain (undoing a `link`). */
+  cut(c: number): void {
+    this.#set(c, EOC[this.vol.fatType]);
+  }
+
   /** Frees every cluster of the chain starting at `first`. */
   freeChain(first: number, what: string): void {
     for (const run of this.runs(first, what)) for (let i = 0; i < run.count; i++) this.#set(run.cluster + i, 0);

@@ -199,13 +199,11 @@ class FatFileSystem implements FileSystem {
     // 2. Point the directory at them (in place of the old record when replacing).
     const info: RecordInfo = { ...recordInfo(entry, name, false), cluster, size };
     try {
-      if (existing) await this.#repoint(parent, existing, info);
-      else await this.#link(parent, name, place as RecordPlace, info);
+      if (place) await this.#link(parent, name, place, info);
+      else if (existing) await this.#repoint(parent, existing, info);
     } catch (err) {
-      if (cluster) {
-        this.fat.freeChain(cluster, p);
-        await this.fat.flush(this.dev);
-      }
+      if (cluster) this.fat.freeChain(cluster, p);
+      await this.fat.flush(this.dev);
       throw err;
     }
     // 3. Free what the old record pointed at.
@@ -370,11 +368,12 @@ class FatFileSystem implements FileSystem {
       } else {
         await writeContent(this.dev, this.vol, this.fat.runs(cluster, path), entry, path);
       }
+      await this.fat.flush(this.dev);
     } catch (err) {
-      this.fat.freeChain(cluster, path); // never flushed: the FATs on the device still say free
+      // The next flush writes the chain back as free, whatever part of it reached the device.
+      this.fat.freeChain(cluster, path);
       throw err;
     }
-    await this.fat.flush(this.dev);
     return cluster;
   }
 
@@ -404,48 +403,69 @@ class FatFileSystem implements FileSystem {
     return { short, slots, grow };
   }
 
-  /** Adds a record for a new name to `parent` where `#placeRecord` found room, growing the directory first if it must. */
+  /**
+   * Adds a record for a new name to `parent` where `#placeRecord` found room, growing the
+   * directory first if it must. On failure the growth is undone (the caller flushes the FATs).
+   */
   async #link(parent: DirHandle, name: string, place: RecordPlace, info: RecordInfo): Promise<void> {
     const { short, slots: k, grow } = place;
     const { end } = parent.items(this.zone);
-    let dir = parent;
-    // A record is written with one write where possible, so that an interruption cannot leave
-    // half of it (an orphaned long name): look for room that is contiguous on the device first.
-    let slot = freeRun(dir, k, end, true);
-    if (grow) {
-      dir = await this.#grow(parent, grow);
-      slot = freeRun(dir, k, end, true);
+    const tail = parent.runs[parent.runs.length - 1];
+    const last = tail ? tail.cluster + tail.count - 1 : 0;
+    let added = 0;
+    try {
+      let dir = parent;
+      if (grow) {
+        added = await this.#grow(parent, last, grow);
+        this.#dirs.delete(parent.cluster);
+        dir = await this.#readDir(parent.path, parent.cluster);
+      }
+      // A record is written with one write where possible, so that an interruption cannot leave
+      // half of it (an orphaned long name): look for room that is contiguous on the device first.
+      let slot = freeRun(dir, k, end, true);
       if (slot < 0) slot = freeRun(dir, k, end, false);
-    }
-    encodeRecord(dir.bytes, slot * DIRENT_SIZE, name, short, info, this.zone);
-    let n = k;
-    // Writing past the old end marker: keep an end marker right after the new record.
-    if (slot + k >= end && slot + k < dir.slotCount && dir.bytes[(slot + k) * DIRENT_SIZE] !== 0) {
-      dir.bytes.fill(0, (slot + k) * DIRENT_SIZE, (slot + k + 1) * DIRENT_SIZE);
-      n++;
-    }
-    await dir.writeSlots(this.dev, slot, n);
-    // Room found beyond the end marker (the slots before it were not contiguous): turn the skipped
-    // slots into deleted entries, which makes the record visible only now that it is complete.
-    if (slot > end) {
-      for (let i = end; i < slot; i++) dir.bytes[i * DIRENT_SIZE] = DELETED;
-      await dir.writeSlots(this.dev, end, slot - end);
+      // Writing past the old end marker: first put an end marker right after where the record goes.
+      const after = slot + k;
+      if (after >= end && after < dir.slotCount && dir.bytes[after * DIRENT_SIZE] !== 0) {
+        dir.bytes.fill(0, after * DIRENT_SIZE, (after + 1) * DIRENT_SIZE);
+        await dir.writeSlots(this.dev, after, 1);
+      }
+      encodeRecord(dir.bytes, slot * DIRENT_SIZE, name, short, info, this.zone);
+      await dir.writeSlots(this.dev, slot, k);
+      // Room found beyond the end marker (the slots before it were not contiguous): turn the skipped
+      // slots into deleted entries, which makes the record visible only now that it is complete.
+      if (slot > end) {
+        for (let i = end; i < slot; i++) dir.bytes[i * DIRENT_SIZE] = DELETED;
+        await dir.writeSlots(this.dev, end, slot - end);
+      }
+    } catch (err) {
+      if (added) this.#shrink(parent, last, added);
+      throw err;
     }
   }
 
-  /** Appends `more` zeroed clusters to a directory. */
-  async #grow(dir: DirHandle, more: number): Promise<DirHandle> {
-    const first = this.fat.allocate(more, `directory ${dir.path}`);
-    const zero = new Uint8Array(this.vol.clusterSize);
-    for (const run of this.fat.runs(first, dir.path)) {
-      for (let i = 0; i < run.count; i++) await this.dev.write(clusterOffset(this.vol, run.cluster + i), zero);
-    }
-    const last = dir.runs[dir.runs.length - 1];
+  /** Appends `more` zeroed clusters to a directory whose last cluster is `last`; returns the first. */
+  async #grow(dir: DirHandle, last: number, more: number): Promise<number> {
     if (!last) throw new CorruptError(`directory ${dir.path} has no clusters`);
-    this.fat.link(last.cluster + last.count - 1, first);
-    await this.fat.flush(this.dev);
-    this.#dirs.delete(dir.cluster);
-    return this.#readDir(dir.path, dir.cluster);
+    const first = this.fat.allocate(more, `directory ${dir.path}`);
+    try {
+      const zero = new Uint8Array(this.vol.clusterSize);
+      for (const run of this.fat.runs(first, dir.path)) {
+        for (let i = 0; i < run.count; i++) await this.dev.write(clusterOffset(this.vol, run.cluster + i), zero);
+      }
+      this.fat.link(last, first);
+      await this.fat.flush(this.dev);
+    } catch (err) {
+      this.#shrink(dir, last, first);
+      throw err;
+    }
+    return first;
+  }
+
+  /** Undoes `#grow` in the FAT: `last` ends the directory again, the clusters from `first` are free. */
+  #shrink(dir: DirHandle, last: number, first: number): void {
+    this.fat.cut(last);
+    this.fat.freeChain(first, `directory ${dir.path}`);
   }
 
   /**
@@ -470,7 +490,10 @@ class FatFileSystem implements FileSystem {
 /** The record named `name`: by long name, else by short name, both compared case-insensitively (`upperName`). */
 function find(items: DirItem[], name: string): DirItem | undefined {
   const key = upperName(name);
-  return items.find((x) => x.key === key) ?? items.find((x) => upperName(displayShortName(x.raw)) === key);
+  // Upper-casing keeps the length, which rules out most names cheaply.
+  const long = items.find((x) => x.name.length === key.length && upperName(x.name) === key);
+  // A short name shows as at most 8 + 1 + 3 characters.
+  return long ?? (key.length > 12 ? undefined : items.find((x) => upperName(displayShortName(x.raw)) === key));
 }
 
 function dotName(raw: string): Uint8Array {

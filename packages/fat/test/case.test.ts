@@ -1,43 +1,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Entry, ExistsError, treeFromEntries, UnsupportedError } from '@fstool/fs';
+import { ExistsError, treeFromEntries, UnsupportedError } from '@fstool/fs';
 import { haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { upperName } from '../src/name-case.js';
-import { buildImage, fsck, mkfsImage, mtoolsPaths, mtype, openImage } from './helpers.js';
+import {
+  buildImage,
+  dirEntry as dir,
+  fsck,
+  mkfsImage,
+  mtoolsPaths,
+  mtype,
+  openImage,
+  textEntry as text,
+} from './helpers.js';
 
 const tmp = tempDir('fstool-fatcase-');
 afterAll(() => tmp.cleanup());
-
-const text = (path: string, body: string): Entry => {
-  const bytes = new TextEncoder().encode(body);
-  return {
-    path,
-    kind: 'file',
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    mtime: 1_700_000_000,
-    size: bytes.length,
-    open: () => ({
-      read: async (offset, into) => {
-        const part = bytes.subarray(offset, offset + into.length);
-        into.set(part);
-        return part.length;
-      },
-      close: async () => {},
-    }),
-  };
-};
-const dir = (path: string): Entry => ({
-  path,
-  kind: 'dir',
-  mode: 0o755,
-  uid: 0,
-  gid: 0,
-  mtime: 1_700_000_000,
-  size: 0,
-});
 
 describe('upperName: the simple upper-case mapping per UTF-16 unit', () => {
   it('maps one unit to one unit, keeps what has no simple mapping', () => {
@@ -78,6 +57,8 @@ describe.skipIf(!haveTools('mkfs.fat', 'mcopy', 'mdir', 'mtype', 'fsck.vfat'))('
       const st = await fs.stat('/Readme.Txt');
       expect([st.size, st.ino]).toEqual([4, (await fs.stat('/readme.txt')).ino]);
       expect((await fs.stat('/LONG FILE NAME.TXT')).size).toBe(5);
+      // The short alias mcopy gave it addresses the same file, in any case too.
+      expect((await fs.stat('/longfi~1.txt')).ino).toBe((await fs.stat('/Long File Name.txt')).ino);
       expect((await fs.stat('/CAFÉ CRÈME.TXT')).size).toBe(7);
       expect((await fs.list('/DOCS')).map((e) => e.path)).toEqual(['/DOCS/a.txt']);
 

@@ -1,7 +1,15 @@
 /** Test helpers: generated contents, image building, tree comparison, and the mtools/dosfstools judges. */
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { FileDevice } from '@fstool/blockdev/node';
-import type { BuildReport, ContentSource, FileSystem, SourceTree } from '@fstool/fs';
+import {
+  type BuildReport,
+  bytesSource,
+  type ContentSource,
+  type Entry,
+  type FileSystem,
+  type SourceTree,
+} from '@fstool/fs';
 import { runTool, snapshotTree } from '@fstool/testkit/node';
 import { decodeBootSector, type Volume } from '../src/boot.js';
 import { type FatOptions, fatDriver } from '../src/index.js';
@@ -159,4 +167,37 @@ export function shortEntryOffset(bytes: Uint8Array, start: number, len: number, 
     if (String.fromCharCode(...bytes.subarray(at, at + 11)) === raw) return at;
   }
   throw new Error(`no entry ${raw} in the directory at ${start}`);
+}
+
+const T_ENTRY = 1_700_000_000;
+
+/** A file entry of `size` pattern bytes. */
+export function fileEntry(path: string, size: number, seed = 1): Entry {
+  return {
+    path,
+    kind: 'file',
+    mode: 0o644,
+    uid: 0,
+    gid: 0,
+    mtime: T_ENTRY,
+    size,
+    open: () => patternSource(size, seed),
+  };
+}
+
+/** A file entry holding `text` (UTF-8). */
+export function textEntry(path: string, text: string): Entry {
+  const data = new TextEncoder().encode(text);
+  return { ...fileEntry(path, data.length), open: () => bytesSource(data) };
+}
+
+export function dirEntry(path: string): Entry {
+  return { path, kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: T_ENTRY, size: 0 };
+}
+
+/** Writes `size` pattern bytes (as `fileEntry` gives them) to a host file. */
+export function writePattern(path: string, size: number, seed = 1): void {
+  const b = Buffer.alloc(size);
+  patternSource(size, seed).readSync?.(0, b);
+  writeFileSync(path, b);
 }

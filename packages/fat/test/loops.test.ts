@@ -1,18 +1,30 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { CorruptError } from '@fstool/blockdev';
-import type { FileSystem } from '@fstool/fs';
+import { CorruptError, MemoryDevice } from '@fstool/blockdev';
+import { type FileSystem, treeFromEntries } from '@fstool/fs';
 import { haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fsck, layoutOf, mkfsImage, mtool, mtoolsPaths, openImage, shortEntryOffset } from './helpers.js';
+import { setEntry } from '../src/fat-entries.js';
+import { shortEntry } from '../src/format/dirent.js';
+import { fatDriver } from '../src/index.js';
+import {
+  fsck,
+  layoutOf,
+  mkfsImage,
+  mtool,
+  mtoolsPaths,
+  openImage,
+  patternSource,
+  shortEntryOffset,
+} from './helpers.js';
 
 const tmp = tempDir('fstool-fatloop-');
 afterAll(() => tmp.cleanup());
 
-const clusterOf = (b: Uint8Array, at: number) =>
-  (b[at + 26] as number) |
-  ((b[at + 27] as number) << 8) |
-  ((b[at + 20] as number) << 16) |
-  ((b[at + 21] as number) << 24);
+/** The first cluster a short entry at `at` gives. */
+const clusterOf = (b: Uint8Array, at: number) => {
+  const e = shortEntry.decode(b, at);
+  return e.clusterHi * 0x10000 + e.clusterLo;
+};
 
 /**
  * An image by mkfs.fat and mtools holding /f.txt and /a/b, then /a/b's record pointed at the
@@ -37,18 +49,11 @@ function loopImage(image: string, type: '16' | '32', target: '/' | '/a'): number
   const a = clusterOf(bytes, shortEntryOffset(bytes, rootStart, vol.clusterSize, 'A          '));
   const b = shortEntryOffset(bytes, at(a), vol.clusterSize, 'B          ');
   const cluster = target === '/a' ? a : type === '32' ? 2 : 0;
-  const width = type === '32' ? 4 : 2;
   for (let k = 0; k < vol.numFats; k++) {
-    bytes.fill(
-      0,
-      vol.fatOffset + k * vol.fatSectors * 512 + width * clusterOf(bytes, b),
-      vol.fatOffset + k * vol.fatSectors * 512 + width * (clusterOf(bytes, b) + 1),
-    );
+    const fat = bytes.subarray(vol.fatOffset + k * vol.fatSectors * vol.sectorSize);
+    setEntry(fat, vol.fatType, clusterOf(bytes, b), 0);
   }
-  bytes[b + 26] = cluster & 0xff;
-  bytes[b + 27] = cluster >> 8;
-  bytes[b + 20] = 0;
-  bytes[b + 21] = 0;
+  shortEntry.encode({ ...shortEntry.decode(bytes, b), clusterHi: 0, clusterLo: cluster }, bytes, b);
   writeFileSync(image, bytes);
   return cluster;
 }
@@ -104,4 +109,30 @@ describe.skipIf(!haveTools('mkfs.fat', 'mmd', 'mcopy', 'fsck.vfat'))('a director
       expect(mtoolsPaths(image)).toEqual(['/f.txt']);
     });
   }
+});
+
+describe('ino', () => {
+  it('is the first cluster, or above every cluster for empty files; distinct and stable', async () => {
+    const base = { mode: 0o644, uid: 0, gid: 0, mtime: 1_700_000_000 };
+    const tree = treeFromEntries([
+      { ...base, path: '/d', kind: 'dir', mode: 0o755, size: 0 },
+      { ...base, path: '/d/empty 1', kind: 'file', size: 0 },
+      { ...base, path: '/d/empty 2', kind: 'file', size: 0 },
+      { ...base, path: '/f', kind: 'file', size: 3, open: () => patternSource(3) },
+      { ...base, path: '/g', kind: 'file', size: 0 },
+    ]);
+    const dev = new MemoryDevice(2 * 2 ** 20);
+    await fatDriver.build(dev, tree, {}, { type: 'fat12' });
+    const fs = await fatDriver.open(dev, { writable: false });
+    const all = [await fs.stat('/'), ...(await fs.list('/')), ...(await fs.list('/d'))];
+    const inos = all.map((e) => e.ino as number);
+    expect(new Set(inos).size).toBe(6);
+    expect(inos[0]).toBe(0);
+    for (const e of all) {
+      if (e.kind === 'dir' || e.size > 0) expect(e.ino).toBeLessThan(2 ** 32);
+      else expect(e.ino).toBeGreaterThanOrEqual(2 ** 32);
+      expect((await fs.stat(e.path)).ino).toBe(e.ino);
+    }
+    await fs.close();
+  });
 });

@@ -1,21 +1,23 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileDevice } from '@fstool/blockdev/node';
-import type { Entry } from '@fstool/fs';
 import { scanDirectory } from '@fstool/fs/node';
 import { haveTools, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fatDriver } from '../src/index.js';
-import { fsck, hostRecords, mkfsImage, openImage, patternSource, readTree } from './helpers.js';
+import {
+  dirEntry,
+  fileEntry as file,
+  fsck,
+  hostRecords,
+  mkfsImage,
+  openImage,
+  readTree,
+  writePattern,
+} from './helpers.js';
 
 const tmp = tempDir('fstool-fat32small-');
 afterAll(() => tmp.cleanup());
-
-function writePattern(path: string, size: number, seed: number): void {
-  const b = Buffer.alloc(size);
-  patternSource(size, seed).readSync?.(0, b);
-  writeFileSync(path, b);
-}
 
 /** A small tree: nested directories, a long name, an empty file, a file of many clusters. */
 function writeTree(root: string): void {
@@ -26,17 +28,6 @@ function writeTree(root: string): void {
   writeFileSync(join(root, 'a/empty'), '');
   for (let i = 0; i < 40; i++) writePattern(join(root, `a/file ${i}.dat`), i * 100, i);
 }
-
-const file = (path: string, size: number, seed: number): Entry => ({
-  path,
-  kind: 'file',
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  mtime: 1_700_000_000,
-  size,
-  open: () => patternSource(size, seed),
-});
 
 describe.skipIf(!haveTools('mkfs.fat', 'fsck.vfat'))('FAT32 with fewer than 65525 clusters', () => {
   for (const [name, args, kib] of [
@@ -55,12 +46,12 @@ describe.skipIf(!haveTools('mkfs.fat', 'fsck.vfat'))('FAT32 with fewer than 6552
       // Fill it (mtools 4.0 and this kernel cannot write small FAT32), then read it back.
       const { fs, done } = await openImage(image, true);
       const info = await fs.info();
-      expect([info.type, info.clusters < 65525]).toEqual(['fat32', true]);
+      expect([info.type, (info.clusters as number) < 65525]).toEqual(['fat32', true]);
       for await (const e of scanDirectory(src, { xattrs: 'none' }).entries())
         if (e.path !== '/') await fs.add(e.path, e);
       await fs.remove('/a/b', { recursive: true });
       rmSync(join(src, 'a/b'), { recursive: true });
-      await fs.add('/a/new dir', { ...file('/a/new dir', 0, 0), kind: 'dir' });
+      await fs.add('/a/new dir', dirEntry('/a/new dir'));
       mkdirSync(join(src, 'a/new dir'));
       await fs.add('/A rather long file name.txt', file('/A rather long file name.txt', 5000, 9)); // replaces
       writePattern(join(src, 'A rather long file name.txt'), 5000, 9);

@@ -1,44 +1,32 @@
-import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CorruptError, MemoryDevice, ReadOnlyError } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
-import { type Entry, NotEmptyError, NotFoundError, treeFromEntries } from '@fstool/fs';
+import { NotEmptyError, NotFoundError, treeFromEntries } from '@fstool/fs';
 import { scanDirectory } from '@fstool/fs/node';
 import { haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fatDriver } from '../src/index.js';
 import { writeMixedTree } from './fixtures.js';
-import { buildImage, fsck, hostRecords, mtool, openImage, patternSource, readTree } from './helpers.js';
+import {
+  buildImage,
+  dirEntry as dir,
+  fileEntry as file,
+  fsck,
+  hostRecords,
+  mtool,
+  openImage,
+  readTree,
+  writePattern,
+} from './helpers.js';
 
 const tmp = tempDir('fstool-fatvol-');
 const src = tmp.join('src');
 afterAll(() => tmp.cleanup());
 beforeAll(() => writeMixedTree(src, { many: 120, bigFile: 300_000 }));
 
-const file = (path: string, size: number, seed: number): Entry => ({
-  path,
-  kind: 'file',
-  mode: 0o644,
-  uid: 0,
-  gid: 0,
-  mtime: 1_700_000_000,
-  size,
-  open: () => patternSource(size, seed),
-});
-const dir = (path: string): Entry => ({
-  path,
-  kind: 'dir',
-  mode: 0o755,
-  uid: 0,
-  gid: 0,
-  mtime: 1_700_000_000,
-  size: 0,
-});
-
 function writeHost(root: string, path: string, size: number, seed: number): void {
-  const b = Buffer.alloc(size);
-  patternSource(size, seed).readSync?.(0, b);
-  writeFileSync(join(root, path), b);
+  writePattern(join(root, path), size, seed);
 }
 
 /** Opens an image holding a copy of `src`, edits it, and checks it against the same edits on the host. */

@@ -149,9 +149,13 @@ describe('scanDirectory', () => {
     expect(m.get('/links')?.linkId).toBeUndefined();
   });
 
-  it('applies the xattr policy: user by default, all, none', async () => {
-    const user = byPath(await collectTree(scanDirectory(tmp.join('tree'))));
-    expect([...(user.get('/order/a')?.xattrs ?? [])]).toEqual([['user.comment', new Uint8Array(Buffer.from('hello'))]]);
+  it('applies the xattr policy: user, trusted and security by default, user, all, none', async () => {
+    const byDefault = byPath(await collectTree(scanDirectory(tmp.join('tree'))));
+    const comment: [string, Uint8Array] = ['user.comment', new Uint8Array(Buffer.from('hello'))];
+    const trusted: [string, Uint8Array] = ['trusted.t', new Uint8Array(Buffer.from('secret'))];
+    expect([...(byDefault.get('/order/a')?.xattrs ?? [])]).toEqual(isRoot ? [trusted, comment] : [comment]);
+    const user = byPath(await collectTree(scanDirectory(tmp.join('tree'), { xattrs: 'user' })));
+    expect([...(user.get('/order/a')?.xattrs ?? [])]).toEqual([comment]);
     // Sorted by name; empty values kept.
     expect([...(user.get('/sticky')?.xattrs?.keys() ?? [])]).toEqual(['user.a', 'user.b']);
     expect(user.get('/sticky')?.xattrs?.get('user.b')).toEqual(new Uint8Array([0, 1, 2]));

@@ -1,6 +1,6 @@
 import { Option } from '@commander-js/extra-typings';
 import { buildSpecFile } from 'fstool/node';
-import { collect, registryWith } from '../context.js';
+import { collect, lockOption, registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
 import { progressBar } from '../progress.js';
 import { xattrsOption } from './fs-build.js';
@@ -31,6 +31,7 @@ export const registerBuild: Register = (program, io) => {
           registry: await registryWith(opts.plugin),
           ...(opts.format ? { format: opts.format } : {}),
           ...(opts.force ? { force: true } : {}),
+          ...lockOption(),
           ...(opts.xattrs ? { xattrs: opts.xattrs } : {}),
           onProgress: (_v, p) => bar.onProgress(p),
           onWarning: (m) => io.err(`warning: ${m}\n`),

@@ -1,6 +1,7 @@
 import { Option } from '@commander-js/extra-typings';
 import { parseSize } from '@fstool/spec';
 import { convertImage } from 'fstool/node';
+import { lockOption } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import { progressBar } from '../progress.js';
 import type { Register } from './index.js';
@@ -30,6 +31,7 @@ export const registerConvert: Register = (program, io) => {
           ...(o.clusterSize !== undefined ? { clusterSize: o.clusterSize } : {}),
           ...(o.size !== undefined ? { size: o.size } : {}),
           ...(o.force ? { force: true } : {}),
+          ...lockOption(),
           onProgress: (done, total) => bar.onProgress({ phase: 'convert', done, total }),
           onWarning: (m) => io.err(`warning: ${m}\n`),
         });

@@ -36,7 +36,7 @@ export const registerExtBuild: Register = (program, io) => {
     .option('--label <label>', 'volume label (up to 16 bytes)')
     .option('--uuid <uuid>', 'filesystem UUID (default random)')
     .option('--hash-seed <uuid>', 'directory hash seed (default random)')
-    .option('--features <list>', 'features to add/remove, e.g. +large_dir,-huge_file (or ^huge_file)')
+    .option('--features <list>', 'features to add/remove, e.g. +inline_data,-huge_file (or ^huge_file)')
     .option('--journal-size <size>', 'journal size (ext3/ext4), e.g. 4MiB', (v) => parseSize(v))
     .option('--squash-owner', 'make root own every file (genext2fs -U)')
     .addOption(mtimeOption())

@@ -3,7 +3,7 @@ import { InvalidArgumentError } from '@fstool/blockdev';
 import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
 import { parseSize, XATTR_POLICIES } from '@fstool/spec';
 import { buildImage } from 'fstool/node';
-import { registryWith } from '../context.js';
+import { lockOption, registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import type { Io } from '../io.js';
 import { progressBar } from '../progress.js';
@@ -82,6 +82,7 @@ export async function runFsBuild(io: Io, req: FsBuildRequest): Promise<void> {
       ...(req.format ? { format: req.format } : {}),
       ...(req.driverOptions ? { driverOptions: req.driverOptions } : {}),
       ...(req.force ? { force: true } : {}),
+      ...lockOption(),
       onProgress: (_v, p) => bar.onProgress(p),
       onWarning: (m) => io.err(`warning: ${m}\n`),
     });

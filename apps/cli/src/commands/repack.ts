@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@fstool/blockdev';
 import { repack } from 'fstool/node';
-import { collect, registryWith } from '../context.js';
+import { collect, lockOption, registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import { progressBar } from '../progress.js';
 import { formatOption, intOption, parseSizeOrAuto } from './fs-build.js';
@@ -36,6 +36,7 @@ export const registerRepack: Register = (program, io) => {
           ...(o.blockSize !== undefined ? { blockSize: o.blockSize } : {}),
           ...(o.format ? { format: o.format } : {}),
           ...(o.force ? { force: true } : {}),
+          ...lockOption(),
           onProgress: (p) => bar.onProgress(p),
           onWarning: (m) => io.err(`warning: ${m}\n`),
         });

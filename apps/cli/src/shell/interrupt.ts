@@ -1,5 +1,5 @@
 import { FsError } from '@fstool/blockdev';
-import type { FileSystem } from '@fstool/fs';
+import type { ContentSource, Entry, FileSystem } from '@fstool/fs';
 
 /** A shell command stopped by Ctrl-C. */
 export class InterruptedError extends FsError {
@@ -11,10 +11,31 @@ export class InterruptedError extends FsError {
 const isAsyncIterable = (v: unknown): v is AsyncIterable<unknown> =>
   typeof v === 'object' && v !== null && Symbol.asyncIterator in v;
 
+/** `source` with a cancellation point before each read, so the add of one big file stops too. */
+function checkedSource(source: ContentSource, check: () => void): ContentSource {
+  const out: ContentSource = {
+    read: (offset, into) => {
+      check();
+      return source.read(offset, into);
+    },
+    close: () => source.close(),
+  };
+  const { readSync, holes } = source;
+  if (readSync) {
+    out.readSync = (offset, into) => {
+      check();
+      return readSync.call(source, offset, into);
+    };
+  }
+  if (holes) out.holes = (opts) => holes.call(source, opts);
+  return out;
+}
+
 /**
- * `fs` with a cancellation point before every operation (and between the chunks a read yields):
- * once `stopped()` is true the next one throws InterruptedError, so a long `ls -R`, `cat` or
- * `put` of a tree ends between two filesystem operations, never inside one. `close` is exempt.
+ * `fs` with a cancellation point before every operation, between the chunks a read yields and
+ * before each read of an added file's contents: once `stopped()` is true the next one throws
+ * InterruptedError, so a long `ls -R`, `cat`, `get` or `put` ends there (a failed add frees what
+ * it took, as on any read error of its source). `close` is exempt.
  */
 export function interruptible(fs: FileSystem, stopped: () => boolean): FileSystem {
   const check = () => {
@@ -26,6 +47,9 @@ export function interruptible(fs: FileSystem, stopped: () => boolean): FileSyste
       if (typeof value !== 'function' || prop === 'close') return value;
       return (...args: unknown[]) => {
         check();
+        const entry = args[1] as Entry | undefined;
+        const open = prop === 'add' ? entry?.open : undefined;
+        if (entry && open) args[1] = { ...entry, open: () => checkedSource(open.call(entry), check) };
         const result: unknown = value.apply(target, args);
         if (!isAsyncIterable(result)) return result;
         return (async function* () {

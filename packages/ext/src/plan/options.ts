@@ -25,7 +25,7 @@ export interface ExtOptions {
   uuid?: string;
   /** Directory hash seed (UUID form); random when not given. */
   hashSeed?: string;
-  /** Features to add or remove: `{ enable: ['large_dir'], disable: ['huge_file'] }` or `'+a,-b,c'`. */
+  /** Features to add or remove: `{ enable: ['inline_data'], disable: ['huge_file'] }` or `'+a,-b,c'`. */
   features?: string | { enable?: readonly string[]; disable?: readonly string[] };
   /** Journal size in blocks or bytes (ext3/ext4); default as mke2fs for the filesystem size. */
   journalBlocks?: number;
@@ -73,7 +73,14 @@ const DEFAULTS: Record<ExtType, FeatureName[]> = {
 };
 
 /** Features this writer can produce; anything else asked for is refused. */
-const SUPPORTED = new Set<string>([...DEFAULTS.ext4, 'uninit_bg', 'sparse_super', 'large_dir', 'metadata_csum_seed']);
+const SUPPORTED = new Set<string>([
+  ...DEFAULTS.ext4,
+  'uninit_bg',
+  'sparse_super',
+  'large_dir',
+  'metadata_csum_seed',
+  'inline_data',
+]);
 
 export function extType(type: string): ExtType {
   if (type === 'ext2' || type === 'ext3' || type === 'ext4') return type;
@@ -115,6 +122,10 @@ export function resolveFeatures(type: ExtType, opts: ExtOptions): FeatureSet {
   if (opts.inodeSize === 128) f.roCompat &= ~RO_COMPAT.extra_isize;
   if (hasFeature(f, 'metadata_csum_seed') && !hasFeature(f, 'metadata_csum')) {
     throw new InvalidArgumentError('metadata_csum_seed needs metadata_csum');
+  }
+  if (hasFeature(f, 'inline_data') && (!hasFeature(f, 'ext_attr') || opts.inodeSize === 128)) {
+    // The system.data attribute that marks inline data lives in the inode's extra space.
+    throw new InvalidArgumentError('inline_data needs ext_attr and 256-byte inodes');
   }
   if (!hasFeature(f, 'extent') && hasFeature(f, '64bit')) {
     throw new InvalidArgumentError('64bit needs the extent feature');

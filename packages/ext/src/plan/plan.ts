@@ -15,7 +15,7 @@ import { type DirLayout, layoutDirectory } from './dir-layout.js';
 import { type Geometry, hasSuperblock } from './geometry.js';
 import { BlockAllocator, type GroupTables, placeGroupTables, type Run } from './layout.js';
 import type { TreeSummary } from './summary.js';
-import { SharedXattrBlocks, splitXattrs, type XattrBlockPlan, type XattrItem } from './xattrs.js';
+import { INLINE_DATA_XATTR, SharedXattrBlocks, splitXattrs, type XattrBlockPlan, type XattrItem } from './xattrs.js';
 
 /** The item types also describe what the editor writes. */
 export type { XattrBlockPlan, XattrItem };
@@ -24,6 +24,8 @@ export type { XattrBlockPlan, XattrItem };
 export const LINK_MAX = 65000;
 /** Fast symlinks keep targets shorter than i_block (60 bytes) inside the inode. */
 export const FAST_SYMLINK_MAX = 59;
+/** With inline_data, files up to i_block's 60 bytes keep their contents in the inode. */
+export const INLINE_FILE_MAX = 60;
 
 export type InodeKind = 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket' | 'journal' | 'resize';
 
@@ -44,6 +46,8 @@ export interface PlannedInode {
   dir?: DirLayout;
   xattrsInInode?: XattrItem[];
   xattrBlock?: XattrBlockPlan;
+  /** A small file whose contents live in i_block (inline_data): no blocks. */
+  inline?: true;
 }
 
 export interface BuildPlan {
@@ -215,12 +219,13 @@ export function makePlan(input: PlanInput): BuildPlan {
     hashVersion: effectiveHashVersion(HASH.half_md4, false),
     hashSeed: input.hashSeed,
   };
-  const xattrsOf = (path: string, x: Map<string, Uint8Array> | undefined, w: (m: string) => void) => {
+  const inlineData = hasFeature(f, 'inline_data');
+  const xattrsOf = (path: string, x: Map<string, Uint8Array> | undefined, w: (m: string) => void, inline: boolean) => {
     if (x?.size && !hasFeature(f, 'ext_attr')) {
       w(`${path}: xattrs dropped (ext_attr is off)`);
       return { inInode: [], block: [] };
     }
-    return splitXattrs(path, x, geo.inodeSize, bs, w);
+    return splitXattrs(path, x, geo.inodeSize, bs, w, inline ? [INLINE_DATA_XATTR] : []);
   };
   const sharedBlocks = new SharedXattrBlocks(() => alloc.one());
   const checkTimes = (path: string, e: TreeSummary['nodes'][number]['entry']) => {
@@ -283,7 +288,8 @@ export function makePlan(input: PlanInput): BuildPlan {
       if (e.size >= 2 ** 31 && !hasFeature(f, 'large_file')) {
         throw new UnsupportedError(`${e.path}: ${e.size} bytes needs the large_file feature`);
       }
-      const p = place(dataRuns(e.size, bs, n.holes), e.path);
+      if (inlineData && e.size > 0 && e.size <= INLINE_FILE_MAX) base.inline = true;
+      const p = base.inline ? { extents: [], mapBlocks: [] } : place(dataRuns(e.size, bs, n.holes), e.path);
       const blockCount = blocksOf(p);
       // i_blocks counts 512-byte sectors in 32 bits; its high half is only honoured with huge_file.
       if ((blockCount * bs) / 512 >= 2 ** 32 && !hasFeature(f, 'huge_file')) {
@@ -312,7 +318,7 @@ export function makePlan(input: PlanInput): BuildPlan {
         );
       }
     }
-    const xattrs = xattrsOf(e.path, e.xattrs, warn);
+    const xattrs = xattrsOf(e.path, e.xattrs, warn, base.inline === true);
     if (xattrs.inInode.length) base.xattrsInInode = xattrs.inInode;
     if (xattrs.block.length) {
       base.xattrBlock = sharedBlocks.place(xattrs.block);

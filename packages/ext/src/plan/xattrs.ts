@@ -65,18 +65,27 @@ export function xattrItems(
   return items;
 }
 
-/** Splits the items between the inode's extra space and an external block (which must fit one block). */
+/** The empty `system.data` attribute that marks an inline-data inode (it must sit in the inode). */
+export const INLINE_DATA_XATTR: XattrItem = { index: 7, name: encodeUtf8('data'), value: new Uint8Array(0) };
+
+/**
+ * Splits the items between the inode's extra space and an external block (which must fit one
+ * block). `first` items go in the inode ahead of the rest (inline data's marker).
+ */
 export function splitXattrs(
   path: string,
   xattrs: Map<string, Uint8Array> | undefined,
   inodeSize: number,
   blockSize: number,
   warn: (m: string) => void,
+  first: readonly XattrItem[] = [],
 ): { inInode: XattrItem[]; block: XattrItem[] } {
   const items = xattrItems(path, xattrs, warn);
   // The in-inode area: after the extra fields, a 4-byte magic, entries ending in 4 zero bytes, values.
   const room =
-    inodeSize > GOOD_OLD_INODE_SIZE ? inodeSize - GOOD_OLD_INODE_SIZE - EXTRA_ISIZE - XATTR_IBODY_HEADER_SIZE - 4 : 0;
+    (inodeSize > GOOD_OLD_INODE_SIZE
+      ? inodeSize - GOOD_OLD_INODE_SIZE - EXTRA_ISIZE - XATTR_IBODY_HEADER_SIZE - 4
+      : 0) - bytesOf(first);
   let k = 0;
   let used = 0;
   while (k < items.length) {
@@ -90,7 +99,7 @@ export function splitXattrs(
   if (need > blockSize - XATTR_BLOCK_HEADER_SIZE - 4) {
     throw new UnsupportedError(`${path}: xattrs need ${need} bytes, more than one ${blockSize}-byte block holds`);
   }
-  return { inInode: items.slice(0, k), block };
+  return { inInode: [...first, ...items.slice(0, k)], block };
 }
 
 /** Identical xattr blocks, shared: one block and a refcount per distinct content. */

@@ -52,9 +52,11 @@ export class InodeContents {
   readonly #bs: number;
   readonly #extents: boolean;
 
+  /** `inline`: the contents of inline-data files by inode number. */
   constructor(
     private readonly plan: BuildPlan,
     private readonly fsSeed: number | undefined,
+    private readonly inline: ReadonlyMap<number, Uint8Array>,
   ) {
     this.#bs = plan.geo.blockSize;
     this.#extents = hasFeature(plan.geo.features, 'extent');
@@ -79,7 +81,10 @@ export class InodeContents {
     if (pi.kind === 'resize') this.#resize(pi, out);
     else if (pi.kind === 'symlink' && pi.extents.length === 0)
       out.iblock = fastSymlinkIblock(encodeUtf8(entry.target ?? ''));
-    else if (pi.kind === 'char' || pi.kind === 'block')
+    else if (pi.inline) {
+      out.iblock.set(this.inline.get(pi.ino) as Uint8Array);
+      out.flags |= INODE_FLAGS.inline_data;
+    } else if (pi.kind === 'char' || pi.kind === 'block')
       out.iblock = deviceIblock(entry.rdev?.major ?? 0, entry.rdev?.minor ?? 0);
     else if (pi.kind !== 'fifo' && pi.kind !== 'socket') {
       const m = this.#extents

@@ -90,16 +90,8 @@ export class DataStager {
         const n = Math.min(room, endOff - fileOff);
         const into = this.#buf.subarray(this.#len, this.#len + n);
         const want = Math.max(0, Math.min(n, size - fileOff));
-        let got = 0;
-        while (got < want) {
-          const part = into.subarray(got, want);
-          const r = src.readSync ? src.readSync(fileOff + got, part) : await src.read(fileOff + got, part);
-          if (r <= 0)
-            throw new InvalidArgumentError(
-              `${path}: file ended at ${fileOff + got} bytes, expected ${size} (changed while building?)`,
-            );
-          got += r;
-        }
+        const reading = readExactly(path, src, fileOff, into.subarray(0, want), size);
+        if (reading) await reading;
         // The tail of the last block reads as zeros.
         if (want < n) into.fill(0, want);
         this.#len += n;
@@ -108,6 +100,38 @@ export class DataStager {
       }
     }
   }
+}
+
+/**
+ * Fills `into` from `offset` of a file of `size` bytes; a source that ends first changed since
+ * it was scanned. Synchronous (no promise) when the source has a sync fast path.
+ */
+export function readExactly(
+  path: string,
+  src: ContentSource,
+  offset: number,
+  into: Uint8Array,
+  size: number,
+): Promise<void> | undefined {
+  const short = (got: number) =>
+    new InvalidArgumentError(
+      `${path}: file ended at ${offset + got} bytes, expected ${size} (changed while building?)`,
+    );
+  if (src.readSync) {
+    for (let got = 0; got < into.length; ) {
+      const r = src.readSync(offset + got, into.subarray(got));
+      if (r <= 0) throw short(got);
+      got += r;
+    }
+    return undefined;
+  }
+  return (async () => {
+    for (let got = 0; got < into.length; ) {
+      const r = await src.read(offset + got, into.subarray(got));
+      if (r <= 0) throw short(got);
+      got += r;
+    }
+  })();
 }
 
 function zeroWords(words: Uint32Array, from: number, to: number): boolean {

@@ -12,7 +12,7 @@ import type { Extent } from '../plan/blockmap.js';
 import { groupFirstBlock, hasSuperblock } from '../plan/geometry.js';
 import { type BuildPlan, dataRuns, type PlannedInode } from '../plan/plan.js';
 import { InodeContents } from './content.js';
-import { DataStager } from './data.js';
+import { DataStager, readExactly } from './data.js';
 import { encodeInode } from './inode.js';
 import { BlockSink } from './sink.js';
 import {
@@ -50,7 +50,7 @@ export async function writeImage(dev: BlockDevice, plan: BuildPlan, opts: WriteO
     const per = zeros.length / bs;
     for (let b = 0; b < count; b += per) sink.put(block + b, zeros.subarray(0, Math.min(per, count - b) * bs));
   };
-  const contents = new InodeContents(plan, fsSeed);
+  const contents = new InodeContents(plan, fsSeed, await readInlineFiles(plan));
 
   // Inode tables, group by group; the journal goes first so s_jnl_blocks is known for the superblock.
   const counts: GroupCounts = { freeBlocks: [], freeInodes: [], usedDirs: [], itableUnused: [] };
@@ -138,6 +138,24 @@ async function writeData(dev: BlockDevice, plan: BuildPlan, opts: WriteOptions):
   }
   await stager.finish();
   return stager.written;
+}
+
+/** The contents of inline-data files (at most 60 bytes each), read before the inode tables are built. */
+async function readInlineFiles(plan: BuildPlan): Promise<Map<number, Uint8Array>> {
+  const out = new Map<number, Uint8Array>();
+  for (const pi of plan.inodes) {
+    if (!pi?.inline || pi.node === undefined) continue;
+    const entry = plan.summary.nodes[pi.node]!.entry;
+    const data = new Uint8Array(pi.size);
+    const src = entry.open!();
+    try {
+      await readExactly(entry.path, src, 0, data, pi.size);
+    } finally {
+      await src.close();
+    }
+    out.set(pi.ino, data);
+  }
+  return out;
 }
 
 /**

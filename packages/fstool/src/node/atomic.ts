@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { ImageLock } from './lock.js';
+import { ImageLock, type LockOptions } from './lock.js';
 
 /** Temporary outputs being written right now, for removeTemporaryFiles(). */
 const live = new Set<string>();
@@ -50,18 +50,19 @@ export function staleTemporaryFiles(target: string): string[] {
 /**
  * Runs `fn` with a temporary path beside `target` and renames it into place only when `fn`
  * succeeds; on any failure the temporary file is removed and `target` is untouched. An existing
- * target is locked exclusively meanwhile, so an image another process is editing is not replaced
- * under it. Stale temporary files of killed runs are reported through `onWarning`.
+ * target is locked exclusively meanwhile (`lock`: wait for it), so an image another process is
+ * editing is not replaced under it. Stale temporary files of killed runs are reported through `onWarning`.
  */
 export async function writeAtomically<T>(
   target: string,
   fn: (tmpPath: string) => Promise<T>,
-  opts: { onWarning?: (message: string) => void } = {},
+  opts: { onWarning?: (message: string) => void; lock?: LockOptions } = {},
 ): Promise<T> {
   for (const stale of staleTemporaryFiles(target)) {
     opts.onWarning?.(`${stale} was left by an fstool process that no longer runs (killed?); remove it`);
   }
-  const lock = existsSync(target) && statSync(target).isFile() ? await ImageLock.take(target, 'exclusive') : undefined;
+  const lock =
+    existsSync(target) && statSync(target).isFile() ? await ImageLock.take(target, 'exclusive', opts.lock) : undefined;
   const tmp = join(dirname(target), `.${basename(target)}.fstool-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   live.add(tmp);
   try {

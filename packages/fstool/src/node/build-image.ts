@@ -8,6 +8,7 @@ import { planSpec } from '../jobs.js';
 import type { BuildPlan } from '../plan.js';
 import type { DriverRegistry } from '../registry.js';
 import { writeAtomically } from './atomic.js';
+import type { LockOptions } from './lock.js';
 import { createOutput, type OutputFormat, outputFormat } from './output.js';
 import { checkOutputPath } from './output-path.js';
 import { loadPlugins } from './plugins.js';
@@ -22,6 +23,8 @@ export interface BuildOptions {
   output: string;
   /** Allow writing onto a block device (its contents are lost). */
   force?: boolean;
+  /** How to take the lock on an existing output file (e.g. wait for its editor to finish). */
+  lock?: LockOptions;
   /** Trees to build from instead of scanning each filesystem's `source`, in spec order (repack). */
   trees?: Array<SourceTree | undefined>;
   /** Overrides `[output] format` and the output name's extension. */
@@ -118,7 +121,7 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
             await dev.close();
           }
         },
-        { onWarning },
+        { onWarning, ...(opts.lock ? { lock: opts.lock } : {}) },
       );
     }
     return {

@@ -3,7 +3,7 @@ import { detectPartitionTable, moveBackupToEnd } from '@fstool/gpt';
 import { Qcow2Device, type Qcow2Info } from '@fstool/qcow2';
 import { type ConvertFileOptions, convertFile, openImageFile } from '@fstool/qcow2/node';
 import { writeAtomically } from './atomic.js';
-import { ImageLock } from './lock.js';
+import { ImageLock, type LockOptions } from './lock.js';
 import { createOutput, type OutputFormat, outputFormat } from './output.js';
 import { checkOutputPath } from './output-path.js';
 import { isBlockDevicePath, openBlockTarget, TargetError } from './target.js';
@@ -16,6 +16,8 @@ export interface ConvertImageOptions extends Omit<ConvertFileOptions, 'format' |
   /** Allow writing onto a block device (everything on it is lost). */
   force?: boolean;
   onWarning?: (message: string) => void;
+  /** How to take the locks on the input and an existing output (e.g. wait for an editor). */
+  lock?: LockOptions;
 }
 
 export interface ConvertResult {
@@ -37,7 +39,7 @@ export async function convertImage(
 ): Promise<ConvertResult> {
   checkOutputPath(output, [input]);
   // Readers hold a shared lock: no fstool edits the input while it is copied.
-  const lock = await ImageLock.take(input, 'shared');
+  const lock = await ImageLock.take(input, 'shared', opts.lock);
   try {
     return await convertLocked(input, output, opts);
   } finally {
@@ -47,8 +49,8 @@ export async function convertImage(
 
 async function convertLocked(input: string, output: string, opts: ConvertImageOptions): Promise<ConvertResult> {
   const format = outputFormat(output, opts.format);
-  const { size, force, format: _asked, onWarning, ...rest } = opts;
-  const atomic = onWarning ? { onWarning } : {};
+  const { size, force, format: _asked, onWarning, lock, ...rest } = opts;
+  const atomic = { ...(onWarning ? { onWarning } : {}), ...(lock ? { lock } : {}) };
   const device = isBlockDevicePath(output);
   if (size === undefined && !device)
     return writeAtomically(output, (tmp) => convertFile(input, tmp, { ...rest, format }), atomic);

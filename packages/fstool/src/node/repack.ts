@@ -4,6 +4,7 @@ import { isExtType, isFatType } from '../driver-options.js';
 import type { DriverRegistry } from '../registry.js';
 import { type BuildResult, buildImage } from './build-image.js';
 import { parseImageRef, withFilesystem } from './image.js';
+import type { LockOptions } from './lock.js';
 import type { OutputFormat } from './output.js';
 import { checkOutputPath } from './output-path.js';
 import { isBlockDevicePath } from './target.js';
@@ -21,6 +22,8 @@ export interface RepackOptions {
   format?: OutputFormat;
   /** Allow writing onto a block device. */
   force?: boolean;
+  /** How to take the locks on the source and an existing output (e.g. wait for an editor). */
+  lock?: LockOptions;
   /** One message per kind of problem, with a count (not one per path). */
   onWarning?: (message: string) => void;
   onProgress?: (p: Progress) => void;
@@ -34,7 +37,7 @@ export interface RepackOptions {
 export async function repack(src: string, dst: string, opts: RepackOptions): Promise<BuildResult> {
   const { path } = parseImageRef(src);
   checkOutputPath(dst, [path]);
-  return withFilesystem(src, opts.registry, { writable: false }, async (fs) => {
+  return withFilesystem(src, opts.registry, { writable: false, ...opts.lock }, async (fs) => {
     // What the source's driver noticed on open (e.g. a journal replayed in memory).
     for (const w of fs.warnings) opts.onWarning?.(`${src}: ${w}`);
     const info = await fs.info();
@@ -65,6 +68,7 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
       trees: [tree],
       ...(opts.format ? { format: opts.format } : {}),
       ...(opts.force ? { force: true } : {}),
+      ...(opts.lock ? { lock: opts.lock } : {}),
       ...(onProgress ? { onProgress: (_v: number, p: Progress) => onProgress(p) } : {}),
       onWarning: (m) => warnings.add(m),
     });
