@@ -1,5 +1,5 @@
 import { createRegistry, type DriverRegistry } from 'fstool';
-import { loadPlugins } from 'fstool/node';
+import { loadPlugins, type OpenImageOptions } from 'fstool/node';
 
 /** The driver registry for one command: built-ins plus `--plugin` packages resolved from the cwd. */
 export async function registryWith(plugins: string[] = []): Promise<DriverRegistry> {
@@ -10,6 +10,13 @@ export async function registryWith(plugins: string[] = []): Promise<DriverRegist
 
 /** Collects a repeatable option (`--plugin a --plugin b`). */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * How this run opens images, from the program-wide options (`--sector-size`, accepted before or
+ * after the command name). run() sets it before each command's action, so every command that
+ * opens an image (through onFilesystem, OpenImage or repack) honours it.
+ */
+export const imageOptions: Pick<OpenImageOptions, 'sectorSize'> = {};
 
 let waitNotice: ((message: string) => void) | undefined;
 

@@ -13,7 +13,7 @@ const Reader = (globalThis as { FileReaderSync?: new () => SyncReader }).FileRea
 const reader = Reader ? new Reader() : undefined;
 
 async function bytesOf(blob: Blob): Promise<Uint8Array> {
-  return new Uint8Array(reader ? reader.readAsArrayBuffer(blob) : await blob.arrayBuffer());
+  return new Uint8Array(await blob.arrayBuffer());
 }
 
 /** Contents of a File read slice by slice (large files). */
@@ -42,51 +42,42 @@ const BATCH_BYTES = 4 * 2 ** 20;
 
 /**
  * Small files read in batches: every read of a Blob costs a round trip to the browser process
- * (about 4 ms in a worker here), so the files of a batch (in tree order, the order a build reads
- * them) are read at once as one composed Blob, about 10x faster for a tree of small files. One
- * batch is held at a time; reading out of order only costs a re-read.
+ * (about 4 ms per file in a worker here), so the files of a batch (in tree order, the order a
+ * build reads them) are read at once as one composed Blob, and the next batch is read ahead while
+ * the build works through the current one. At most two batches are held; reading out of order
+ * only costs a re-read.
  */
 function batchedSources(files: Array<{ path: string; file: File }>): Map<File, ContentSource> {
   const small = files.filter((f) => f.file.size <= SMALL).sort((a, b) => comparePaths(a.path, b.path));
-  const where = new Map<File, { batch: File[]; offset: number }>();
-  let batch: File[] = [];
+  const batches: File[][] = [];
+  const where = new Map<File, { batch: number; offset: number }>();
   let bytes = 0;
   for (const { file } of small) {
-    if (batch.length === BATCH_FILES || bytes + file.size > BATCH_BYTES) {
-      batch = [];
+    const last = batches.at(-1);
+    if (!last || last.length === BATCH_FILES || bytes + file.size > BATCH_BYTES) {
+      batches.push([]);
       bytes = 0;
     }
-    where.set(file, { batch, offset: bytes });
-    batch.push(file);
+    where.set(file, { batch: batches.length - 1, offset: bytes });
+    batches.at(-1)?.push(file);
     bytes += file.size;
   }
-  let held: { batch: File[]; bytes: Uint8Array } | undefined;
-  const load = (b: File[], data: Uint8Array) => {
-    held = { batch: b, bytes: data };
-    return data;
+  const loading = new Map<number, Promise<Uint8Array>>();
+  const batchBytes = (k: number): Promise<Uint8Array> => {
+    for (const held of loading.keys()) if (held < k || held > k + 1) loading.delete(held);
+    for (const n of [k, k + 1]) {
+      if (n < batches.length && !loading.has(n)) loading.set(n, bytesOf(new Blob(batches[n])));
+    }
+    return loading.get(k) as Promise<Uint8Array>;
   };
   const sources = new Map<File, ContentSource>();
   for (const [file, at] of where) {
-    const copy = (data: Uint8Array, offset: number, into: Uint8Array) => {
-      const n = Math.max(0, Math.min(into.length, file.size - offset));
-      into.set(data.subarray(at.offset + offset, at.offset + offset + n));
-      return n;
-    };
-    const readSync = reader
-      ? (offset: number, into: Uint8Array) => {
-          const data =
-            held?.batch === at.batch
-              ? held.bytes
-              : load(at.batch, new Uint8Array(reader.readAsArrayBuffer(new Blob(at.batch))));
-          return copy(data, offset, into);
-        }
-      : undefined;
     sources.set(file, {
-      ...(readSync ? { readSync } : {}),
       async read(offset, into) {
-        if (readSync) return readSync(offset, into);
-        const data = held?.batch === at.batch ? held.bytes : load(at.batch, await bytesOf(new Blob(at.batch)));
-        return copy(data, offset, into);
+        const data = await batchBytes(at.batch);
+        const n = Math.max(0, Math.min(into.length, file.size - offset));
+        into.set(data.subarray(at.offset + offset, at.offset + offset + n));
+        return n;
       },
       async close() {},
     });

@@ -3,7 +3,7 @@
  * most one opened image; edits go to an OPFS copy of it, made on the first edit.
  */
 import { FsError } from '@fstool/blockdev';
-import { type Entry, type FileSystem, streamSource } from '@fstool/fs';
+import { type Entry, type FileSystem, type Progress, streamSource } from '@fstool/fs';
 import { parseSpec } from '@fstool/spec';
 import { buildImage, createRegistry, type OpenedImage, openImage } from 'fstool/browser';
 import { BlobDevice } from './devices.js';
@@ -39,7 +39,10 @@ async function collect(chunks: AsyncIterable<Uint8Array>, type: string): Promise
   return new Blob(parts, { type });
 }
 
-/** The dropped files each `source` key means: the folder of that name, else the only one dropped. */
+/**
+ * The dropped files each `source` key means: the folder of that name, else the only one dropped
+ * (nothing dropped: an empty filesystem).
+ */
 function treesFor(files: DroppedFile[], dirs: string[]) {
   const groups = new Map<string, { files: DroppedFile[]; dirs: string[] }>();
   const group = (top: string) => {
@@ -58,12 +61,27 @@ function treesFor(files: DroppedFile[], dirs: string[]) {
   }
   return (source: string) => {
     const name = source.replace(/\/+$/, '').split('/').pop() ?? '';
+    if (groups.size === 0) return droppedTree([]);
     const g = groups.get(name) ?? (groups.size === 1 ? [...groups.values()][0] : undefined);
     if (!g) {
-      const have = [...groups.keys()].map((k) => k || '(loose files)').join(', ') || 'nothing';
+      const have = [...groups.keys()].map((k) => k || '(loose files)').join(', ');
       throw new FsError('SOURCE', `source "${source}": drop a folder named "${name}" (dropped: ${have})`);
     }
     return droppedTree(g.files, g.dirs);
+  };
+}
+
+/**
+ * Progress reports for request `id`, a few a second: drivers may report every file, and the page
+ * needs no 20,000 messages. The last report (done = total) always goes.
+ */
+function progressTo(id: number): (p: Progress & { volume: number }) => void {
+  let last = 0;
+  return (p) => {
+    const now = performance.now();
+    if (now - last < 100 && p.done < p.total) return;
+    last = now;
+    scope.postMessage({ id, progress: p });
   };
 }
 
@@ -73,12 +91,13 @@ async function build(id: number, a: Ops['build']['args']): Promise<Ops['build'][
   const fss = spec.kind === 'filesystem' ? [spec.filesystem] : spec.partitions.map((p) => p.filesystem);
   const trees = fss.map((fs) => (fs?.source !== undefined ? pick(fs.source) : undefined));
   const out = await scratch('build');
+  const report = progressTo(id);
   const result = await buildImage(spec, {
     registry,
     output: async () => out.device,
     trees,
     format: a.format,
-    onProgress: (volume, p) => scope.postMessage({ id, progress: { ...p, volume } }),
+    onProgress: (volume, p) => report({ ...p, volume }),
   });
   const ext = a.format === 'qcow2' ? 'qcow2' : 'img';
   return {
@@ -105,17 +124,14 @@ async function open(source: File): Promise<Ops['open']['result']> {
   return { format: image.format, info: await image.disk.describe() };
 }
 
-const reporter = (id: number, phase: string, total: number) => (done: number) =>
-  scope.postMessage({ id, progress: { phase, done, total, volume: 0 } });
-
 /** Streams chunks through, reporting the bytes passed to request `id`. */
 async function* counted(id: number, phase: string, total: number, chunks: AsyncIterable<Uint8Array>) {
-  const report = reporter(id, phase, total);
+  const report = progressTo(id);
   let done = 0;
   for await (const c of chunks) {
     yield c;
     done += c.length;
-    report(done);
+    report({ phase, done, total, volume: 0 });
   }
 }
 

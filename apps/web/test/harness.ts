@@ -111,6 +111,15 @@ export async function blobBytes(page: Page, from: { href: string } | { opfs: str
   return Buffer.concat(parts);
 }
 
+/** SHA-256 (hex) of the blob behind a link, computed in the page: no bytes cross over. */
+export async function blobDigest(page: Page, href: string): Promise<string> {
+  return page.evaluate(async (url) => {
+    const data = await (await fetch(url)).arrayBuffer();
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+    return [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+  }, href);
+}
+
 /** A screenshot of the page's current state, named for the step. */
 export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(shotsDir, { recursive: true });

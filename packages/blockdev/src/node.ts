@@ -21,6 +21,12 @@ export interface CreateFileOptions {
   /** Replace an existing file (default false: an existing file is an error). */
   overwrite?: boolean;
   growable?: boolean;
+  /**
+   * Sync in the background every 64 MiB written (default true): pays off when the writer ends
+   * with flush(). A conversion that leaves the file to the page cache, as qemu-img does, turns
+   * it off.
+   */
+  writeBehind?: boolean;
 }
 
 /**
@@ -40,6 +46,8 @@ export class FileDevice implements ResizableDevice {
   #unsynced = 0;
   #syncing: Promise<void> | undefined;
   #syncError: unknown;
+  /** Bytes written after which a background sync starts. */
+  #writeBehind = WRITE_BEHIND;
   /** The file's extent map (null: none to be had), read on first use. */
   #extents: DataRange[] | null | undefined;
   readonly readOnly: boolean;
@@ -87,7 +95,9 @@ export class FileDevice implements ResizableDevice {
       await fh.close();
       throw err;
     }
-    return new FileDevice(fh, opts.size, path, false, opts.growable ?? false);
+    const dev = new FileDevice(fh, opts.size, path, false, opts.growable ?? false);
+    if (opts.writeBehind === false) dev.#writeBehind = Number.POSITIVE_INFINITY;
+    return dev;
   }
 
   get size(): number {
@@ -197,7 +207,7 @@ export class FileDevice implements ResizableDevice {
   #wrote(bytes: number): void {
     this.#unsynced += bytes;
     const fh = this.#fh;
-    if (!fh || this.#unsynced < WRITE_BEHIND || this.#syncing) return;
+    if (!fh || this.#unsynced < this.#writeBehind || this.#syncing) return;
     this.#unsynced = 0;
     this.#syncing = fh
       .datasync()

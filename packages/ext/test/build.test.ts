@@ -266,7 +266,7 @@ describe('ext writer: bad options and tiny trees', () => {
     await expect(extDriver.build(dev(), tree(), { features: '+bogus' }, ctx)).rejects.toThrow(
       /unknown ext feature "bogus"/,
     );
-    await expect(extDriver.build(dev(), tree(), { features: '+inline_data' }, ctx)).rejects.toThrow(
+    await expect(extDriver.build(dev(), tree(), { features: '+bigalloc' }, ctx)).rejects.toThrow(
       /not supported by the writer/,
     );
     await expect(extDriver.build(dev(), tree(), {}, { type: 'ext5' })).rejects.toThrow(/unknown ext type/);

@@ -16,5 +16,6 @@ export { createOutput, type OutputFormat, type OutputOptions, outputFormat } fro
 export { checkOutputPath } from './node/output-path.js';
 export { loadPlugins, PluginError } from './node/plugins.js';
 export { type RepackOptions, repack } from './node/repack.js';
+export { blockDeviceSectorSize, SECTOR_SIZES } from './node/sector-size.js';
 export { isBlockDevicePath, openBlockTarget, TargetError } from './node/target.js';
 export { type PreparedTree, prepareTree, SourceError, sourceDateEpoch } from './node/trees.js';

@@ -114,7 +114,10 @@ export interface ConvertFileOptions extends ConvertOptions {
   backing?: BackingPolicy;
 }
 
-/** Converts between raw and qcow2 files (either direction, or re-packing qcow2), streaming and sparse. */
+/**
+ * Converts between raw and qcow2 files (either direction, or re-packing qcow2), streaming and sparse.
+ * The output is left to the page cache, as qemu-img leaves it (no background syncs).
+ */
 export async function convertFile(
   input: string,
   output: string,
@@ -125,7 +128,12 @@ export async function convertFile(
   const { device: src } = await openImageFile(input, backing ? { backing } : {});
   try {
     if (format === 'qcow2') {
-      const out = await FileDevice.create(output, { size: 0, growable: true, overwrite: overwrite ?? false });
+      const out = await FileDevice.create(output, {
+        size: 0,
+        growable: true,
+        overwrite: overwrite ?? false,
+        writeBehind: false,
+      });
       if (!convert.compress || convert.deflater) return { format, info: await convertToQcow2(src, out, convert) };
       const pool = new DeflatePool();
       try {
@@ -134,7 +142,7 @@ export async function convertFile(
         await pool.close();
       }
     }
-    const out = await FileDevice.create(output, { size: src.size, overwrite: overwrite ?? false });
+    const out = await FileDevice.create(output, { size: src.size, overwrite: overwrite ?? false, writeBehind: false });
     try {
       const progress = convert.onProgress ? { onProgress: convert.onProgress } : {};
       return { format, bytesWritten: await convertToRaw(src, out, progress) };

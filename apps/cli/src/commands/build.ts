@@ -2,6 +2,7 @@ import { Option } from '@commander-js/extra-typings';
 import { buildSpecFile } from 'fstool/node';
 import { collect, lockOption, registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
+import { escapeMessage } from '../names.js';
 import { progressBar } from '../progress.js';
 import { xattrsOption } from './fs-build.js';
 import type { Register } from './index.js';
@@ -34,7 +35,7 @@ export const registerBuild: Register = (program, io) => {
           ...lockOption(),
           ...(opts.xattrs ? { xattrs: opts.xattrs } : {}),
           onProgress: (_v, p) => bar.onProgress(p),
-          onWarning: (m) => io.err(`warning: ${m}\n`),
+          onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),
         });
         bar.stop();
         if (opts.json) return io.out(toJson(result));

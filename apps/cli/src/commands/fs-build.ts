@@ -6,6 +6,7 @@ import { buildImage } from 'fstool/node';
 import { lockOption, registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import type { Io } from '../io.js';
+import { escapeMessage } from '../names.js';
 import { progressBar } from '../progress.js';
 import { parseTime } from '../time.js';
 
@@ -84,7 +85,7 @@ export async function runFsBuild(io: Io, req: FsBuildRequest): Promise<void> {
       ...(req.force ? { force: true } : {}),
       ...lockOption(),
       onProgress: (_v, p) => bar.onProgress(p),
-      onWarning: (m) => io.err(`warning: ${m}\n`),
+      onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),
     });
     bar.stop();
     if (req.json) return io.out(toJson(result));

@@ -2,8 +2,9 @@ import type { FsInfo } from '@fstool/fs';
 import type { ContainerInfo, ImageInfo } from 'fstool/node';
 import { describeContainer, OpenImage, parseImageRef } from 'fstool/node';
 import { backingPolicy } from '../backing.js';
-import { lockOptions, registryWith } from '../context.js';
+import { imageOptions, lockOptions, registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
+import { escapeMessage } from '../names.js';
 import type { Register } from './index.js';
 
 export const registerInfo: Register = (program, io) => {
@@ -15,16 +16,18 @@ export const registerInfo: Register = (program, io) => {
     .action(async (ref, o) => {
       const { path, partition } = parseImageRef(ref);
       const backing = backingPolicy();
-      const image = await OpenImage.open(path, await registryWith(), { ...lockOptions(), backing }).catch(
-        async (err) => {
-          // A refused or missing backing file: the container and its chain are still worth showing.
-          if ((err as { code?: string }).code === 'BACKING_FILE') {
-            const container = await describeContainer(path, backing);
-            io.out(o.json ? toJson(container) : formatContainer(container));
-          }
-          throw err;
-        },
-      );
+      const image = await OpenImage.open(path, await registryWith(), {
+        ...lockOptions(),
+        ...imageOptions,
+        backing,
+      }).catch(async (err) => {
+        // A refused or missing backing file: the container and its chain are still worth showing.
+        if ((err as { code?: string }).code === 'BACKING_FILE') {
+          const container = await describeContainer(path, backing);
+          io.out(o.json ? toJson(container) : formatContainer(container));
+        }
+        throw err;
+      });
       try {
         if (partition !== undefined || image.disk.table.kind === 'none') {
           const fs = await image.openFilesystem(partition, { writable: false });
@@ -51,7 +54,8 @@ export function formatFsInfo(info: FsInfo, warnings: readonly string[]): string 
   const rows: string[][] = [];
   for (const [k, v] of Object.entries(info)) {
     if (v === undefined) continue;
-    rows.push([`${k}:`, Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : String(v)]);
+    const text = Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    rows.push([`${k}:`, escapeMessage(text)]); // an ext label is bytes too
   }
   return columns(rows) + warnings.map((w) => `warning: ${w}\n`).join('');
 }
@@ -85,7 +89,7 @@ function formatImageInfo(info: ImageInfo): string {
       p ? p.type : '-',
       p?.name ?? '',
       v.filesystem?.type ?? (v.error ? `error: ${v.error}` : '-'),
-      v.filesystem?.label ?? '',
+      escapeMessage(v.filesystem?.label ?? ''),
     ]);
   }
   return `${out}\n${columns(rows)}`;

@@ -1,8 +1,9 @@
 import { InvalidArgumentError } from '@fstool/blockdev';
 import { repack } from 'fstool/node';
 import { backingPolicy } from '../backing.js';
-import { collect, lockOption, registryWith } from '../context.js';
+import { collect, imageOptions, lockOption, registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
+import { escapeMessage } from '../names.js';
 import { progressBar } from '../progress.js';
 import { formatOption, intOption, parseSizeOrAuto } from './fs-build.js';
 import type { Register } from './index.js';
@@ -39,8 +40,9 @@ export const registerRepack: Register = (program, io) => {
           ...(o.force ? { force: true } : {}),
           backing: backingPolicy(),
           ...lockOption(),
+          ...imageOptions,
           onProgress: (p) => bar.onProgress(p),
-          onWarning: (m) => io.err(`warning: ${m}\n`),
+          onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),
         });
         bar.stop();
         if (o.json) return io.out(toJson(result));

@@ -46,16 +46,17 @@ export function emptyLeaf(vol: Volume): Uint8Array {
 export function insertIntoLeaf(vol: Volume, buf: Uint8Array, e: NewDirent): boolean {
   const need = direntSize(e.name.length);
   const limit = leafLimit(vol);
+  // Three fields per entry, read one by one: no object per entry on a path every insert takes.
   for (let off = 0; off < limit; ) {
-    const d = dirEntry.decode(buf, off);
-    if (d.rec_len < 8) return false;
-    const used = d.inode === 0 ? 0 : direntSize(d.name_len);
-    if (d.rec_len - used >= need) {
+    const recLen = dirEntry.get(buf, off, 'rec_len');
+    if (recLen < 8) return false;
+    const used = dirEntry.get(buf, off, 'inode') === 0 ? 0 : direntSize(dirEntry.get(buf, off, 'name_len'));
+    if (recLen - used >= need) {
       if (used > 0) dirEntry.set(buf, off, 'rec_len', used);
-      putEntry(buf, off + used, e, d.rec_len - used);
+      putEntry(buf, off + used, e, recLen - used);
       return true;
     }
-    off += d.rec_len;
+    off += recLen;
   }
   return false;
 }

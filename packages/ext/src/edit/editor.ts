@@ -13,6 +13,7 @@ import {
   checkName,
   dirname,
   type Entry,
+  encodeName,
   InvalidPathError,
   IsDirectoryError,
   NoSpaceError,
@@ -33,7 +34,6 @@ import { ExtFileSystem } from '../read/filesystem.js';
 import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
 import type { Run } from '../read/mapping.js';
 import type { Volume } from '../read/volume.js';
-import { encodeUtf8 } from '../utf8.js';
 import { deviceIblock, encodeInode, fastSymlinkIblock } from '../write/inode.js';
 import { xattrBlock as xattrBlockBytes } from '../write/xattr.js';
 import { Allocator, type Extent } from './alloc.js';
@@ -234,7 +234,7 @@ export class ExtEditor extends ExtFileSystem {
     if (existing && old) {
       dir = await dirRepoint(ctx, dir, existing, ino, fileType);
     } else {
-      dir = await dirInsert(ctx, dir, { name: encodeUtf8(name), ino, fileType });
+      dir = await dirInsert(ctx, dir, { name: encodeName(name), ino, fileType });
     }
     await this.alloc.flush(ctx.now);
     await this.writeRaw(ctx, dir, {}, ['mtime', 'ctime']);
@@ -361,7 +361,7 @@ export class ExtEditor extends ExtFileSystem {
     let size = 0;
     if (e.kind === 'symlink') {
       if (e.target === undefined) throw new InvalidArgumentError(`${path}: symlink without a target`);
-      content = encodeUtf8(e.target);
+      content = encodeName(e.target);
       if (content.length === 0 || content.length >= bs)
         throw new InvalidArgumentError(`${path}: symlink target length ${content.length} is not allowed`);
       size = content.length;

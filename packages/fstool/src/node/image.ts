@@ -8,6 +8,7 @@ import { Disk, type DiskInfo } from '../disk.js';
 import type { DriverRegistry } from '../registry.js';
 import { ImageLock } from './lock.js';
 import { assertNotMounted } from './mounted.js';
+import { blockDeviceSectorSize } from './sector-size.js';
 
 /** `disk.img:2` → partition 2 of disk.img. A path that exists as written wins (names may contain ':'). */
 export function parseImageRef(ref: string): { path: string; partition?: number } {
@@ -49,6 +50,11 @@ export interface OpenImageOptions {
   onWait?: (message: string) => void;
   /** Which qcow2 backing files may be followed (default: only inside the image's directory tree). */
   backing?: BackingPolicy;
+  /**
+   * Logical sector size of an MBR (512…4096, `--sector-size`); by default a block device's own is
+   * used and an image file's is probed (4Kn disks count MBR sectors of 4096 bytes).
+   */
+  sectorSize?: number;
 }
 
 /** An image file opened through the whole stack: container format, partition table, filesystems. */
@@ -87,7 +93,9 @@ export class OpenImage {
           ? await openQcow2File(path, { writable, ...(opts.backing ? { backing: opts.backing } : {}) })
           : await FileDevice.open(path, { writable });
       try {
-        return new OpenImage(container, await Disk.open(device, registry), lock);
+        const sectorSize = opts.sectorSize ?? blockDeviceSectorSize(path);
+        const disk = await Disk.open(device, registry, sectorSize !== undefined ? { sectorSize } : {});
+        return new OpenImage(container, disk, lock);
       } catch (err) {
         await device.close();
         throw err;
