@@ -5,7 +5,9 @@ import { defineConfig } from 'vite';
 export default defineConfig({
   base: './',
   resolve: { conditions: ['@fstool/source', 'browser', 'module', 'import', 'default'] },
-  worker: { format: 'es' },
+  // One worker file, the lazily imported ext reader inlined: everything the page needs is fetched
+  // when it loads, so it keeps working offline.
+  worker: { format: 'es', rolldownOptions: { output: { inlineDynamicImports: true } } },
   build: {
     target: 'es2022',
     outDir: 'dist/site',

@@ -1,5 +1,6 @@
 import { delimiter } from 'node:path';
 import type { DriverRegistry } from 'fstool';
+import type { OpenImageOptions } from 'fstool/node';
 
 /** Plugins for every command: `FSTOOL_PLUGINS` (separated like PATH) and the global `--plugin` options. */
 const global: string[] = [];
@@ -20,6 +21,13 @@ export async function registryWith(): Promise<DriverRegistry> {
 
 /** Collects a repeatable option (`--plugin a --plugin b`). */
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/**
+ * How this run opens images, from the program-wide options (`--sector-size`, accepted before or
+ * after the command name). run() sets it before each command's action, so every command that
+ * opens an image (through onFilesystem, OpenImage or repack) honours it.
+ */
+export const imageOptions: Pick<OpenImageOptions, 'sectorSize'> = {};
 
 let waitNotice: ((message: string) => void) | undefined;
 

@@ -1,10 +1,13 @@
-import { Command, CommanderError } from '@commander-js/extra-typings';
+import { Command, CommanderError, InvalidArgumentError } from '@commander-js/extra-typings';
 import { FsError } from '@fstool/blockdev';
+import { SECTOR_SIZES } from 'fstool/node';
 import pkg from '../package.json' with { type: 'json' };
+import { addBackingOptions } from './backing.js';
 import { commands } from './commands/index.js';
-import { collect, usePlugins, waitForLocks } from './context.js';
+import { collect, imageOptions, usePlugins, waitForLocks } from './context.js';
 import { addDefaultHelp } from './help.js';
 import { EXIT, type Io } from './io.js';
+import { escapeMessage } from './names.js';
 import { verbosity } from './progress.js';
 import { guardSignals } from './signals.js';
 
@@ -29,6 +32,11 @@ function program(io: Io): Command {
     .option('-q, --quiet', 'no progress bars or summaries, only errors (any command)')
     .option('-v, --verbose', 'say what is done, path by path where a command can (any command)')
     .option('--wait', 'when another process is using the image, wait for it instead of failing (exit 2)')
+    .option(
+      '--sector-size <bytes>',
+      `logical sector size of an MBR disk (${SECTOR_SIZES.join(', ')}; default: the block device's, or probed)`,
+      sectorSize,
+    )
     .exitOverride()
     .hook('preAction', (_program, command) => {
       const o = cli.opts();
@@ -36,11 +44,20 @@ function program(io: Io): Command {
       verbosity.quiet = o.quiet ?? false;
       verbosity.verbose = (o.verbose ?? false) && !verbosity.quiet;
       waitForLocks(o.wait ? (m) => io.err(`fstool: ${m}\n`) : undefined);
+      if (o.sectorSize === undefined) delete imageOptions.sectorSize;
+      else imageOptions.sectorSize = o.sectorSize;
       if (WRITES_OUTPUT.has(command.name())) guardSignals();
     });
   for (const register of commands) register(cli, io);
+  addBackingOptions(cli);
   addDefaultHelp(cli);
   return cli;
+}
+
+function sectorSize(value: string): number {
+  const n = Number(value);
+  if (!SECTOR_SIZES.includes(n)) throw new InvalidArgumentError(`must be one of ${SECTOR_SIZES.join(', ')}`);
+  return n;
 }
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the process exit code. */
@@ -58,7 +75,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       // --help and --version surface as "errors" with exit code 0.
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
-    io.err(`fstool: ${err instanceof Error ? err.message : String(err)}\n`);
+    io.err(`fstool: ${escapeMessage(err instanceof Error ? err.message : String(err))}\n`);
     // An FsError is an expected failure caused by the input (spec, image, path, size): exit 2.
     return err instanceof FsError ? EXIT.usage : EXIT.failed;
   }

@@ -297,8 +297,13 @@ async function openImageFile(file: File): Promise<void> {
   }
 }
 
+/** Bumped by each navigation: a listing that arrives after a newer navigation began is dropped. */
+let navigation = 0;
+
 async function show(dir: string): Promise<void> {
+  const mine = ++navigation;
   const entries = await call('list', { volume, path: dir });
+  if (mine !== navigation) return;
   cwd = dir;
   $('cwd').textContent = `${volume ? `partition ${volume}: ` : ''}${dir}`;
   const rows = [...(dir === '/' ? [] : [{ path: parent(dir), kind: 'dir', up: true } as const]), ...entries].map(
@@ -328,7 +333,10 @@ async function show(dir: string): Promise<void> {
 }
 
 async function select(path: string): Promise<void> {
-  selected = await call('stat', { volume, path });
+  const mine = ++navigation;
+  const entry = await call('stat', { volume, path });
+  if (mine !== navigation) return;
+  selected = entry;
   for (const tr of $('listing').querySelectorAll('tbody tr')) {
     tr.classList.toggle('selected', (tr as HTMLElement).dataset.path === path && path !== cwd);
   }
@@ -340,7 +348,9 @@ async function select(path: string): Promise<void> {
   });
   if (xattrs?.size) lines.push(`xattrs     ${[...xattrs.keys()].join(', ')}`);
   $('stat').textContent = lines.join('\n');
-  preview = selected.kind === 'file' ? await call('head', { volume, path, max: 64 * 1024 }) : undefined;
+  const head = selected.kind === 'file' ? await call('head', { volume, path, max: 64 * 1024 }) : undefined;
+  if (mine !== navigation) return;
+  preview = head;
   render(preview && asText(preview) !== undefined ? 'text' : 'hex');
 }
 

@@ -319,7 +319,18 @@ describe.skipIf(!ready)('the page in Chromium', () => {
   });
 
   it('works offline once loaded and never asked anything but its own origin', async () => {
+    // A fresh page, loaded (worker included) before the server goes away, then opens and builds.
+    const img = tmp.join('offline-src.ext4');
+    mustRun('mke2fs', ['-q', '-F', '-t', 'ext4', '-d', files, img, '4M']);
+    const q = tmp.join('offline-src.qcow2');
+    mustRun('qemu-img', ['convert', '-O', 'qcow2', img, q]);
+    page = await context.newPage();
+    await page.goto(`${site.origin}/`);
+    await page.waitForLoadState('networkidle');
     await site.close();
+    await page.click('#tab-open');
+    await page.setInputFiles('#image', q);
+    await page.waitForSelector('tr[data-path="/hello.txt"]');
     const status = await buildFromPage('ext4', 'raw');
     expect(status).toContain('built');
     expect(e2fsckVerdict(await fromLink('#download', 'offline.ext4')).state).toBe('clean');

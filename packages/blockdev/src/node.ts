@@ -117,12 +117,13 @@ export class FileDevice implements ResizableDevice {
 
   async write(offset: number, data: Uint8Array): Promise<void> {
     const fh = this.#writableHandle();
-    this.#fit(offset, data.length, 'write');
+    const size = this.#fit(offset, data.length, 'write');
     let done = 0;
     while (done < data.length) {
-      const { bytesWritten } = await fh.write(data, done, data.length - done, offset + done);
+      const { bytesWritten } = await hostIo(this.path, fh.write(data, done, data.length - done, offset + done));
       done += bytesWritten;
     }
+    this.#size = size;
     this.#wrote(data.length);
   }
 
@@ -130,8 +131,8 @@ export class FileDevice implements ResizableDevice {
   async writev(offset: number, buffers: Uint8Array[]): Promise<void> {
     const fh = this.#writableHandle();
     const total = buffers.reduce((n, b) => n + b.length, 0);
-    this.#fit(offset, total, 'write');
-    const { bytesWritten } = await fh.writev(buffers, offset);
+    const size = this.#fit(offset, total, 'write');
+    const { bytesWritten } = await hostIo(this.path, fh.writev(buffers, offset));
     if (bytesWritten < total) {
       // Rare partial vectored write: finish the rest with plain writes.
       let skip = bytesWritten;
@@ -147,6 +148,7 @@ export class FileDevice implements ResizableDevice {
         skip = 0;
       }
     }
+    this.#size = size;
     this.#wrote(bytesWritten);
   }
 
@@ -179,7 +181,7 @@ export class FileDevice implements ResizableDevice {
   async resize(size: number): Promise<void> {
     const fh = this.#writableHandle();
     if (!Number.isSafeInteger(size) || size < 0) throw new InvalidArgumentError(`bad size ${size}`);
-    await fh.truncate(size);
+    await hostIo(this.path, fh.truncate(size));
     this.#size = size;
   }
 
@@ -188,7 +190,7 @@ export class FileDevice implements ResizableDevice {
     if (this.readOnly) return;
     await this.#settle();
     this.#unsynced = 0;
-    await fh.datasync();
+    await hostIo(this.path, fh.datasync());
   }
 
   async close(): Promise<void> {
@@ -222,16 +224,17 @@ export class FileDevice implements ResizableDevice {
     await this.#syncing;
     const err = this.#syncError;
     this.#syncError = undefined;
-    if (err !== undefined) throw err;
+    if (err !== undefined) await hostIo(this.path, Promise.reject(err));
   }
 
-  #fit(offset: number, length: number, what: string): void {
+  /** Checks the range; returns the size once it is written (growable files get longer only then). */
+  #fit(offset: number, length: number, what: string): number {
     if (!this.growable) {
       checkRange(offset, length, this.#size, what);
-      return;
+      return this.#size;
     }
     checkRange(offset, length, Number.MAX_SAFE_INTEGER, what);
-    this.#size = Math.max(this.#size, offset + length);
+    return Math.max(this.#size, offset + length);
   }
 
   #handle(): FileHandle {
@@ -243,6 +246,25 @@ export class FileDevice implements ResizableDevice {
     const fh = this.#handle();
     if (this.readOnly) throw new ReadOnlyError(`file ${this.path}`);
     return fh;
+  }
+}
+
+/** Host errors an image write can expect (a full or failing disk) become FsErrors naming the file. */
+const HOST_WRITE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the host disk',
+  EDQUOT: 'disk quota exceeded',
+  EFBIG: 'file too large for the host filesystem',
+  EIO: 'I/O error on the host disk',
+};
+
+async function hostIo<T>(path: string, io: Promise<T>): Promise<T> {
+  try {
+    return await io;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? '';
+    const why = HOST_WRITE_ERRORS[code];
+    if (!why) throw err;
+    throw new FsError(code, `${path}: ${why}`, { cause: err });
   }
 }
 

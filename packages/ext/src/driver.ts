@@ -3,21 +3,27 @@
  * `ctx.type` ('ext2', 'ext3' or 'ext4') selects the defaults.
  */
 import { type BlockDevice, InvalidArgumentError } from '@fstool/blockdev';
-import { type BuildContext, type BuildReport, defineDriver, NoSpaceError, type SourceTree } from '@fstool/fs';
+import {
+  type BuildContext,
+  type BuildReport,
+  defineDriver,
+  encodeName,
+  NoSpaceError,
+  type SourceTree,
+} from '@fstool/fs';
 import { featureNames } from './format/superblock.js';
 import { computeGeometry } from './plan/geometry.js';
 import { inodesNeeded, minimumSize } from './plan/minimum.js';
 import { type ExtOptions, extType, resolveFeatures } from './plan/options.js';
 import { makePlan } from './plan/plan.js';
 import { summarize, type TreeSummary } from './plan/summary.js';
-import { encodeUtf8 } from './utf8.js';
 import { formatUuid, parseUuid, randomUuid } from './uuid.js';
 import { writeImage } from './write/index.js';
 
 function labelBytes(label: string | undefined): Uint8Array {
   const out = new Uint8Array(16);
   if (label === undefined) return out;
-  const b = encodeUtf8(label);
+  const b = encodeName(label);
   if (b.length > 16) throw new InvalidArgumentError(`label ${JSON.stringify(label)} is longer than 16 bytes`);
   out.set(b);
   return out;

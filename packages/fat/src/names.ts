@@ -4,7 +4,7 @@
  * Windows' habit of switching to a hashed basis after four collisions.
  */
 import { InvalidArgumentError } from '@fstool/blockdev';
-import { InvalidPathError } from '@fstool/fs';
+import { firstEscapedByte, InvalidPathError } from '@fstool/fs';
 import { CASE_LOWER_BASE, CASE_LOWER_EXT, KANJI_E5, LFN_CHARS } from './format/dirent.js';
 
 /** Longest long name in UTF-16 code units. */
@@ -33,6 +33,11 @@ export function checkFatName(name: string, path: string): void {
     const c = bad[0].charCodeAt(0);
     const shown = c < 0x20 || c === 0x7f ? `control character 0x${c.toString(16).padStart(2, '0')}` : `"${bad[0]}"`;
     throw new InvalidPathError(path, `FAT names cannot contain ${shown}`);
+  }
+  const byte = firstEscapedByte(name);
+  if (byte !== undefined) {
+    // A byte name from a Unix filesystem (see @fstool/fs names.ts): FAT long names are UTF-16 text.
+    throw new InvalidPathError(path, `FAT names are text: byte \\x${byte.toString(16)} is not UTF-8`);
   }
   if (name === '.' || name === '..' || name === '') throw new InvalidPathError(path, 'not a valid FAT name');
   if (name.endsWith('.') || name.endsWith(' ')) {

@@ -1,4 +1,5 @@
 import { FsError } from '@fstool/blockdev';
+import { escapeName } from './names.js';
 
 /** A path that does not exist in the filesystem or tree. */
 export class NotFoundError extends FsError {
@@ -45,12 +46,12 @@ export class UnsupportedError extends FsError {
   }
 }
 
-/** A bad path (NUL, a component over 255 bytes, climbing above the root). */
+/** A bad path (NUL, a component over 255 bytes, climbing above the root); shown escaped (names.ts). */
 export class InvalidPathError extends FsError {
   constructor(
     readonly path: string,
     reason: string,
   ) {
-    super('EINVAL', `${JSON.stringify(path)}: ${reason}`);
+    super('EINVAL', `"${escapeName(path)}": ${reason}`);
   }
 }

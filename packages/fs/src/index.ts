@@ -32,6 +32,16 @@ export {
 export { fileSystemTree } from './fs-tree.js';
 export { bytesSource, collectTree, comparePaths, treeFromEntries } from './memory-tree.js';
 export * from './mode.js';
+export {
+  decodeName,
+  encodeName,
+  escapeName,
+  firstEscapedByte,
+  isPlainName,
+  nameByteLength,
+  nameBytesBase64,
+  unescapeName,
+} from './names.js';
 export { type OverlayItem, type OverlayOptions, overlayTree } from './overlay.js';
 export { basename, checkName, compareNames, dirname, joinPath, NAME_MAX, normalizePath, splitPath } from './path.js';
 export { ROOT_DEVS_PRESETS, type RootDevsPreset, rootDevices, withRootDevices } from './rootdevs.js';

@@ -1,6 +1,6 @@
 import type { ContentSource, Entry, SourceTree } from './entry.js';
 import { InvalidPathError } from './errors.js';
-import { codePointRank, dirname, normalizePath } from './path.js';
+import { codePointRank, compareAsBytes, dirname, normalizePath } from './path.js';
 
 /** Contents held in memory, for tests, small generated files and browsers. */
 export function bytesSource(data: Uint8Array): ContentSource {
@@ -53,6 +53,7 @@ export function comparePaths(a: string, b: string): number {
     if (x === y) continue;
     if (x === 0x2f) return -1;
     if (y === 0x2f) return 1;
+    if ((x & 0xf800) === 0xd800 || (y & 0xf800) === 0xd800) return compareAsBytes(a, b, i, true);
     return codePointRank(x) - codePointRank(y);
   }
   return a.length - b.length;

@@ -1,8 +1,7 @@
 import { InvalidPathError } from './errors.js';
+import { encodeName, escapeName, nameByteLength } from './names.js';
 
-const encoder = new TextEncoder();
-
-/** Longest name of one path component, in UTF-8 bytes (ext and most Unix filesystems). */
+/** Longest name of one path component, in bytes (ext and most Unix filesystems; see names.ts). */
 export const NAME_MAX = 255;
 
 /**
@@ -18,8 +17,8 @@ export function normalizePath(path: string): string {
       parts.pop();
       continue;
     }
-    if (encoder.encode(part).length > NAME_MAX) {
-      throw new InvalidPathError(path, `name "${part.slice(0, 32)}…" is longer than ${NAME_MAX} bytes`);
+    if (nameByteLength(part) > NAME_MAX) {
+      throw new InvalidPathError(path, `name "${escapeName(part.slice(0, 32))}…" is longer than ${NAME_MAX} bytes`);
     }
     parts.push(part);
   }
@@ -52,7 +51,7 @@ export function joinPath(dir: string, name: string): string {
 export function checkName(name: string, path = name): void {
   if (name === '' || name === '.' || name === '..') throw new InvalidPathError(path, `"${name}" is not a valid name`);
   if (name.includes('/') || name.includes('\0')) throw new InvalidPathError(path, 'name contains "/" or NUL');
-  if (encoder.encode(name).length > NAME_MAX) throw new InvalidPathError(path, `name is longer than ${NAME_MAX} bytes`);
+  if (nameByteLength(name) > NAME_MAX) throw new InvalidPathError(path, `name is longer than ${NAME_MAX} bytes`);
 }
 
 /**
@@ -64,15 +63,37 @@ export function codePointRank(c: number): number {
 }
 
 /**
- * Orders names the way trees are sorted: by UTF-8 bytes, so the order is the same on every host.
- * (Compares code points straight from the UTF-16 string: same order, no encoding per call.)
+ * Orders names the way trees are sorted: by their bytes, so the order is the same on every host.
+ * (Compares code points straight from the UTF-16 string: same order, no encoding per call; only a
+ * difference at a surrogate, which may be an escaped byte, compares the encoded bytes.)
  */
 export function compareNames(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const x = a.charCodeAt(i);
     const y = b.charCodeAt(i);
-    if (x !== y) return codePointRank(x) - codePointRank(y);
+    if (x === y) continue;
+    if ((x & 0xf800) === 0xd800 || (y & 0xf800) === 0xd800) return compareAsBytes(a, b, i);
+    return codePointRank(x) - codePointRank(y);
   }
   return a.length - b.length;
+}
+
+/**
+ * Byte order of two names (or, with `slashFirst`, paths: '/' before any byte) whose UTF-16 forms first
+ * differ at index `i`, at a surrogate: from there on, compare the encoded bytes.
+ */
+export function compareAsBytes(a: string, b: string, i: number, slashFirst = false): number {
+  const from = i > 0 && (a.charCodeAt(i - 1) & 0xfc00) === 0xd800 ? i - 1 : i;
+  const x = encodeName(a.slice(from));
+  const y = encodeName(b.slice(from));
+  const n = Math.min(x.length, y.length);
+  for (let k = 0; k < n; k++) {
+    const p = x[k] as number;
+    const q = y[k] as number;
+    if (p === q) continue;
+    if (slashFirst && (p === 0x2f || q === 0x2f)) return p === 0x2f ? -1 : 1;
+    return p - q;
+  }
+  return x.length - y.length;
 }

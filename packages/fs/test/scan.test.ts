@@ -4,7 +4,17 @@ import { FsError } from '@fstool/blockdev';
 import { mustRun, snapshotTree, tempDir } from '@fstool/testkit/node';
 import { setAttributeSync } from '@napi-rs/xattr';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectTree, compareNames, type Entry, NotDirectoryError, NotFoundError, reproducible } from '../src/index.js';
+import {
+  collectTree,
+  compareNames,
+  decodeName,
+  type Entry,
+  encodeName,
+  escapeName,
+  NotDirectoryError,
+  NotFoundError,
+  reproducible,
+} from '../src/index.js';
 import { hostEntry, scanDirectory } from '../src/node.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -225,11 +235,44 @@ describe('scanDirectory', () => {
     await expect(collectTree(scanDirectory(`${dir}/a`))).rejects.toThrow(NotDirectoryError);
   });
 
-  it('refuses names that are not UTF-8, naming the bytes', async () => {
+  it('keeps names and link targets that are not UTF-8 as bytes (escaped), in byte order', async () => {
     const dir = tmp.join('latin1');
+    const raw = (...parts: Array<string | number[]>) =>
+      Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
     mkdirSync(dir);
-    writeFileSync(Buffer.concat([Buffer.from(`${dir}/caf`), Buffer.from([0xe9])]), '');
-    await expect(collectTree(scanDirectory(dir))).rejects.toThrow(/not valid UTF-8 \(bytes 636166e9\)/);
+    writeFileSync(raw(`${dir}/caf`, [0xe9]), 'latin1');
+    writeFileSync(raw(`${dir}/caf`, [0xc3, 0xa9]), 'utf8');
+    mkdirSync(raw(`${dir}/d`, [0xfc], 'r'));
+    writeFileSync(raw(`${dir}/d`, [0xfc], 'r/', [0xff]), 'deep');
+    symlinkSync(raw('caf', [0xe9]), raw(`${dir}/to-`, [0xe9]));
+    const es = await collectTree(scanDirectory(dir));
+    const bytes = (s: string) => Buffer.from(encodeName(s)).toString('hex');
+    // Sorted by bytes: "caf" C3 A9 < "caf" E9; "d" FC "r" < "to-"…
+    expect(es.map((e) => bytes(e.path))).toEqual([
+      bytes('/'),
+      `${bytes('/caf')}c3a9`,
+      `${bytes('/caf')}e9`,
+      `${bytes('/d')}fc72`,
+      `${bytes('/d')}fc722fff`,
+      `${bytes('/to-')}e9`,
+    ]);
+    expect(es.map((e) => escapeName(e.path))).toEqual([
+      '/',
+      '/café',
+      '/caf\\xe9',
+      '/d\\xfcr',
+      '/d\\xfcr/\\xff',
+      '/to-\\xe9',
+    ]);
+    const link = es.at(-1)!;
+    expect(link.target).toBe(decodeName(raw('caf', [0xe9])));
+    expect(link.size).toBe(4);
+    const deep = es[4]!;
+    const src = deep.open!();
+    const buf = new Uint8Array(4);
+    expect(await src.read(0, buf)).toBe(4);
+    expect(Buffer.from(buf).toString()).toBe('deep');
+    await src.close();
     rmSync(dir, { recursive: true });
   });
 

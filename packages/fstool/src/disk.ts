@@ -39,8 +39,9 @@ export class Disk {
     readonly registry: DriverRegistry,
   ) {}
 
-  static async open(device: BlockDevice, registry: DriverRegistry): Promise<Disk> {
-    const table = await readPartitionTable(device);
+  /** `sectorSize`: the MBR's logical sector size when known (a block device's); else it is probed. */
+  static async open(device: BlockDevice, registry: DriverRegistry, opts: { sectorSize?: number } = {}): Promise<Disk> {
+    const table = await readPartitionTable(device, opts);
     const volumes: Volume[] = [];
     if (table.kind === 'none') {
       volumes.push(await probeVolume(registry, { index: 0, device }));

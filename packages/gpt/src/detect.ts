@@ -1,6 +1,13 @@
 /** Which partition table a disk has, and its partitions in the common shape. */
 import type { BlockDevice } from '@fstool/blockdev';
-import { decodeMbr, listMbrPartitions, looksLikeMbr, type PartitionInfo, readMbr } from '@fstool/mbr';
+import {
+  decodeMbr,
+  listMbrPartitions,
+  looksLikeMbr,
+  type PartitionInfo,
+  probeMbrSectorSize,
+  readMbr,
+} from '@fstool/mbr';
 import type { GptProblem } from './errors.js';
 import { listGptPartitions } from './partition-list.js';
 import { locateGpt, readGpt } from './read.js';
@@ -45,8 +52,8 @@ export interface PartitionTableInfo {
 }
 
 /**
- * Detects and reads whichever table the disk has. GPT finds its sector size itself; an MBR's
- * cannot be told from the image, so pass `sectorSize` for 4Kn MBR disks (default 512).
+ * Detects and reads whichever table the disk has. GPT finds its sector size itself; an MBR's is
+ * `sectorSize` when given (a block device knows it), else probed from the image (512 or 4096).
  */
 export async function readPartitionTable(
   dev: BlockDevice,
@@ -64,7 +71,7 @@ export async function readPartitionTable(
     };
   }
   if (kind === 'mbr') {
-    const t = await readMbr(dev, opts);
+    const t = await readMbr(dev, { sectorSize: opts.sectorSize ?? (await probeMbrSectorSize(dev)) });
     return {
       kind,
       sectorSize: t.sectorSize,

@@ -18,6 +18,7 @@ export { formatBytes, type PartitionInfo } from './partition-info.js';
 export { listMbrPartitions } from './partition-list.js';
 export { type MbrLayoutPartition, type MbrLayoutRequest, type MbrPlan, planMbr } from './plan-mbr.js';
 export { looksLikeBootSector, looksLikeMbr } from './probe.js';
+export { probeMbrSectorSize } from './sector-size.js';
 export {
   buildMbr,
   ebrPositions,

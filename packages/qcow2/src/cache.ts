@@ -3,13 +3,21 @@ import { readPadded } from './io.js';
 
 interface Slot {
   buf: Uint8Array;
-  dirty: boolean;
+  /** The changed bytes [lo, hi) not yet written (lo >= hi: clean). */
+  lo: number;
+  hi: number;
 }
 
 /**
+ * Dirty ranges are written in whole 512-byte sectors: the smallest unit a disk writes atomically,
+ * so one entry never lands half-written, and a small change costs one small write.
+ */
+export const SECTOR = 512;
+
+/**
  * A bounded LRU cache of cluster-sized metadata tables (L2 tables or refcount blocks) keyed by host
- * offset. Dirty tables are written back when evicted and on `flush()`. The bound is in bytes; at
- * least a few tables are always kept so one request never thrashes.
+ * offset. Dirty tables are written back when evicted and on `flush()`, only the sectors that
+ * changed. The bound is in bytes; at least a few tables are always kept so one request never thrashes.
  */
 export class TableCache {
   readonly #slots = new Map<number, Slot>();
@@ -43,36 +51,45 @@ export class TableCache {
     if (hit) return hit;
     const buf = new Uint8Array(this.tableBytes);
     await readPadded(this.dev, offset, buf);
-    await this.#insert(offset, { buf, dirty: false });
+    await this.#insert(offset, { buf, lo: 0, hi: 0 });
     return buf;
   }
 
   /** A new all-zero table at `offset` (a freshly allocated cluster), already marked dirty. */
   async create(offset: number): Promise<Uint8Array> {
     const buf = new Uint8Array(this.tableBytes);
-    await this.#insert(offset, { buf, dirty: true });
+    await this.#insert(offset, { buf, lo: 0, hi: buf.length });
     return buf;
   }
 
   /**
-   * Changes the table at `offset` and marks it dirty. `change` runs synchronously right after the
-   * lookup, so no other operation can evict the table between the two.
+   * Changes bytes [from, to) of the table at `offset` (default: all of it) and marks them dirty.
+   * `change` runs synchronously right after the lookup, so no other operation can evict the table
+   * between the two.
    */
-  async update<T>(offset: number, change: (table: Uint8Array) => T): Promise<T> {
+  async update<T>(offset: number, change: (table: Uint8Array) => T, from = 0, to = this.tableBytes): Promise<T> {
     const buf = this.peek(offset) ?? (await this.get(offset));
     const result = change(buf);
     const slot = this.#slots.get(offset);
-    if (slot) slot.dirty = true;
+    if (slot) {
+      slot.lo = slot.hi > slot.lo ? Math.min(slot.lo, from) : from;
+      slot.hi = Math.max(slot.hi, to);
+    }
     return result;
   }
 
-  /** Writes every dirty table, in offset order. */
+  /** Writes the changed sectors of every dirty table, in offset order. */
   async flush(): Promise<void> {
-    const dirty = [...this.#slots.entries()].filter(([, s]) => s.dirty).sort((a, b) => a[0] - b[0]);
-    for (const [offset, slot] of dirty) {
-      await this.dev.write(offset, slot.buf);
-      slot.dirty = false;
-    }
+    const dirty = [...this.#slots.entries()].filter(([, s]) => s.hi > s.lo).sort((a, b) => a[0] - b[0]);
+    for (const [offset, slot] of dirty) await this.#writeBack(offset, slot);
+  }
+
+  async #writeBack(offset: number, slot: Slot): Promise<void> {
+    const lo = Math.floor(slot.lo / SECTOR) * SECTOR;
+    const hi = Math.min(slot.buf.length, Math.ceil(slot.hi / SECTOR) * SECTOR);
+    await this.dev.write(offset + lo, slot.buf.subarray(lo, hi));
+    slot.lo = 0;
+    slot.hi = 0;
   }
 
   async #insert(offset: number, slot: Slot): Promise<void> {
@@ -80,9 +97,9 @@ export class TableCache {
     while (this.#slots.size > this.#capacity) {
       const [oldest, victim] = this.#slots.entries().next().value as [number, Slot];
       this.#slots.delete(oldest);
-      if (victim.dirty) {
+      if (victim.hi > victim.lo) {
         await this.beforeEviction?.();
-        await this.dev.write(oldest, victim.buf);
+        await this.#writeBack(oldest, victim);
       }
     }
   }

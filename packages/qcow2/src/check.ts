@@ -8,7 +8,6 @@ import { Qcow2UnsupportedError } from './errors.js';
 import { bitmapDirectoryEntry, bitmapEntryLength, bitmapsExtension, MAX_BITMAP_DIRECTORY } from './format/bitmaps.js';
 import {
   Autoclear,
-  Compatible,
   ExtensionType,
   encodeHeaderFields,
   Incompatible,
@@ -23,7 +22,7 @@ import { readHeader } from './probe.js';
 import { Refcounts } from './refcounts.js';
 
 export interface CheckOptions {
-  /** Fix leaked clusters and wrong refcounts, and clear the dirty and lazy-refcounts flags. */
+  /** Fix leaked clusters and wrong refcounts, and clear the dirty flag. */
   repair?: boolean;
 }
 
@@ -268,7 +267,7 @@ async function compareRefcounts(container: BlockDevice, h: Qcow2Header, t: Tally
   }
 }
 
-/** Sets every refcount to its computed value and clears the flags that made the image unwritable. */
+/** Sets every refcount to its computed value and clears the dirty flag (lazy refcounts stay on, as QEMU leaves them). */
 async function repair(container: BlockDevice, h: Qcow2Header, cluster0: Uint8Array, t: Tally): Promise<number> {
   if (container.readOnly) throw new CorruptError('qcow2 check: repair needs the image opened writable');
   const cs = t.cs;
@@ -294,7 +293,6 @@ async function repair(container: BlockDevice, h: Qcow2Header, cluster0: Uint8Arr
   h.incompatible = h.incompatible.filter(
     (b) => b !== Incompatible.dirty && (b !== Incompatible.corrupt || t.corruptions > t.repairable),
   );
-  h.compatible = h.compatible.filter((b) => b !== Compatible.lazyRefcounts);
   const n = encodeHeaderFields(h, cluster0);
   await container.write(0, cluster0.subarray(0, n));
   await extendTo(container, refs.end * cs);

@@ -1,7 +1,11 @@
 /**
  * `Qcow2Device`: a qcow2 image seen as a BlockDevice of its virtual size, stored in another
  * BlockDevice (the container). Reads map virtual clusters through L1/L2 tables; writes allocate
- * host clusters append-only and keep metadata in bounded caches until `flush()`.
+ * host clusters append-only. Opened images write in order: a write that maps new clusters returns
+ * only after its data, then the refcounts, then the L2 (and L1) entries are in the container, so
+ * the container always holds a prefix of the caller's writes and a crash or an I/O error at any
+ * point leaves at worst leaked clusters. New images (and `writeBack`) keep that metadata in
+ * bounded caches until `flush()`.
  */
 import {
   type BlockDevice,
@@ -12,7 +16,8 @@ import {
   InvalidArgumentError,
   ReadOnlyError,
 } from '@fstool/blockdev';
-import { TableCache } from './cache.js';
+import { SECTOR, TableCache } from './cache.js';
+import { check } from './check.js';
 import { deflateClusters, inflateCluster } from './compress.js';
 import { BackingFileError } from './errors.js';
 import { refuseIncompatible, refuseUnsafeWrites } from './features.js';
@@ -21,6 +26,7 @@ import {
   encodeHeaderCluster,
   encodeHeaderFields,
   featureNameTable,
+  Incompatible,
   MAX_CLUSTER_BITS,
   MAX_L1_BYTES,
   MIN_CLUSTER_BITS,
@@ -52,11 +58,14 @@ export class Qcow2Device implements BlockDevice {
   readonly #h: Qcow2Header;
   readonly #cluster0: Uint8Array;
   readonly #l1: Uint8Array;
-  #l1Dirty = false;
+  /** The changed bytes [lo, hi) of the L1 table not yet written (lo >= hi: clean). */
+  #l1Lo = 0;
+  #l1Hi = 0;
   readonly #l2: TableCache;
   readonly #refs: Refcounts | undefined;
   readonly #backing: BlockDevice | undefined;
   readonly #compress: boolean;
+  readonly #writeBack: boolean;
   readonly #deflater: Deflater | undefined;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
@@ -72,7 +81,7 @@ export class Qcow2Device implements BlockDevice {
     l1: Uint8Array,
     refs: Refcounts | undefined,
     backing: BlockDevice | undefined,
-    opts: { l2CacheBytes?: number; compress?: boolean; deflater?: Deflater },
+    opts: { l2CacheBytes?: number; compress?: boolean; deflater?: Deflater; writeBack?: boolean },
   ) {
     this.#h = header;
     this.#cluster0 = cluster0;
@@ -89,6 +98,7 @@ export class Qcow2Device implements BlockDevice {
       refs ? () => this.#flushRefcounts(refs) : undefined,
     );
     this.#compress = opts.compress ?? false;
+    this.#writeBack = opts.writeBack ?? false;
     this.#deflater = opts.deflater;
   }
 
@@ -165,26 +175,38 @@ export class Qcow2Device implements BlockDevice {
     const cluster0 = encodeHeaderCluster(header);
     await container.write(0, cluster0);
     const l1 = new Uint8Array(l1Clusters * cs);
-    const dev = new Qcow2Device(container, header, cluster0, l1, refs, opts.backing, opts);
-    dev.#l1Dirty = true;
+    const dev = new Qcow2Device(container, header, cluster0, l1, refs, opts.backing, {
+      ...opts,
+      writeBack: opts.writeBack ?? true,
+    });
+    dev.#markL1(0, l1.length);
     await dev.flush();
     return dev;
   }
 
   /**
-   * Opens an image. Writing is refused for images marked dirty or corrupt, images with lazy
-   * refcounts (run `check(…, { repair: true })` first) and images with internal snapshots.
+   * Opens an image. Writing is refused for images marked corrupt and images with internal
+   * snapshots; a dirty image (lazy refcounts, not closed cleanly) gets its refcounts rebuilt first.
    */
   static async open(container: BlockDevice, opts: OpenOptions = {}): Promise<Qcow2Device> {
-    const { header: h, cluster0 } = await readHeader(container);
+    let { header: h, cluster0 } = await readHeader(container);
     const writable = opts.writable ?? false;
     refuseIncompatible(h);
     if (writable) {
       if (container.readOnly) throw new ReadOnlyError('qcow2 container');
       refuseUnsafeWrites(h);
+      if (h.incompatible.includes(Incompatible.dirty)) {
+        // Left open with lazy refcounts (its writer stopped without a clean close): rebuild the
+        // refcounts from the tables before writing, as QEMU does on open.
+        await check(container, { repair: true });
+        ({ header: h, cluster0 } = await readHeader(container));
+      }
     }
     let backing: BlockDevice | undefined;
-    if (h.backingFile !== undefined) {
+    if (h.backingFile !== undefined && opts.ignoreBacking) {
+      // Partial writes would fill the rest of a cluster with zeros instead of the backing data.
+      if (writable) throw new BackingFileError(`qcow2 image with backing file "${h.backingFile}": writing needs it`);
+    } else if (h.backingFile !== undefined) {
       if (!opts.openBacking) {
         throw new BackingFileError(`qcow2 image has backing file "${h.backingFile}" but no way to open it was given`);
       }
@@ -259,14 +281,20 @@ export class Qcow2Device implements BlockDevice {
     );
   }
 
-  /** Flushes metadata, then closes the backing image and the container. Closing twice is harmless. */
+  /**
+   * Flushes metadata, then closes the backing image and the container, which are closed even when
+   * the flush fails (its error is thrown). Closing twice is harmless.
+   */
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     return this.#run(async () => {
-      if (this.#refs) await this.#flush();
-      this.#closed = true;
-      await this.#backing?.close();
-      await this.container.close();
+      try {
+        if (this.#refs) await this.#flush();
+      } finally {
+        this.#closed = true;
+        await this.#backing?.close();
+        await this.container.close();
+      }
     });
   }
 
@@ -404,6 +432,7 @@ export class Qcow2Device implements BlockDevice {
       entry: (table, vc) => this.#decode(table, vc),
       ensureL2: (vc) => this.#ensureL2(refs, vc),
       setEntries: (maps) => this.#setEntries(maps),
+      commit: () => (this.#writeBack ? Promise.resolve() : this.#persist(refs)),
       setCompressed: (vc, offset, size) =>
         this.#updateEntry(vc, (t, i) => writeCompressed(t, i, this.#h.clusterBits, offset, size)),
       readBacking: (voff, into) => this.#readBacking(voff, into),
@@ -421,21 +450,28 @@ export class Qcow2Device implements BlockDevice {
       let j = i + 1;
       while (j < maps.length && Math.floor((maps[j] as Mapping).vc / per) === l1Index) j++;
       const from = i;
+      const to = j;
       // Every allocated cluster here has refcount 1, so COPIED goes with any host offset.
-      await this.#updateEntry((maps[i] as Mapping).vc, (t) => {
-        for (let k = from; k < j; k++) {
-          const m = maps[k] as Mapping;
-          writeEntry(t, m.vc % per, m.offset, m.offset !== 0, m.zero);
-        }
-      });
+      await this.#updateEntry(
+        (maps[i] as Mapping).vc,
+        (t) => {
+          for (let k = from; k < to; k++) {
+            const m = maps[k] as Mapping;
+            writeEntry(t, m.vc % per, m.offset, m.offset !== 0, m.zero);
+          }
+        },
+        (maps[to - 1] as Mapping).vc,
+      );
       i = j;
     }
   }
 
-  async #updateEntry(vc: number, change: (table: Uint8Array, i: number) => void): Promise<void> {
-    const off = this.#l2Offset(Math.floor(vc / this.#l2Entries));
+  /** Changes the L2 entries of virtual clusters vc..last (one table) through `change`. */
+  async #updateEntry(vc: number, change: (table: Uint8Array, i: number) => void, last = vc): Promise<void> {
+    const per = this.#l2Entries;
+    const off = this.#l2Offset(Math.floor(vc / per));
     if (off === 0) throw new CorruptError(`qcow2: no L2 table for virtual cluster ${vc}`);
-    await this.#l2.update(off, (t) => change(t, vc % this.#l2Entries));
+    await this.#l2.update(off, (t) => change(t, vc % per), (vc % per) * 8, ((last % per) + 1) * 8);
   }
 
   /** Makes sure the L2 table for `vc` exists (allocating it at the end of the image). */
@@ -445,7 +481,12 @@ export class Qcow2Device implements BlockDevice {
     const off = await refs.allocate(1);
     await this.#l2.create(off);
     writeEntry(this.#l1, i, off, true);
-    this.#l1Dirty = true;
+    this.#markL1(i * 8, i * 8 + 8);
+  }
+
+  #markL1(lo: number, hi: number): void {
+    this.#l1Lo = this.#l1Hi > this.#l1Lo ? Math.min(this.#l1Lo, lo) : lo;
+    this.#l1Hi = Math.max(this.#l1Hi, hi);
   }
 
   /**
@@ -477,18 +518,25 @@ export class Qcow2Device implements BlockDevice {
   }
 
   async #flush(): Promise<void> {
-    const refs = this.#refs;
-    if (refs) {
-      // Refcounts before the tables that reference the clusters: a flush cut short then leaves
-      // clusters counted but unused (leaks), never used but uncounted (corruption).
-      await this.#flushRefcounts(refs);
-      await this.#l2.flush();
-      if (this.#l1Dirty) {
-        await this.container.write(this.#h.l1TableOffset, this.#l1);
-        this.#l1Dirty = false;
-      }
-    }
+    if (this.#refs) await this.#persist(this.#refs);
     await this.container.flush();
+  }
+
+  /**
+   * Writes the changed metadata: refcounts before the tables that reference the clusters, L2
+   * tables before the L1 entries pointing at them. A cut at any write then leaves clusters
+   * counted but unused (leaks), never used but uncounted (corruption).
+   */
+  async #persist(refs: Refcounts): Promise<void> {
+    await this.#flushRefcounts(refs);
+    await this.#l2.flush();
+    if (this.#l1Hi > this.#l1Lo) {
+      const lo = Math.floor(this.#l1Lo / SECTOR) * SECTOR;
+      const hi = Math.min(this.#l1.length, Math.ceil(this.#l1Hi / SECTOR) * SECTOR);
+      await this.container.write(this.#h.l1TableOffset + lo, this.#l1.subarray(lo, hi));
+      this.#l1Lo = 0;
+      this.#l1Hi = 0;
+    }
   }
 
   /** Refcount blocks, the refcount table and (when the table moved) the header pointing at it. */

@@ -14,7 +14,7 @@ export class NotQcow2Error extends FsError {
   }
 }
 
-/** The image is marked dirty/corrupt or uses lazy refcounts: writing needs `check({ repair: true })` first. */
+/** The image is marked corrupt: writing needs a repair (`qemu-img check -r all`) first. */
 export class NeedsRepairError extends FsError {
   constructor(message: string) {
     super('NEEDS_REPAIR', message);

@@ -1,6 +1,6 @@
 /** Which feature bits an image may have to be opened, and to be written. */
 import { NeedsRepairError, Qcow2UnsupportedError } from './errors.js';
-import { Compatible, Incompatible, type Qcow2Header } from './format/header.js';
+import { Incompatible, type Qcow2Header } from './format/header.js';
 
 const SUPPORTED_INCOMPATIBLE = new Set<number>([
   Incompatible.dirty,
@@ -22,17 +22,16 @@ export function refuseIncompatible(h: Qcow2Header): void {
   }
 }
 
-/** Refuses writes where they could corrupt the image (stale refcounts, snapshots). */
+/**
+ * Refuses writes where they could corrupt the image (marked corrupt, snapshots). Lazy refcounts
+ * need nothing: this implementation always keeps refcounts current, and an image left dirty is
+ * rebuilt on open, as QEMU does.
+ */
 export function refuseUnsafeWrites(h: Qcow2Header): void {
-  const repair = 'run check with repair (fstool / qemu-img check -r all) before writing';
   if (h.incompatible.includes(Incompatible.corrupt)) {
-    throw new NeedsRepairError(`qcow2 image is marked corrupt; ${repair}`);
-  }
-  if (h.incompatible.includes(Incompatible.dirty)) {
-    throw new NeedsRepairError(`qcow2 image is marked dirty (refcounts may be stale); ${repair}`);
-  }
-  if (h.compatible.includes(Compatible.lazyRefcounts)) {
-    throw new NeedsRepairError(`qcow2 image uses lazy refcounts; open it read-only or ${repair}`);
+    throw new NeedsRepairError(
+      'qcow2 image is marked corrupt; repair it with `qemu-img check -r all IMAGE` (or open it read-only)',
+    );
   }
   if (h.nbSnapshots > 0) {
     throw new Qcow2UnsupportedError(`writing qcow2 images with internal snapshots is not supported (${h.nbSnapshots})`);

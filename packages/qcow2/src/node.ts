@@ -1,8 +1,7 @@
 /**
- * Node helpers: qcow2 images in host files, backing files resolved next to the image, and the
- * file-level convert/check/info operations the CLI calls.
+ * Node helpers: qcow2 images in host files, backing files resolved next to the image (within the
+ * policy of `./node/backing.ts`), and the file-level convert/check/info operations the CLI calls.
  */
-import { realpath } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import type { BlockDevice } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
@@ -11,10 +10,17 @@ import { type ConvertOptions, convertToQcow2, convertToRaw } from './convert.js'
 import { Qcow2Device } from './device.js';
 import { BackingFileError } from './errors.js';
 import type { Qcow2Info } from './info.js';
+import { type BackingPolicy, backingOpener, chainContext } from './node/backing.js';
 import { DeflatePool } from './node/deflate-pool.js';
 import type { CacheOptions, CreateOptions } from './options.js';
 import { isQcow2, readQcow2Info } from './probe.js';
 
+export {
+  type BackingLink,
+  type BackingPolicy,
+  backingChain,
+  MAX_BACKING_DEPTH,
+} from './node/backing.js';
 export { DeflatePool } from './node/deflate-pool.js';
 
 export interface CreateQcow2FileOptions extends Omit<CreateOptions, 'virtualSize' | 'backing'> {
@@ -22,20 +28,26 @@ export interface CreateQcow2FileOptions extends Omit<CreateOptions, 'virtualSize
   virtualSize?: number;
   /** Replace an existing file (default false). */
   overwrite?: boolean;
+  /** Which backing files the chain below `backingFile` may follow (`backingFile` itself is the caller's choice). */
+  backingPolicy?: BackingPolicy;
 }
 
 export interface OpenQcow2FileOptions extends CacheOptions {
   writable?: boolean;
   compress?: boolean;
+  /** Which backing files may be followed (default: only inside the image's directory tree). */
+  backing?: BackingPolicy;
 }
 
 /** Creates a qcow2 file and opens it for writing; a relative `backingFile` is taken from the image's directory. */
 export async function createQcow2File(path: string, opts: CreateQcow2FileOptions = {}): Promise<Qcow2Device> {
-  const { overwrite, virtualSize, ...rest } = opts;
+  const { overwrite, virtualSize, backingPolicy, ...rest } = opts;
   let backing: BlockDevice | undefined;
   if (opts.backingFile !== undefined) {
-    const target = resolve(dirname(path), opts.backingFile);
-    backing = await openChain(target, opts.backingFormat, [], path, opts.backingFile);
+    const named = resolve(dirname(path), opts.backingFile);
+    const policy = { ...backingPolicy, allow: [...(backingPolicy?.allow ?? []), named] };
+    const ctx = { roots: [dirname(resolve(path))], policy, seen: [resolve(path)] };
+    backing = await backingOpener(path, ctx)(opts.backingFile, opts.backingFormat);
   }
   const size = virtualSize ?? backing?.size;
   if (size === undefined) {
@@ -51,13 +63,20 @@ export async function createQcow2File(path: string, opts: CreateQcow2FileOptions
   }
 }
 
-/** Opens a qcow2 file, following its backing chain (read-only) from the image's directory. */
+/**
+ * Opens a qcow2 file, following its backing chain (read-only) within `opts.backing`; with
+ * `follow: false` unallocated clusters read as zeros and writing is refused.
+ */
 export async function openQcow2File(path: string, opts: OpenQcow2FileOptions = {}): Promise<Qcow2Device> {
+  const { backing: policy, ...rest } = opts;
   const writable = opts.writable ?? false;
   const file = await FileDevice.open(path, { writable, growable: writable });
   try {
-    const self = await realpath(path);
-    return await Qcow2Device.open(file, { ...opts, openBacking: opener(path, [self]) });
+    const links =
+      policy?.follow === false
+        ? { ignoreBacking: true }
+        : { openBacking: backingOpener(path, await chainContext(path, policy)) };
+    return await Qcow2Device.open(file, { ...rest, ...links });
   } catch (err) {
     await file.close();
     throw err;
@@ -69,7 +88,7 @@ export type ImageFormat = 'qcow2' | 'raw';
 /** Opens a disk image file of either format: qcow2 when it has the magic, raw otherwise. */
 export async function openImageFile(
   path: string,
-  opts: { writable?: boolean } = {},
+  opts: { writable?: boolean; backing?: BackingPolicy } = {},
 ): Promise<{ format: ImageFormat; device: BlockDevice }> {
   const file = await FileDevice.open(path, { writable: opts.writable ?? false });
   const qcow = await isQcow2(file).catch(async (err) => {
@@ -91,6 +110,8 @@ export interface ConvertFileOptions extends ConvertOptions {
   /** Output format (default: from the output's extension). */
   format?: ImageFormat;
   overwrite?: boolean;
+  /** Which backing files of the input may be followed. */
+  backing?: BackingPolicy;
 }
 
 /**
@@ -102,9 +123,9 @@ export async function convertFile(
   output: string,
   opts: ConvertFileOptions = {},
 ): Promise<{ format: ImageFormat; info?: Qcow2Info; bytesWritten?: number }> {
-  const { format: wanted, overwrite, ...convert } = opts;
+  const { format: wanted, overwrite, backing, ...convert } = opts;
   const format = wanted ?? formatFromPath(output);
-  const { device: src } = await openImageFile(input);
+  const { device: src } = await openImageFile(input, backing ? { backing } : {});
   try {
     if (format === 'qcow2') {
       const out = await FileDevice.create(output, {
@@ -150,42 +171,5 @@ export async function qcow2FileInfo(path: string): Promise<Qcow2Info> {
     return await readQcow2Info(file);
   } finally {
     await file.close();
-  }
-}
-
-function opener(imagePath: string, chain: string[]) {
-  return (name: string, format: string | undefined) =>
-    openChain(resolve(dirname(imagePath), name), format, chain, imagePath, name);
-}
-
-/** Opens one backing file (read-only): qcow2 recursively, raw as a plain file. */
-async function openChain(
-  path: string,
-  format: string | undefined,
-  chain: string[],
-  parent: string,
-  name: string,
-): Promise<BlockDevice> {
-  let real: string;
-  try {
-    real = await realpath(path);
-  } catch (err) {
-    throw new BackingFileError(`backing file "${name}" of ${parent} does not exist (looked for ${path})`, {
-      cause: err,
-    });
-  }
-  if (chain.includes(real)) {
-    throw new BackingFileError(`backing file chain loops: ${[...chain, real].join(' -> ')}`);
-  }
-  const file = await FileDevice.open(path);
-  try {
-    if (format !== 'raw' && (await isQcow2(file))) {
-      return await Qcow2Device.open(file, { openBacking: opener(path, [...chain, real]) });
-    }
-    if (format === 'qcow2') throw new BackingFileError(`backing file ${path} of ${parent} is not a qcow2 image`);
-    return file;
-  } catch (err) {
-    await file.close();
-    throw err;
   }
 }

@@ -32,13 +32,26 @@ export interface CreateOptions extends CacheOptions {
   compress?: boolean;
   /** What deflates in compressed-write mode (default: in this thread, through fflate). */
   deflater?: Deflater;
+  /**
+   * Keep allocation metadata in memory until `flush()` (default true here: a new image is only
+   * worth keeping once complete, and builders write it to a temporary file renamed at the end).
+   */
+  writeBack?: boolean;
 }
 
 export interface OpenOptions extends CacheOptions {
   writable?: boolean;
   /** Opens the backing file named in the header (the node helpers resolve it next to the image). */
   openBacking?: (name: string, format: string | undefined) => Promise<BlockDevice>;
+  /** Do not open the backing file: unallocated clusters read as zeros (read-only opens only). */
+  ignoreBacking?: boolean;
   compress?: boolean;
+  /**
+   * Keep allocation metadata in memory until `flush()` (default false: each write that maps new
+   * clusters returns once data, refcounts and L2/L1 entries are written in that order, so an
+   * editor's write order survives a crash).
+   */
+  writeBack?: boolean;
 }
 
 export const DEFAULT_CLUSTER_SIZE = 64 * 1024;

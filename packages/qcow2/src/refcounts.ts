@@ -124,7 +124,13 @@ export class Refcounts {
       off = await this.#newBlock(bi);
     }
     this.#checkBlock(bi, off);
-    await this.#cache.update(off, (block) => this.codec.set(block, cluster % this.perBlock, value));
+    const i = cluster % this.perBlock;
+    await this.#cache.update(off, (block) => this.codec.set(block, i, value), ...this.#bytes(i, i + 1));
+  }
+
+  /** The bytes of a refcount block holding entries [from, to). */
+  #bytes(from: number, to: number): [number, number] {
+    return [Math.floor((from * this.codec.bits) / 8), Math.ceil((to * this.codec.bits) / 8)];
   }
 
   /** Allocates `n` contiguous clusters at the end of the image (refcount 1 each); returns the first's offset. */
@@ -139,12 +145,17 @@ export class Refcounts {
       if (off === 0) off = await this.#newBlock(bi);
       this.#checkBlock(bi, off);
       const from = c;
-      await this.#cache.update(off, (block) => {
-        for (let k = from; k < stop; k++) {
-          const i = k % this.perBlock;
-          this.codec.set(block, i, this.codec.get(block, i) + 1);
-        }
-      });
+      const base = bi * this.perBlock;
+      await this.#cache.update(
+        off,
+        (block) => {
+          for (let k = from; k < stop; k++) {
+            const i = k - base;
+            this.codec.set(block, i, this.codec.get(block, i) + 1);
+          }
+        },
+        ...this.#bytes(from - base, stop - base),
+      );
       c = stop;
     }
     return first * this.#cs;

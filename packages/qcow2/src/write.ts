@@ -3,7 +3,8 @@
  * the data of newly allocated clusters lands contiguously: (1) classify every cluster and create
  * any missing L2 table, (2) allocate all new data clusters in one run at the end of the image,
  * (3) write the data, coalescing host-contiguous pieces into single container writes, and only
- * then update the L2 entries and drop references to replaced compressed clusters.
+ * then update the L2 entries, commit them, and drop references to replaced compressed clusters
+ * (after the commit, so no table on disk references a cluster whose count already dropped).
  */
 import { type BlockDevice, isZero, zeroChunk } from '@fstool/blockdev';
 import type { L2Entry } from './format/tables.js';
@@ -25,6 +26,8 @@ export interface WriteContext {
   /** Sets standard L2 entries: host `offset` (0 = none) and the v3 zero flag; sorted by `vc`. */
   setEntries(maps: Mapping[]): Promise<void>;
   setCompressed(vc: number, offset: number, size: number): Promise<void>;
+  /** Makes the new mappings durable (refcounts, then L2, then L1) in ordered mode; no-op in write-back. */
+  commit(): Promise<void>;
   readBacking(voff: number, into: Uint8Array): Promise<void>;
   inflate(e: L2Entry, vc: number): Promise<Uint8Array>;
   /** Deflates whole clusters (undefined: store that one uncompressed). */
@@ -150,6 +153,7 @@ export async function writeClusters(
   await writeCoalesced(ctx.container, puts);
   await ctx.setEntries(maps.sort((a, b) => a.vc - b.vc));
   for (const p of packed) await ctx.setCompressed(p.vc, p.at, p.size);
+  await ctx.commit();
   for (const e of frees) await releaseCompressed(ctx.refs, e, cs);
 }
 

@@ -120,31 +120,48 @@ describe.skipIf(!haveTools('qemu-img', 'qemu-io'))('check() agrees with qemu-img
     expectQemuCheckClean(path);
   });
 
-  it('refuses writes to a dirty image until repaired', async () => {
+  it('a dirty image opened for writing gets its refcounts rebuilt first, as QEMU does', async () => {
     const path = image('dirty.qcow2');
     await patch(path, 79, new Uint8Array([1])); // incompatible_features bit 0
-    await expect(openQcow2File(path, { writable: true })).rejects.toThrow(NeedsRepairError);
-    await expect(openQcow2File(path, { writable: true })).rejects.toThrow(/check/);
-    const ro = await openQcow2File(path); // reading is fine
+    const ro = await openQcow2File(path); // reading changes nothing
     await ro.close();
     expect((await qcow2FileInfo(path)).dirty).toBe(true);
-    await checkQcow2File(path, { repair: true });
-    expect((await qcow2FileInfo(path)).dirty).toBe(false);
     const rw = await openQcow2File(path, { writable: true });
     await rw.write(0, new Uint8Array(512).fill(7));
     await rw.close();
+    expect((await qcow2FileInfo(path)).dirty).toBe(false);
     expectQemuCheckClean(path);
   });
 
-  it('opens lazy_refcounts images read-only until repaired', async () => {
+  it('refuses writes to an image marked corrupt, with advice that works', async () => {
+    const path = image('corrupt.qcow2');
+    await patch(path, 79, new Uint8Array([2])); // incompatible_features bit 1
+    await expect(openQcow2File(path, { writable: true })).rejects.toThrow(NeedsRepairError);
+    await expect(openQcow2File(path, { writable: true })).rejects.toThrow(/qemu-img check -r all/);
+    mustRun('qemu-img', ['check', '-q', '-r', 'all', path]);
+    const rw = await openQcow2File(path, { writable: true });
+    await rw.close();
+  });
+
+  it('edits lazy_refcounts images, closed cleanly or left dirty by a crashed QEMU', async () => {
     const path = image('lazy.qcow2', ['-o', 'lazy_refcounts=on']);
     expect((await qcow2FileInfo(path)).features.compatible).toEqual(['lazy refcounts']);
-    await expect(openQcow2File(path, { writable: true })).rejects.toThrow(/lazy refcounts/);
-    await checkQcow2File(path, { repair: true });
     const rw = await openQcow2File(path, { writable: true });
     await rw.write(2 ** 20, new Uint8Array(4096).fill(9));
+    await rw.write(5 * 2 ** 20, new Uint8Array(70_000).fill(8));
     await rw.close();
     expectQemuCheckClean(path);
+    expect((await qcow2FileInfo(path)).features.compatible).toEqual(['lazy refcounts']);
+    mustRun('qemu-io', ['-c', 'read -P 9 1M 4k', '-c', 'read -P 8 5M 70000', path]);
+
+    // qemu-io's abort leaves the dirty bit and stale refcounts of new clusters behind.
+    runTool('qemu-io', ['-c', 'write -P 0x33 8M 256k', '-c', 'abort', path]);
+    expect((await qcow2FileInfo(path)).dirty).toBe(true);
+    const again = await openQcow2File(path, { writable: true });
+    await again.write(12 * 2 ** 20, new Uint8Array(4096).fill(4));
+    await again.close();
+    expectQemuCheckClean(path);
+    mustRun('qemu-io', ['-c', 'read -P 0x33 8M 256k', '-c', 'read -P 4 12M 4k', path]);
   });
 
   it('refuses unknown incompatible feature bits, naming them', async () => {

@@ -3,6 +3,7 @@ import { Option } from '@commander-js/extra-typings';
 import { lockOption, registryWith } from '../context.js';
 
 import { columns, humanSize, toJson } from '../format.js';
+import { escapeMessage } from '../names.js';
 import { progressBar, verbosity } from '../progress.js';
 import { xattrsOption } from './fs-build.js';
 import type { Register } from './index.js';
@@ -35,7 +36,7 @@ export const registerBuild: Register = (program, io) => {
           ...lockOption(),
           ...(opts.xattrs ? { xattrs: opts.xattrs } : {}),
           onProgress: (_v, p) => bar.onProgress(p),
-          onWarning: (m) => io.err(`warning: ${m}\n`),
+          onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),
         });
         bar.stop();
         if (opts.json) return io.out(toJson(result));

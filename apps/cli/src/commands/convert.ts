@@ -1,6 +1,6 @@
 import { Option } from '@commander-js/extra-typings';
 import { parseSize } from '@fstool/spec';
-
+import { backingPolicy } from '../backing.js';
 import { lockOption } from '../context.js';
 
 import { humanSize, toJson } from '../format.js';
@@ -33,6 +33,7 @@ export const registerConvert: Register = (program, io) => {
           ...(o.clusterSize !== undefined ? { clusterSize: o.clusterSize } : {}),
           ...(o.size !== undefined ? { size: o.size } : {}),
           ...(o.force ? { force: true } : {}),
+          backing: backingPolicy(),
           ...lockOption(),
           onProgress: (done, total) => bar.onProgress({ phase: 'convert', done, total }),
           onWarning: (m) => io.err(`warning: ${m}\n`),

@@ -1,4 +1,4 @@
-import { normalizePath } from '@fstool/fs';
+import { imagePath, jsonName } from '../names.js';
 import type { Register } from './index.js';
 
 export const registerDu: Register = (program, io) => {
@@ -22,7 +22,11 @@ export const registerDu: Register = (program, io) => {
         import('../ops/du.js'),
         import('../format.js'),
       ]);
-      const rows = await onFilesystem(ref, false, (fs) => diskUsage(fs, normalizePath(path), o));
-      io.out(o.json ? toJson(rows.map(([bytes, p]) => ({ path: p, bytes }))) : duText(rows, o.humanReadable ?? false));
+      const rows = await onFilesystem(ref, false, (fs) => diskUsage(fs, imagePath(path), o));
+      io.out(
+        o.json
+          ? toJson(rows.map(([bytes, p]) => ({ ...jsonName('path', p), bytes })))
+          : duText(rows, o.humanReadable ?? false),
+      );
     });
 };

@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from '@fstool/blockdev';
-import { normalizePath } from '@fstool/fs';
 import { humanSize } from '../format.js';
+import { imagePath } from '../names.js';
 import type { Register } from './index.js';
 
 export const registerExtract: Register = (program, io) => {
@@ -30,7 +30,7 @@ Example:
       if (paths.length > 2) throw new InvalidArgumentError('extract takes [PATH] DEST');
       const [from, dest] = paths.length === 2 ? (paths as [string, string]) : ['/', paths[0] as string];
       const report = await onFilesystem(ref, false, (fs) =>
-        extractTree(fs, normalizePath(from), dest, {
+        extractTree(fs, imagePath(from), dest, {
           ...(o.sameOwner === false ? { privileged: false } : {}),
           onWarning: (m) => io.err(`warning: ${m}\n`),
           ...(progressWanted()

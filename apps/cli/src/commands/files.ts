@@ -1,9 +1,11 @@
 import type { Entry, FileSystem } from '@fstool/fs';
-import { dirname, formatMode, normalizePath } from '@fstool/fs';
-import { lockOptions, registryWith } from '../context.js';
+import { dirname, escapeName, formatMode } from '@fstool/fs';
+import { backingPolicy } from '../backing.js';
+import { imageOptions, lockOptions, registryWith } from '../context.js';
 import { makeDirectory, parseMode } from '../edits/mkdir.js';
 import { columns, humanSize, toJson } from '../format.js';
 import type { Io } from '../io.js';
+import { imagePath, jsonName } from '../names.js';
 import type { Register } from './index.js';
 
 /**
@@ -17,10 +19,15 @@ export async function onFilesystem<T>(
   io?: Io,
 ): Promise<T> {
   const { withFilesystem } = await import('fstool/node');
-  return withFilesystem(ref, await registryWith(), { writable, ...lockOptions() }, (fs) => {
-    if (io) for (const w of fs.warnings) io.err(`warning: ${w}\n`);
-    return fn(fs);
-  });
+  return withFilesystem(
+    ref,
+    await registryWith(),
+    { writable, ...lockOptions(), ...imageOptions, backing: backingPolicy() },
+    (fs) => {
+      if (io) for (const w of fs.warnings) io.err(`warning: ${w}\n`);
+      return fn(fs);
+    },
+  );
 }
 
 /** UTC, so listings are the same on every host. */
@@ -42,7 +49,7 @@ function longRow(e: Entry, name: string, human: boolean): string[] {
     String(e.gid),
     size,
     formatTime(e.mtime),
-    e.kind === 'symlink' ? `${name} -> ${e.target ?? ''}` : name,
+    e.kind === 'symlink' ? `${name} -> ${escapeName(e.target ?? '')}` : name,
   ];
 }
 
@@ -65,11 +72,16 @@ export function statText(e: Entry): string {
   return columns(rows);
 }
 
-/** JSON form of an entry: everything but the content opener, xattrs as base64. */
+/**
+ * JSON form of an entry: everything but the content opener, xattrs as base64; path and target as
+ * the CLI prints them, with their exact bytes in base64 beside them when that differs (jsonName).
+ */
 export function entryJson(e: Entry): Record<string, unknown> {
-  const { open: _o, xattrs, ...rest } = e;
+  const { open: _o, xattrs, path, target, ...rest } = e;
   return {
+    ...jsonName('path', path),
     ...rest,
+    ...(target !== undefined ? jsonName('target', target) : {}),
     ...(xattrs
       ? { xattrs: Object.fromEntries([...xattrs].map(([k, v]) => [k, Buffer.from(v).toString('base64')])) }
       : {}),
@@ -110,8 +122,8 @@ export async function listing(
     return;
   }
   dirs.forEach(([dir, entries], i) => {
-    if (o.recursive) io.out(`${i ? '\n' : ''}${dir}:\n`);
-    const name = (e: Entry) => (dir === '' ? e.path : (e.path.split('/').pop() ?? ''));
+    if (o.recursive) io.out(`${i ? '\n' : ''}${escapeName(dir)}:\n`);
+    const name = (e: Entry) => escapeName(dir === '' ? e.path : (e.path.split('/').pop() ?? ''));
     if (o.long) io.out(columns(entries.map((e) => longRow(e, name(e), o.human ?? false))));
     else for (const e of entries) io.out(`${name(e)}\n`);
   });
@@ -129,7 +141,7 @@ export const registerFileCommands: Register = (program, io) => {
     .option('-h, --human', 'with -l: sizes in KiB/MiB/GiB')
     .option('-a, --all', "show '.' and '..' too")
     .option('--json', 'print entries as JSON')
-    .action((ref, path, o) => onFilesystem(ref, false, (fs) => listing(io, fs, normalizePath(path), o), io));
+    .action((ref, path, o) => onFilesystem(ref, false, (fs) => listing(io, fs, imagePath(path), o), io));
 
   program
     .command('cat')
@@ -141,7 +153,7 @@ export const registerFileCommands: Register = (program, io) => {
         ref,
         false,
         async (fs) => {
-          for await (const chunk of fs.read(normalizePath(path))) await io.data(chunk);
+          for await (const chunk of fs.read(imagePath(path))) await io.data(chunk);
         },
         io,
       ),
@@ -155,7 +167,7 @@ export const registerFileCommands: Register = (program, io) => {
     .option('--json', 'print as JSON')
     .action((ref, path, o) =>
       onFilesystem(ref, false, async (fs) => {
-        const e = await fs.stat(normalizePath(path));
+        const e = await fs.stat(imagePath(path));
         io.out(o.json ? toJson(entryJson(e)) : statText(e));
       }),
     );
@@ -169,7 +181,7 @@ export const registerFileCommands: Register = (program, io) => {
     .option('--mode <octal>', 'permission bits of the new directories (default 755)', parseMode, 0o755)
     .action((ref, path, o) =>
       onFilesystem(ref, true, (fs) =>
-        makeDirectory(fs, normalizePath(path), { parents: o.parents ?? false, mode: o.mode }),
+        makeDirectory(fs, imagePath(path), { parents: o.parents ?? false, mode: o.mode }),
       ),
     );
 
@@ -180,6 +192,6 @@ export const registerFileCommands: Register = (program, io) => {
     .argument('<path>', 'path inside the image')
     .option('-r, --recursive', 'remove directories and their contents')
     .action((ref, path, o) =>
-      onFilesystem(ref, true, (fs) => fs.remove(normalizePath(path), { recursive: o.recursive ?? false })),
+      onFilesystem(ref, true, (fs) => fs.remove(imagePath(path), { recursive: o.recursive ?? false })),
     );
 };

@@ -1,4 +1,5 @@
-import { normalizePath } from '@fstool/fs';
+import { escapeName } from '@fstool/fs';
+import { imagePath } from '../names.js';
 import type { Register } from './index.js';
 
 export const registerFind: Register = (program, io) => {
@@ -23,9 +24,9 @@ export const registerFind: Register = (program, io) => {
       ]);
       await onFilesystem(ref, false, async (fs) => {
         const found = [];
-        for await (const e of findEntries(fs, normalizePath(path), o)) {
+        for await (const e of findEntries(fs, imagePath(path), o)) {
           if (o.json) found.push(entryJson(e));
-          else io.out(`${e.path}\n`);
+          else io.out(`${escapeName(e.path)}\n`);
         }
         if (o.json) io.out(toJson(found));
       });

@@ -7,6 +7,7 @@ import { lockOption, registryWith } from '../context.js';
 
 import { humanSize, toJson } from '../format.js';
 import type { Io } from '../io.js';
+import { escapeMessage } from '../names.js';
 import { progressBar, verbosity } from '../progress.js';
 import { parseTime } from '../time.js';
 
@@ -86,7 +87,7 @@ export async function runFsBuild(io: Io, req: FsBuildRequest): Promise<void> {
       ...(req.force ? { force: true } : {}),
       ...lockOption(),
       onProgress: (_v, p) => bar.onProgress(p),
-      onWarning: (m) => io.err(`warning: ${m}\n`),
+      onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),
     });
     bar.stop();
     if (req.json) return io.out(toJson(result));

@@ -1,4 +1,4 @@
-import { normalizePath } from '@fstool/fs';
+import { imagePath } from '../names.js';
 import type { Register } from './index.js';
 
 export const registerLn: Register = (program) => {
@@ -15,7 +15,7 @@ export const registerLn: Register = (program) => {
     )
     .action(async (ref, target, name, o) => {
       const [{ onFilesystem }, { makeLink }] = await Promise.all([import('./files.js'), import('../ops/moves.js')]);
-      const t = o.symbolic ? target : normalizePath(target);
-      await onFilesystem(ref, true, (fs) => makeLink(fs, t, normalizePath(name), o.symbolic ?? false));
+      const t = o.symbolic ? target : imagePath(target);
+      await onFilesystem(ref, true, (fs) => makeLink(fs, t, imagePath(name), o.symbolic ?? false));
     });
 };

@@ -1,4 +1,4 @@
-import { normalizePath } from '@fstool/fs';
+import { imagePath } from '../names.js';
 import type { Register } from './index.js';
 
 export const registerMv: Register = (program, io) => {
@@ -19,7 +19,7 @@ export const registerMv: Register = (program, io) => {
         import('../ops/moves.js'),
         import('../progress.js'),
       ]);
-      const dest = await onFilesystem(ref, true, (fs) => move(fs, normalizePath(from), normalizePath(to)));
-      if (verbosity.verbose) io.err(`${normalizePath(from)} -> ${dest}\n`);
+      const dest = await onFilesystem(ref, true, (fs) => move(fs, imagePath(from), imagePath(to)));
+      if (verbosity.verbose) io.err(`${imagePath(from)} -> ${dest}\n`);
     });
 };

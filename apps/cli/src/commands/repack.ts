@@ -1,8 +1,8 @@
 import { InvalidArgumentError } from '@fstool/blockdev';
-
-import { lockOption, registryWith } from '../context.js';
-
+import { backingPolicy } from '../backing.js';
+import { imageOptions, lockOption, registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
+import { escapeMessage } from '../names.js';
 import { progressBar, verbosity } from '../progress.js';
 import { formatOption, intOption, parseSizeOrAuto } from './fs-build.js';
 import type { Register } from './index.js';
@@ -37,9 +37,11 @@ export const registerRepack: Register = (program, io) => {
           ...(o.blockSize !== undefined ? { blockSize: o.blockSize } : {}),
           ...(o.format ? { format: o.format } : {}),
           ...(o.force ? { force: true } : {}),
+          backing: backingPolicy(),
           ...lockOption(),
+          ...imageOptions,
           onProgress: (p) => bar.onProgress(p),
-          onWarning: (m) => io.err(`warning: ${m}\n`),
+          onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),
         });
         bar.stop();
         if (o.json) return io.out(toJson(result));

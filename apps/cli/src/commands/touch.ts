@@ -1,4 +1,4 @@
-import { normalizePath } from '@fstool/fs';
+import { imagePath } from '../names.js';
 import { parseTime } from '../time.js';
 import type { Register } from './index.js';
 
@@ -22,7 +22,7 @@ export const registerTouch: Register = (program) => {
       const only = o.m && !o.a ? 'mtime' : o.a && !o.m ? 'atime' : undefined;
       await onFilesystem(ref, true, async (fs) => {
         for (const p of paths)
-          await touch(fs, normalizePath(p), {
+          await touch(fs, imagePath(p), {
             ...(time !== undefined ? { time } : {}),
             ...(only ? { only } : {}),
             noCreate: !o.create,

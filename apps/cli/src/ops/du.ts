@@ -1,4 +1,5 @@
 import type { FileSystem } from '@fstool/fs';
+import { escapeName } from '@fstool/fs';
 import { humanSize } from '../format.js';
 import { walk } from './tree.js';
 
@@ -44,5 +45,5 @@ export async function diskUsage(fs: FileSystem, path: string, o: DuOptions): Pro
 
 /** coreutils shape: SIZE<TAB>PATH, sizes in KiB (rounded up) or human units. */
 export function duText(rows: Array<[number, string]>, human: boolean): string {
-  return rows.map(([n, p]) => `${human ? humanSize(n) : Math.ceil(n / 1024)}\t${p}\n`).join('');
+  return rows.map(([n, p]) => `${human ? humanSize(n) : Math.ceil(n / 1024)}\t${escapeName(p)}\n`).join('');
 }

@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { basename as hostBasename, join as hostJoin } from 'node:path';
 import { FsError, InvalidArgumentError } from '@fstool/blockdev';
-import { basename, type FileSystem, IsDirectoryError, NotDirectoryError } from '@fstool/fs';
+import { basename, escapeName, type FileSystem, IsDirectoryError, NotDirectoryError } from '@fstool/fs';
 import { listing, statText } from '../commands/files.js';
 import { formatFsInfo } from '../commands/info.js';
 import { addHostPath } from '../edits/copy-in.js';
@@ -59,7 +59,7 @@ const commands: Record<string, ShellCommand> = {
     usage: 'pwd',
     help: 'print the working directory',
     args: [0, 0],
-    run: async (s) => s.io.out(`${s.cwd}\n`),
+    run: async (s) => s.io.out(`${escapeName(s.cwd)}\n`),
   },
   cat: {
     usage: 'cat PATH',
@@ -93,7 +93,7 @@ const commands: Record<string, ShellCommand> = {
       } finally {
         await out.close();
       }
-      s.io.err(`${from} -> ${to} (${humanSize(e.size)})\n`);
+      s.io.err(`${escapeName(from)} -> ${to} (${humanSize(e.size)})\n`);
     },
   },
   put: {
@@ -105,7 +105,7 @@ const commands: Record<string, ShellCommand> = {
     async run(s, [host, path], f) {
       const dest = path === undefined ? s.cwd : s.resolve(path);
       const n = await addHostPath(s.fs, host as string, dest, { parents: f.has('p') });
-      s.io.err(`${hostBasename(host as string)} -> ${dest} (${n} ${n === 1 ? 'entry' : 'entries'})\n`);
+      s.io.err(`${hostBasename(host as string)} -> ${escapeName(dest)} (${n} ${n === 1 ? 'entry' : 'entries'})\n`);
     },
   },
   rm: {

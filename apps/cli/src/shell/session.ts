@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { FileSystem } from '@fstool/fs';
-import { normalizePath } from '@fstool/fs';
+import { normalizePath, unescapeName } from '@fstool/fs';
 import type { Io } from '../io.js';
+import { escapeMessage } from '../names.js';
 import { onInterrupt } from '../signals.js';
 import { EXIT_WORDS, runCommand, type ShellState } from './commands.js';
 import { complete } from './complete.js';
@@ -44,7 +45,9 @@ export async function runShell(fs: FileSystem, io: Io, opts: ShellOptions): Prom
     readOnly: opts.readOnly,
     cwd: '/',
     resolve(path) {
-      return normalizePath(path.startsWith('/') ? path : `${this.cwd}/${path}`);
+      // The argument may hold escapes (`caf\xe9`); cwd is already a name.
+      const arg = unescapeName(path);
+      return normalizePath(arg.startsWith('/') ? arg : `${this.cwd}/${arg}`);
     },
   };
   const rl = createInterface({
@@ -100,7 +103,7 @@ export async function runShell(fs: FileSystem, io: Io, opts: ShellOptions): Prom
         await runCommand(state, words);
       } catch (err) {
         failed++;
-        io.err(`${err instanceof Error ? err.message : String(err)}\n`);
+        io.err(`${escapeMessage(err instanceof Error ? err.message : String(err))}\n`);
       } finally {
         running = undefined;
       }

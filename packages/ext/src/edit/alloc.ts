@@ -255,14 +255,9 @@ export class Allocator {
   async allocInode(isDir: boolean, goalGroup: number): Promise<number> {
     const vol = this.vol;
     if (this.freeInodes() === 0) throw new NoSpaceError('ext: no free inodes');
-    const order: number[] = [];
-    if (isDir) {
-      const groups = [...Array(vol.groupCount).keys()];
-      groups.sort((a, b) => vol.desc(b).bg_free_inodes_count - vol.desc(a).bg_free_inodes_count || a - b);
-      order.push(...groups);
-    } else {
-      for (let k = 0; k < vol.groupCount; k++) order.push((goalGroup + k) % vol.groupCount);
-    }
+    // Never spread or recurse over groups: a 16 TiB filesystem has over 131,072 of them.
+    const order = Array.from({ length: vol.groupCount }, (_, k) => (isDir ? k : (goalGroup + k) % vol.groupCount));
+    if (isDir) order.sort((a, b) => vol.desc(b).bg_free_inodes_count - vol.desc(a).bg_free_inodes_count || a - b);
     const first = vol.sb.s_rev_level === 0 ? 11 : vol.sb.s_first_ino;
     for (const g of order) {
       const d = vol.desc(g);

@@ -5,6 +5,7 @@
  * directory half-changed. Parents' sizes and maps are kept in step.
  */
 import { CorruptError } from '@fstool/blockdev';
+import { encodeName } from '@fstool/fs';
 import { inodeChecksumSeed } from '../checksum.js';
 import { dirEntry, dxRoot } from '../format/dirent.js';
 import { nameHash } from '../format/htree.js';
@@ -30,7 +31,6 @@ import { decodeInode, type Inode } from '../read/inode.js';
 import { fileMap, type Run } from '../read/mapping.js';
 import type { Volume } from '../read/volume.js';
 import { ibodyXattrs } from '../read/xattr.js';
-import { encodeUtf8 } from '../utf8.js';
 import { directoryBlocks } from '../write/dir.js';
 import { writeInodeXattrs } from '../write/xattr.js';
 import type { Allocator, Extent } from './alloc.js';
@@ -182,7 +182,7 @@ async function rebuild(ctx: EditContext, original: Inode, extra?: NewDirent, exc
   const dir = isInline(original) ? withoutInlineData(vol, original) : original;
   const entries: NewDirent[] = records
     .filter((r) => r.name !== '.' && r.name !== '..' && r.name !== exclude)
-    .map((r) => ({ name: encodeUtf8(r.name), ino: r.ino, fileType: r.fileType }));
+    .map((r) => ({ name: encodeName(r.name), ino: r.ino, fileType: r.fileType }));
   if (extra) entries.push(extra);
   const old = await dirBlocks(vol, dir);
   const oldRoot = isIndexed(vol, dir) ? await readDirBlock(vol, dir, old, 0) : undefined;
@@ -269,7 +269,7 @@ export async function dirRepoint(
   ino: number,
   fileType: number,
 ): Promise<Inode> {
-  if (isInline(dir)) return rebuild(ctx, dir, { name: encodeUtf8(rec.name), ino, fileType }, rec.name);
+  if (isInline(dir)) return rebuild(ctx, dir, { name: encodeName(rec.name), ino, fileType }, rec.name);
   const blocks = await dirBlocks(ctx.vol, dir);
   const pb = physicalOf(blocks, rec.lblock) as number;
   const buf = (await readDirBlock(ctx.vol, dir, blocks, rec.lblock))?.slice() as Uint8Array;
@@ -290,7 +290,7 @@ function withoutInlineData(vol: Volume, dir: Inode): Inode {
   for (const [name, value] of ibodyXattrs(vol, dir)) {
     if (name === 'system.data') continue;
     const split = splitXattrName(name);
-    if (split) kept.push({ index: split.index, name: encodeUtf8(split.suffix), value });
+    if (split) kept.push({ index: split.index, name: encodeName(split.suffix), value });
   }
   const area = GOOD_OLD_INODE_SIZE + dir.extraSize;
   raw.fill(0, area, vol.inodeSize);

@@ -15,6 +15,7 @@ import {
   dirname,
   type Entry,
   ExistsError,
+  encodeName,
   InvalidPathError,
   IsDirectoryError,
   NoSpaceError,
@@ -35,7 +36,6 @@ import { ExtFileSystem } from '../read/filesystem.js';
 import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
 import type { Run } from '../read/mapping.js';
 import type { Volume } from '../read/volume.js';
-import { encodeUtf8 } from '../utf8.js';
 import { deviceIblock, encodeInode, fastSymlinkIblock } from '../write/inode.js';
 import { xattrBlock as xattrBlockBytes } from '../write/xattr.js';
 import { Allocator, type Extent } from './alloc.js';
@@ -206,7 +206,7 @@ export class ExtEditor extends ExtFileSystem {
       // The count goes up before the new name exists: a crash between leaves a count one too high.
       await this.writeRaw(ctx, target, { i_links_count: target.base.i_links_count + 1 }, ['ctime']);
       const dir = await dirInsert(ctx, parent, {
-        name: encodeUtf8(name),
+        name: encodeName(name),
         ino: target.ino,
         fileType: this.fileType(target),
       });
@@ -237,7 +237,7 @@ export class ExtEditor extends ExtFileSystem {
       // The new name first, then the old one goes: a crash between leaves two names, never none.
       let dstDir = dst.rec
         ? await dirRepoint(ctx, dst.parent, dst.rec, moved.ino, fileType)
-        : await dirInsert(ctx, dst.parent, { name: encodeUtf8(dst.name), ino: moved.ino, fileType });
+        : await dirInsert(ctx, dst.parent, { name: encodeName(dst.name), ino: moved.ino, fileType });
       await this.alloc.flush(ctx.now);
       const sameDir = dst.parent.ino === src.parent.ino;
       const srcDir = sameDir ? dstDir : await readInode(this.vol, src.parent.ino);
@@ -328,22 +328,42 @@ export class ExtEditor extends ExtFileSystem {
       await this.checkSpace(0, 0, parent.inode);
       await this.writeRaw(ctx, target, { i_links_count: target.base.i_links_count + 1 }, ['ctime']);
       ino = linked;
+    } else if (entry.kind === 'dir') {
+      ino = await this.createDir(ctx, entry, parent, p);
     } else {
       ino = await this.create(ctx, entry, parent.inode, p);
-      if (entry.linkId !== undefined && entry.kind !== 'dir') this.links.set(entry.linkId, ino);
+      if (entry.linkId !== undefined) this.links.set(entry.linkId, ino);
     }
     const fileType = this.vol.hasIncompat(INCOMPAT.filetype) ? FILE_TYPES[entry.kind] : 0;
     let dir = parent.inode;
     if (existing && old) {
       dir = await dirRepoint(ctx, dir, existing, ino, fileType);
     } else {
-      dir = await dirInsert(ctx, dir, { name: encodeUtf8(name), ino, fileType });
+      dir = await dirInsert(ctx, dir, { name: encodeName(name), ino, fileType });
     }
     await this.alloc.flush(ctx.now);
-    const links = entry.kind === 'dir' ? this.dirLinks(dir.base.i_links_count, +1) : dir.base.i_links_count;
-    await this.writeRaw(ctx, dir, { i_links_count: links }, ['mtime', 'ctime']);
+    await this.writeRaw(ctx, dir, {}, ['mtime', 'ctime']);
     if (old) await releaseInode(ctx, old, false);
     await this.alloc.flush(ctx.now);
+  }
+
+  /**
+   * A new directory: the parent's link count goes up first, since the new block's `..` counts as a
+   * link to it; a crash before the entry lands then leaves an unconnected directory and a count
+   * too high (leaks), never a count too low. `parent.inode` is updated to what was written.
+   */
+  private async createDir(ctx: EditContext, entry: Entry, parent: { inode: Inode }, p: string): Promise<number> {
+    const before = parent.inode;
+    const links = this.dirLinks(before.base.i_links_count, +1);
+    parent.inode = await this.writeRaw(ctx, before, { i_links_count: links }, []);
+    try {
+      return await this.create(ctx, entry, parent.inode, p);
+    } catch (err) {
+      // Undo the count (a failed mkdir leaks nothing); when the device itself is failing, its error is the one to report.
+      const undo = { i_links_count: before.base.i_links_count };
+      parent.inode = await this.writeRaw(ctx, parent.inode, undo, []).catch(() => parent.inode);
+      throw err;
+    }
   }
 
   private async removeNow(path: string, opts: { recursive?: boolean }): Promise<void> {
@@ -446,7 +466,7 @@ export class ExtEditor extends ExtFileSystem {
     let size = 0;
     if (e.kind === 'symlink') {
       if (e.target === undefined) throw new InvalidArgumentError(`${path}: symlink without a target`);
-      content = encodeUtf8(e.target);
+      content = encodeName(e.target);
       if (content.length === 0 || content.length >= bs)
         throw new InvalidArgumentError(`${path}: symlink target length ${content.length} is not allowed`);
       size = content.length;

@@ -4,12 +4,11 @@
  * the plan into blocks. Files are laid out contiguously in tree order; holes get no blocks.
  */
 import { InvalidArgumentError } from '@fstool/blockdev';
-import { NoSpaceError, UnsupportedError } from '@fstool/fs';
+import { encodeName, NoSpaceError, UnsupportedError } from '@fstool/fs';
 import { EXT_INIT_MAX_LEN } from '../format/extent.js';
 import { effectiveHashVersion } from '../format/htree.js';
 import { fitsTime32, fitsTimeExtra, GOOD_OLD_INODE_SIZE, INO, TIME_MAX, TIME_MIN } from '../format/inode.js';
 import { type FeatureSet, HASH, hasFeature } from '../format/superblock.js';
-import { encodeUtf8 } from '../utf8.js';
 import { type Extent, extentTreeShape, indirectBlockCount, zipExtents } from './blockmap.js';
 import { type DirLayout, layoutDirectory } from './dir-layout.js';
 import { type Geometry, hasSuperblock } from './geometry.js';
@@ -301,7 +300,7 @@ export function makePlan(input: PlanInput): BuildPlan {
       base.mapBlocks = p.mapBlocks;
       base.blockCount = blockCount;
     } else if (e.kind === 'symlink') {
-      const target = encodeUtf8(e.target ?? '');
+      const target = encodeName(e.target ?? '');
       if (target.length === 0) throw new InvalidArgumentError(`${e.path}: empty symlink target`);
       if (target.length >= bs)
         throw new UnsupportedError(`${e.path}: symlink target of ${target.length} bytes does not fit one block`);
@@ -365,7 +364,7 @@ export function makePlan(input: PlanInput): BuildPlan {
   };
 }
 
-const LOST_FOUND = encodeUtf8('lost+found');
+const LOST_FOUND = encodeName('lost+found');
 
 /** Groups after 0 holding superblock backups (the resize inode reserves descriptor blocks in each). */
 export function countBackups(geo: Geometry): number {

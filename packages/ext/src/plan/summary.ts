@@ -5,8 +5,7 @@
  * files to find their all-zero blocks).
  */
 import { InvalidArgumentError } from '@fstool/blockdev';
-import { type Entry, InvalidPathError, type SourceTree } from '@fstool/fs';
-import { encodeUtf8 } from '../utf8.js';
+import { type Entry, encodeName, InvalidPathError, type SourceTree } from '@fstool/fs';
 
 /** Files smaller than this are not asked for holes (an open per small file costs more than a hole saves). */
 export const HOLE_SCAN_MIN = 64 * 1024;
@@ -47,11 +46,11 @@ export interface TreeSummary {
  */
 function nameBytes(name: string): Uint8Array {
   const n = name.length;
-  if (n > 64) return encodeUtf8(name);
+  if (n > 64) return encodeName(name);
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     const c = name.charCodeAt(i);
-    if (c > 0x7f) return encodeUtf8(name);
+    if (c > 0x7f) return encodeName(name);
     out[i] = c;
   }
   return out;

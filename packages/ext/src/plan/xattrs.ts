@@ -3,7 +3,7 @@
  * rest in one external block; identical blocks are shared between inodes with a refcount.
  */
 import { InvalidArgumentError } from '@fstool/blockdev';
-import { UnsupportedError } from '@fstool/fs';
+import { encodeName, UnsupportedError } from '@fstool/fs';
 import { EXTRA_ISIZE, GOOD_OLD_INODE_SIZE } from '../format/inode.js';
 import {
   aclToDisk,
@@ -13,7 +13,6 @@ import {
   xattrEntrySize,
   xattrValueSize,
 } from '../format/xattr.js';
-import { encodeUtf8 } from '../utf8.js';
 
 export interface XattrItem {
   index: number;
@@ -57,7 +56,7 @@ export function xattrItems(
       if (!disk) throw new InvalidArgumentError(`${path}: ${full} is not a valid POSIX ACL`);
       value = disk;
     }
-    const name = encodeUtf8(split.suffix);
+    const name = encodeName(split.suffix);
     if (name.length > 255) throw new UnsupportedError(`${path}: xattr name ${full} is longer than 255 bytes`);
     items.push({ index: split.index, name, value });
   }
@@ -66,7 +65,7 @@ export function xattrItems(
 }
 
 /** The empty `system.data` attribute that marks an inline-data inode (it must sit in the inode). */
-export const INLINE_DATA_XATTR: XattrItem = { index: 7, name: encodeUtf8('data'), value: new Uint8Array(0) };
+export const INLINE_DATA_XATTR: XattrItem = { index: 7, name: encodeName('data'), value: new Uint8Array(0) };
 
 /**
  * Splits the items between the inode's extra space and an external block (which must fit one

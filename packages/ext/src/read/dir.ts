@@ -5,6 +5,7 @@
  */
 import { CorruptError } from '@fstool/blockdev';
 import { dataView } from '@fstool/blockdev/struct';
+import { decodeName, encodeName } from '@fstool/fs';
 import { dirLeafChecksum, dxNodeChecksum, inodeChecksumSeed } from '../checksum.js';
 import {
   DIR_TAIL_FT,
@@ -23,10 +24,8 @@ import {
 import { effectiveHashVersion, nameHash } from '../format/htree.js';
 import { INODE_FLAGS } from '../format/inode.js';
 import { COMPAT, INCOMPAT, SB_FLAGS } from '../format/superblock.js';
-import { encodeUtf8 } from '../utf8.js';
 import type { Inode } from './inode.js';
 import { fileMap, findRun, type Run } from './mapping.js';
-import { utf8 } from './text.js';
 import { ChecksumError, type Volume } from './volume.js';
 import { ibodyXattrs } from './xattr.js';
 
@@ -113,7 +112,7 @@ export function parseEntries(
       );
     }
     if (e.inode !== 0 && (!match || sameName(buf, off + 8, e.name_len, match))) {
-      const name = utf8(buf.subarray(off + 8, off + 8 + e.name_len));
+      const name = decodeName(buf.subarray(off + 8, off + 8 + e.name_len));
       out.push({ name, ino: e.inode, fileType: e.file_type, lblock, offset: off, recLen });
     }
     off += recLen;
@@ -256,7 +255,7 @@ export async function lookup(vol: Volume, dir: Inode, name: string): Promise<Dir
       vol.warn(`directory inode ${dir.ino}: htree index unusable (${e.message}), searched linearly`);
     }
   }
-  return (await readDir(vol, dir, encodeUtf8(name))).find((r) => r.name === name);
+  return (await readDir(vol, dir, encodeName(name))).find((r) => r.name === name);
 }
 
 /** Hash parameters of an indexed directory from its root block. */
@@ -266,7 +265,7 @@ export function dxHashVersion(vol: Volume, root: Uint8Array): number {
 }
 
 function hashName(vol: Volume, name: string, version: number): number {
-  return nameHash(encodeUtf8(name), version, vol.sb.s_hash_seed).hash;
+  return nameHash(encodeName(name), version, vol.sb.s_hash_seed).hash;
 }
 
 /** Levels of index below the root this filesystem allows. */

@@ -7,7 +7,9 @@ import {
   type Attributes,
   type CheckReport,
   compareNames,
+  decodeName,
   type Entry,
+  encodeName,
   type FileSystem,
   type FsInfo,
   IsDirectoryError,
@@ -18,13 +20,11 @@ import {
   splitPath,
 } from '@fstool/fs';
 import { decodeDevice, INO } from '../format/inode.js';
-import { encodeUtf8 } from '../utf8.js';
 import { checkExt } from './check.js';
 import { FileReader, inlineData } from './content.js';
 import { isInline, lookup, readDir } from './dir.js';
 import { fsInfo, fsType } from './info.js';
 import { blockWords, type Inode, inodeKind, inodeTimes, readInode } from './inode.js';
-import { utf8 } from './text.js';
 import type { Volume } from './volume.js';
 import { inodeXattrs } from './xattr.js';
 
@@ -166,12 +166,12 @@ export class ExtFileSystem implements FileSystem {
     const size = inode.base.i_size;
     if (size > this.vol.blockSize || size > 4096)
       throw new CorruptError(`ext: symlink inode ${inode.ino} has size ${size}`);
-    if (isInline(inode)) return utf8(inlineData(this.vol, inode));
+    if (isInline(inode)) return decodeName(inlineData(this.vol, inode));
     // e2fsprogs' rule: any non-inline target shorter than i_block lives in i_block.
-    if (size < 60) return utf8(inode.raw.subarray(0x28, 0x28 + size));
+    if (size < 60) return decodeName(inode.raw.subarray(0x28, 0x28 + size));
     const buf = new Uint8Array(size);
     await new FileReader(this.vol, inode).read(0, buf);
-    return utf8(buf);
+    return decodeName(buf);
   }
 
   /** The Entry for an inode at `path` (files get a lazy `open()`). */
@@ -191,7 +191,7 @@ export class ExtFileSystem implements FileSystem {
     };
     if (kind === 'symlink') {
       e.target = await this.symlinkTarget(inode);
-      e.size = encodeUtf8(e.target).length;
+      e.size = encodeName(e.target).length;
     }
     if (kind === 'char' || kind === 'block') {
       const w = blockWords(inode);

@@ -4,13 +4,13 @@
  * journal's presence and state.
  */
 import type { FsInfo } from '@fstool/fs';
+import { decodeName } from '@fstool/fs';
 import { INO } from '../format/inode.js';
 import { JBD2_MAGIC, journalSuperblock } from '../format/jbd2.js';
 import { COMPAT, featureNames, INCOMPAT, RO_COMPAT, STATE } from '../format/superblock.js';
 import { formatUuid } from '../uuid.js';
 import { FileReader } from './content.js';
 import { readInode } from './inode.js';
-import { utf8 } from './text.js';
 import type { Volume } from './volume.js';
 
 /** ext2, ext3 or ext4, as blkid names them: ext4 once anything ext3 lacks is on. */
@@ -23,7 +23,7 @@ export function fsType(vol: Volume): 'ext2' | 'ext3' | 'ext4' {
 
 function cString(b: Uint8Array): string {
   const end = b.indexOf(0);
-  return utf8(end < 0 ? b : b.subarray(0, end));
+  return decodeName(end < 0 ? b : b.subarray(0, end));
 }
 
 /** Seconds since the epoch as an ISO string, or undefined for "never" (0). */
@@ -71,6 +71,7 @@ export async function fsInfo(vol: Volume, type: string): Promise<FsInfo> {
     label: cString(sb.s_volume_name),
     uuid: formatUuid(sb.s_uuid),
     blockSize: vol.blockSize,
+    clusterSize: vol.clusterBlocks > 1 ? vol.clusterBlocks * vol.blockSize : undefined,
     blocks: vol.blocksCount,
     freeBlocks,
     inodes: vol.inodesCount,

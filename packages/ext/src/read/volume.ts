@@ -62,6 +62,8 @@ export class Volume {
   readonly blocksCount: number;
   readonly firstDataBlock: number;
   readonly blocksPerGroup: number;
+  /** Blocks per allocation cluster: 2^n with bigalloc, else 1 (descriptors and bitmaps count clusters). */
+  readonly clusterBlocks: number;
   readonly inodesPerGroup: number;
   readonly inodesCount: number;
   readonly inodeSize: number;
@@ -80,6 +82,8 @@ export class Volume {
   readonly #descs: Array<GroupDesc | undefined> = [];
   private readonly cache = new Map<number, Uint8Array>();
   private readonly descCodec: ReturnType<typeof groupDescCodec>;
+  /** One reused copy for descriptor checksums: a fresh buffer per group costs a DataView each (131,072 at 16 TiB). */
+  private readonly descScratch: Uint8Array;
 
   private constructor(
     readonly dev: BlockDevice,
@@ -93,6 +97,8 @@ export class Volume {
     this.blocksCount = sb.s_blocks_count;
     this.firstDataBlock = sb.s_first_data_block;
     this.blocksPerGroup = sb.s_blocks_per_group;
+    this.clusterBlocks =
+      (sb.s_feature_ro_compat & RO_COMPAT.bigalloc) !== 0 ? 2 ** (sb.s_log_cluster_size - sb.s_log_block_size) : 1;
     this.inodesPerGroup = sb.s_inodes_per_group;
     this.inodesCount = sb.s_inodes_count;
     this.inodeSize = sb.s_rev_level === 0 ? 128 : sb.s_inode_size;
@@ -107,6 +113,7 @@ export class Volume {
     this.gdtCsum = !this.metadataCsum && this.hasRoCompat(RO_COMPAT.uninit_bg);
     this.csumSeed = this.hasIncompat(INCOMPAT.metadata_csum_seed) ? sb.s_checksum_seed : fsChecksumSeed(sb.s_uuid);
     this.descCodec = groupDescCodec(this.descSize);
+    this.descScratch = new Uint8Array(this.descSize);
     this.gdt = gdt;
     this.gdtBlocks = gdtBlocks;
   }
@@ -195,7 +202,7 @@ export class Volume {
     return d;
   }
 
-  /** Free blocks and inodes summed over the group descriptors. */
+  /** Free blocks and inodes summed over the group descriptors (which count clusters with bigalloc). */
   freeCounts(): { blocks: number; inodes: number } {
     let blocks = 0;
     let inodes = 0;
@@ -204,7 +211,7 @@ export class Volume {
       blocks += d.bg_free_blocks_count;
       inodes += d.bg_free_inodes_count;
     }
-    return { blocks, inodes };
+    return { blocks: blocks * this.clusterBlocks, inodes };
   }
 
   setDesc(group: number, value: Partial<GroupDesc>): void {
@@ -215,7 +222,8 @@ export class Volume {
   /** Checksum of descriptor `group` as stored on disk would need it (0 without gdt/metadata csum). */
   descChecksum(group: number): number {
     const off = group * this.descSize;
-    const d = this.gdt.slice(off, off + this.descSize);
+    const d = this.descScratch;
+    d.set(this.gdt.subarray(off, off + this.descSize));
     if (this.metadataCsum) {
       this.descCodec.set(d, 0, 'bg_checksum', 0);
       return groupDescChecksumCrc32c(this.csumSeed, group, d);
@@ -339,7 +347,18 @@ function checkGeometry(sb: Superblock, devSize: number): void {
     bad(`first data block ${sb.s_first_data_block} is impossible`);
   }
   if (sb.s_blocks_count <= sb.s_first_data_block) bad(`block count ${sb.s_blocks_count} is too small`);
-  if (sb.s_blocks_per_group < 8 || sb.s_blocks_per_group > blockSize * 8) {
+  // A group's block bitmap has one bit per cluster: with bigalloc a cluster is 2^n blocks.
+  const bigalloc = (sb.s_feature_ro_compat & RO_COMPAT.bigalloc) !== 0;
+  if (bigalloc) {
+    const shift = sb.s_log_cluster_size - sb.s_log_block_size;
+    if (shift < 0 || shift > 16) bad(`cluster size 2^(10+${sb.s_log_cluster_size}) is impossible (bigalloc)`);
+    if (sb.s_clusters_per_group < 8 || sb.s_clusters_per_group > blockSize * 8) {
+      bad(`clusters per group ${sb.s_clusters_per_group} is impossible for ${blockSize}-byte blocks (bigalloc)`);
+    }
+    if (sb.s_blocks_per_group !== sb.s_clusters_per_group * 2 ** shift) {
+      bad(`blocks per group ${sb.s_blocks_per_group} is not ${sb.s_clusters_per_group} clusters of 2^${shift} blocks`);
+    }
+  } else if (sb.s_blocks_per_group < 8 || sb.s_blocks_per_group > blockSize * 8) {
     bad(`blocks per group ${sb.s_blocks_per_group} is impossible for ${blockSize}-byte blocks`);
   }
   if (sb.s_inodes_per_group < 1 || sb.s_inodes_per_group > blockSize * 8) {
@@ -358,7 +377,7 @@ function checkGeometry(sb: Superblock, devSize: number): void {
     const ds = sb.s_desc_size;
     if (ds !== 0 && (ds < 32 || ds > 1024 || (ds & (ds - 1)) !== 0)) bad(`descriptor size ${ds} is impossible`);
   }
-  if (sb.s_log_cluster_size !== sb.s_log_block_size && (sb.s_feature_ro_compat & RO_COMPAT.bigalloc) === 0) {
+  if (sb.s_log_cluster_size !== sb.s_log_block_size && !bigalloc) {
     bad(`cluster size differs from block size without bigalloc`);
   }
   // A filesystem claiming far more blocks than the device holds is a corrupt count, not a big disk.
@@ -390,7 +409,8 @@ export function groupHasSuper(sb: Superblock, g: number): boolean {
 function descriptorBlocks(sb: Superblock, blockSize: number, descSize: number, groups: number): number[] {
   const perBlock = blockSize / descSize;
   const count = Math.ceil(groups / perBlock);
-  const first = sb.s_first_data_block + 1;
+  // The table follows the superblock's block (bigalloc has first_data_block 0 even with 1 KiB blocks).
+  const first = Math.floor(1024 / blockSize) + 1;
   const metaBg = (sb.s_feature_incompat & INCOMPAT.meta_bg) !== 0;
   const out: number[] = [];
   for (let i = 0; i < count; i++) {

@@ -4,6 +4,7 @@
  */
 import { CorruptError } from '@fstool/blockdev';
 import { dataView } from '@fstool/blockdev/struct';
+import { decodeName } from '@fstool/fs';
 import { xattrBlockChecksum } from '../checksum.js';
 import { GOOD_OLD_INODE_SIZE } from '../format/inode.js';
 import {
@@ -18,7 +19,6 @@ import {
   xattrIbodyHeader,
 } from '../format/xattr.js';
 import type { Inode } from './inode.js';
-import { utf8 } from './text.js';
 import type { Volume } from './volume.js';
 
 /**
@@ -40,7 +40,7 @@ function parseEntries(
     const e = xattrEntry.decode(buf, off);
     const size = xattrEntrySize(e.e_name_len);
     if (off + size > end) throw new CorruptError(`ext: ${where}: xattr name at ${off} runs past the end`);
-    const name = joinXattrName(e.e_name_index, utf8(buf.subarray(off + 16, off + 16 + e.e_name_len)));
+    const name = joinXattrName(e.e_name_index, decodeName(buf.subarray(off + 16, off + 16 + e.e_name_len)));
     if (e.e_value_inum !== 0)
       throw new CorruptError(
         `ext: ${where}: xattr ${name} lives in inode ${e.e_value_inum} (ea_inode is not supported)`,

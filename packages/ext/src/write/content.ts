@@ -3,7 +3,7 @@
  * symlink or device number), its flags, and the blocks it owns (directory blocks, mapping blocks,
  * a slow symlink's target, the journal superblock, the resize inode's blocks, its xattr block).
  */
-import { type Entry, typeBits } from '@fstool/fs';
+import { type Entry, encodeName, typeBits } from '@fstool/fs';
 import { inodeChecksumSeed } from '../checksum.js';
 import { FT } from '../format/dirent.js';
 import { I_BLOCK_SIZE, INODE_FLAGS } from '../format/inode.js';
@@ -11,7 +11,6 @@ import { hasFeature } from '../format/superblock.js';
 import { hasSuperblock } from '../plan/geometry.js';
 import type { Run } from '../plan/layout.js';
 import type { BuildPlan, PlannedInode } from '../plan/plan.js';
-import { encodeUtf8 } from '../utf8.js';
 import { type DirChild, directoryBlocks } from './dir.js';
 import { deviceIblock, fastSymlinkIblock } from './inode.js';
 import { journalSuperblockBlock } from './journal.js';
@@ -43,7 +42,7 @@ const FILE_TYPE: Record<string, number> = {
   symlink: FT.symlink,
 };
 
-const LOST_FOUND = encodeUtf8('lost+found');
+const LOST_FOUND = encodeName('lost+found');
 
 export class InodeContents {
   /** The journal inode's i_block, i_size_high and i_size, for the superblock's s_jnl_blocks. */
@@ -80,7 +79,7 @@ export class InodeContents {
     };
     if (pi.kind === 'resize') this.#resize(pi, out);
     else if (pi.kind === 'symlink' && pi.extents.length === 0)
-      out.iblock = fastSymlinkIblock(encodeUtf8(entry.target ?? ''));
+      out.iblock = fastSymlinkIblock(encodeName(entry.target ?? ''));
     else if (pi.inline) {
       out.iblock.set(this.inline.get(pi.ino) as Uint8Array);
       out.flags |= INODE_FLAGS.inline_data;
@@ -96,7 +95,7 @@ export class InodeContents {
       if (pi.kind === 'dir') this.#directory(pi, out);
       else if (pi.kind === 'symlink') {
         const block = new Uint8Array(this.#bs);
-        block.set(encodeUtf8(entry.target ?? ''));
+        block.set(encodeName(entry.target ?? ''));
         this.#logical(pi, [block], out);
       } else if (pi.kind === 'journal') this.#journal(pi, out);
     }

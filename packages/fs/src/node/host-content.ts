@@ -1,6 +1,8 @@
 import { closeSync, constants, openSync, readSync } from 'node:fs';
 import type { ContentSource } from '../entry.js';
+import { escapeName } from '../names.js';
 import { hostError } from './errors.js';
+import { hostPath } from './host-path.js';
 
 /** Granularity of holes found by zero detection (the usual host block size). */
 const HOLE_BLOCK = 4096;
@@ -44,10 +46,10 @@ class ScanReader {
     scanRaw ??= Buffer.allocUnsafeSlow(SCAN_CHUNK + DIRECT_ALIGN);
     this.#direct = direct;
     try {
-      this.#fd = openSync(path, direct ? constants.O_RDONLY | constants.O_DIRECT : constants.O_RDONLY);
+      this.#fd = openSync(hostPath(path), direct ? constants.O_RDONLY | constants.O_DIRECT : constants.O_RDONLY);
     } catch {
       this.#direct = false;
-      this.#fd = openSync(path, 'r');
+      this.#fd = openSync(hostPath(path), 'r');
     }
   }
 
@@ -75,7 +77,7 @@ class ScanReader {
         if (tries > 0 || !this.#align(offset, want)) {
           closeSync(this.#fd);
           this.#direct = false;
-          this.#fd = openSync(this.path, 'r');
+          this.#fd = openSync(hostPath(this.path), 'r');
         }
       }
     }
@@ -129,7 +131,7 @@ class HostFileSource implements ContentSource {
 
   readSync(offset: number, into: Uint8Array): number {
     try {
-      this.#fd ??= openSync(this.path, 'r');
+      this.#fd ??= openSync(hostPath(this.path), 'r');
       let done = 0;
       while (done < into.length) {
         const n = readSync(this.#fd, into, done, into.length - done, offset + done);
@@ -138,7 +140,7 @@ class HostFileSource implements ContentSource {
       }
       return done;
     } catch (e) {
-      throw hostError(e, this.path, 'read it');
+      throw hostError(e, escapeName(this.path), 'read it');
     }
   }
 
@@ -177,7 +179,7 @@ class HostFileSource implements ContentSource {
         off += n;
       }
     } catch (e) {
-      throw hostError(e, path, 'read it');
+      throw hostError(e, escapeName(path), 'read it');
     } finally {
       scan?.close();
     }
@@ -191,7 +193,7 @@ class HostFileSource implements ContentSource {
     try {
       closeSync(f);
     } catch (e) {
-      throw hostError(e, this.path, 'close it');
+      throw hostError(e, escapeName(this.path), 'close it');
     }
   }
 }

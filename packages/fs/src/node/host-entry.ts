@@ -2,13 +2,14 @@ import { type BigIntStats, lstatSync, readlinkSync } from 'node:fs';
 import type { Entry } from '../entry.js';
 import { UnsupportedError } from '../errors.js';
 import { kindFromMode } from '../mode.js';
+import { decodeName, escapeName, isPlainName } from '../names.js';
 import { normalizePath } from '../path.js';
 import { hostError } from './errors.js';
 import { hostFileSource } from './host-content.js';
+import { hostPath } from './host-path.js';
 import { type XattrPolicy, type XattrReader, xattrReader } from './xattrs.js';
 
 const NS = 1_000_000_000n;
-export const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Whole seconds (floored) and nanoseconds 0..999999999 of a bigint nanosecond time. */
 function splitNs(ns: bigint): [number, number] {
@@ -32,11 +33,13 @@ function splitRdev(rdev: bigint): { major: number; minor: number } {
 /**
  * The Entry for one host object from its bigint lstat: times with nanoseconds, device numbers,
  * symlink target, xattrs (through `readXattrs`) and lazy contents. Hard links are left to the caller.
+ * `abs` may hold escaped bytes (names.ts); the xattr binding takes UTF-8 paths only, so an object
+ * whose host path is not UTF-8 text gets no xattrs.
  */
 export function entryFromStats(abs: string, path: string, st: BigIntStats, readXattrs?: XattrReader): Entry {
   const mode = Number(st.mode);
   const kind = kindFromMode(mode);
-  if (!kind) throw new UnsupportedError(`${abs}: unknown file type (mode ${mode.toString(8)})`);
+  if (!kind) throw new UnsupportedError(`${escapeName(abs)}: unknown file type (mode ${mode.toString(8)})`);
   const [mtime, mtimeNsec] = splitNs(st.mtimeNs);
   const [atime, atimeNsec] = splitNs(st.atimeNs);
   const [ctime, ctimeNsec] = splitNs(st.ctimeNs);
@@ -63,20 +66,16 @@ export function entryFromStats(abs: string, path: string, st: BigIntStats, readX
   } else if (kind === 'symlink') {
     let raw: Buffer;
     try {
-      raw = readlinkSync(abs, { encoding: 'buffer' });
+      raw = readlinkSync(hostPath(abs), { encoding: 'buffer' });
     } catch (err) {
-      throw hostError(err, abs, 'read the link');
+      throw hostError(err, escapeName(abs), 'read the link');
     }
-    try {
-      e.target = utf8.decode(raw);
-    } catch {
-      throw new UnsupportedError(`${abs}: symlink target is not valid UTF-8 (bytes ${raw.toString('hex')})`);
-    }
+    e.target = decodeName(raw);
     e.size = raw.length;
   } else if (kind === 'char' || kind === 'block') {
     e.rdev = splitRdev(st.rdev);
   }
-  const xattrs = readXattrs?.(abs);
+  const xattrs = isPlainName(abs) ? readXattrs?.(abs) : undefined;
   if (xattrs) e.xattrs = xattrs;
   return e;
 }
@@ -85,12 +84,12 @@ export function entryFromStats(abs: string, path: string, st: BigIntStats, readX
  * The Entry for one host path (not following a symlink), placed at `path` inside a tree; for
  * adding single host files to an image. `linkId` is not set.
  */
-export function hostEntry(hostPath: string, opts: { path?: string; xattrs?: XattrPolicy } = {}): Entry {
+export function hostEntry(host: string, opts: { path?: string; xattrs?: XattrPolicy } = {}): Entry {
   let st: BigIntStats;
   try {
-    st = lstatSync(hostPath, { bigint: true });
+    st = lstatSync(hostPath(host), { bigint: true });
   } catch (e) {
-    throw hostError(e, hostPath, 'stat it');
+    throw hostError(e, escapeName(host), 'stat it');
   }
-  return entryFromStats(hostPath, normalizePath(opts.path ?? '/'), st, xattrReader(opts.xattrs ?? 'default'));
+  return entryFromStats(host, normalizePath(opts.path ?? '/'), st, xattrReader(opts.xattrs ?? 'default'));
 }

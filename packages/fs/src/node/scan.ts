@@ -1,10 +1,12 @@
 import { type BigIntStats, lstatSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Entry, SourceTree } from '../entry.js';
-import { NotDirectoryError, NotFoundError, UnsupportedError } from '../errors.js';
+import { NotDirectoryError, NotFoundError } from '../errors.js';
+import { decodeName, escapeName } from '../names.js';
 import { compareNames } from '../path.js';
 import { hostError } from './errors.js';
-import { entryFromStats, utf8 } from './host-entry.js';
+import { entryFromStats } from './host-entry.js';
+import { hostPath } from './host-path.js';
 import { type XattrPolicy, xattrReader } from './xattrs.js';
 
 export interface ScanOptions {
@@ -19,25 +21,20 @@ export interface ScanOptions {
 /** Entries between yields to the event loop, so progress output can paint. */
 const YIELD_EVERY = 4096;
 
-/** Children of a host directory sorted by UTF-8 bytes; names that are not UTF-8 are refused. */
+/**
+ * Children of a host directory sorted by their bytes. Names are bytes: one that is not UTF-8 keeps
+ * them through decodeName's escapes (names.ts).
+ */
 function sortedNames(abs: string): string[] {
   let names: string[];
   try {
-    names = readdirSync(abs);
-  } catch (e) {
-    throw hostError(e, abs, 'list it');
-  }
-  // Node replaces bytes that are not UTF-8 by U+FFFD; look closer only then (rare).
-  if (names.some((n) => n.includes('\uFFFD'))) {
-    for (const raw of readdirSync(abs, { encoding: 'buffer' })) {
-      try {
-        utf8.decode(raw);
-      } catch {
-        throw new UnsupportedError(
-          `${join(abs, raw.toString('latin1'))}: file name is not valid UTF-8 (bytes ${raw.toString('hex')})`,
-        );
-      }
+    names = readdirSync(hostPath(abs));
+    // Node replaces bytes that are not UTF-8 by U+FFFD; read the bytes only then (rare).
+    if (names.some((n) => n.includes('\uFFFD'))) {
+      names = readdirSync(hostPath(abs), { encoding: 'buffer' }).map((raw) => decodeName(raw));
     }
+  } catch (e) {
+    throw hostError(e, escapeName(abs), 'list it');
   }
   return names.sort(compareNames);
 }
@@ -57,7 +54,7 @@ export function scanDirectory(dir: string, opts: ScanOptions = {}): SourceTree {
     async *entries() {
       let rootSt: BigIntStats;
       try {
-        rootSt = statSync(dir, { bigint: true });
+        rootSt = statSync(hostPath(dir), { bigint: true });
       } catch (e) {
         throw hostError(e, dir, 'scan it');
       }
@@ -92,11 +89,11 @@ export function scanDirectory(dir: string, opts: ScanOptions = {}): SourceTree {
         const path = `${top.path}/${name}`;
         let st: BigIntStats | undefined;
         try {
-          st = lstatSync(abs, { bigint: true, throwIfNoEntry: false });
+          st = lstatSync(hostPath(abs), { bigint: true, throwIfNoEntry: false });
         } catch (e) {
-          throw hostError(e, abs, 'stat it');
+          throw hostError(e, escapeName(abs), 'stat it');
         }
-        if (!st) throw new NotFoundError(abs);
+        if (!st) throw new NotFoundError(escapeName(abs));
         yield toEntry(abs, path, st);
         if (st.isDirectory() && !(opts.oneFileSystem && st.dev !== rootSt.dev)) {
           stack.push({ abs, path, names: sortedNames(abs), i: 0 });

@@ -55,7 +55,7 @@ async function convertLocked(input: string, output: string, opts: ConvertImageOp
   if (size === undefined && !device)
     return writeAtomically(output, (tmp) => convertFile(input, tmp, { ...rest, format }), atomic);
 
-  const { device: src } = await openImageFile(input);
+  const { device: src } = await openImageFile(input, rest.backing ? { backing: rest.backing } : {});
   try {
     const want = size ?? src.size;
     if (want < src.size) {

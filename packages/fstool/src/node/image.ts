@@ -3,11 +3,12 @@ import type { BlockDevice } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
 import type { FileSystem } from '@fstool/fs';
 import { isQcow2, type Qcow2Info, readQcow2Info } from '@fstool/qcow2';
-import { openQcow2File } from '@fstool/qcow2/node';
+import { type BackingLink, type BackingPolicy, backingChain, openQcow2File } from '@fstool/qcow2/node';
 import { Disk, type DiskInfo } from '../disk.js';
 import type { DriverRegistry } from '../registry.js';
 import { ImageLock } from './lock.js';
 import { assertNotMounted } from './mounted.js';
+import { blockDeviceSectorSize } from './sector-size.js';
 
 /** `disk.img:2` → partition 2 of disk.img. A path that exists as written wins (names may contain ':'). */
 export function parseImageRef(ref: string): { path: string; partition?: number } {
@@ -16,58 +17,85 @@ export function parseImageRef(ref: string): { path: string; partition?: number }
   return { path: m[1] as string, partition: Number(m[2]) };
 }
 
+/** The container of an image: its format, the qcow2 header summary and backing chain. */
+export interface ContainerInfo {
+  path: string;
+  format: 'raw' | 'qcow2';
+  qcow2?: Qcow2Info;
+  /** Each backing file in order, with whether the policy lets it be followed. */
+  backingChain?: BackingLink[];
+}
+
+export interface ImageInfo extends DiskInfo, ContainerInfo {}
+
+/** Describes the container without opening the disk inside: shown even when a backing file is refused. */
+export async function describeContainer(path: string, backing?: BackingPolicy): Promise<ContainerInfo> {
+  const probe = await FileDevice.open(path);
+  let qcow2: Qcow2Info | undefined;
+  try {
+    if (await isQcow2(probe)) qcow2 = await readQcow2Info(probe);
+  } finally {
+    await probe.close();
+  }
+  if (!qcow2) return { path, format: 'raw' };
+  const chain = qcow2.backingFile !== undefined ? { backingChain: await backingChain(path, backing) } : {};
+  return { path, format: 'qcow2', qcow2, ...chain };
+}
+
 export interface OpenImageOptions {
   writable?: boolean;
   /** When another process holds the image: wait for it instead of failing at once. */
   wait?: boolean;
   /** Told once when waiting for another process starts. */
   onWait?: (message: string) => void;
-}
-
-export interface ImageInfo extends DiskInfo {
-  path: string;
-  format: 'raw' | 'qcow2';
-  qcow2?: Qcow2Info;
+  /** Which qcow2 backing files may be followed (default: only inside the image's directory tree). */
+  backing?: BackingPolicy;
+  /**
+   * Logical sector size of an MBR (512…4096, `--sector-size`); by default a block device's own is
+   * used and an image file's is probed (4Kn disks count MBR sectors of 4096 bytes).
+   */
+  sectorSize?: number;
 }
 
 /** An image file opened through the whole stack: container format, partition table, filesystems. */
 export class OpenImage {
   private constructor(
-    readonly path: string,
-    readonly format: 'raw' | 'qcow2',
+    readonly container: ContainerInfo,
     readonly disk: Disk,
-    readonly qcow2: Qcow2Info | undefined,
     private readonly lock: ImageLock,
   ) {}
+
+  get path(): string {
+    return this.container.path;
+  }
+
+  get format(): 'raw' | 'qcow2' {
+    return this.container.format;
+  }
+
+  get qcow2(): Qcow2Info | undefined {
+    return this.container.qcow2;
+  }
 
   /**
    * Opens `path`, holding a lock on the file until close: exclusive when writable (a second
    * writer or reader fails at once unless `wait`), shared otherwise. A mounted image is refused
-   * for writing.
+   * for writing. qcow2 backing files are followed within `opts.backing`.
    */
   static async open(path: string, registry: DriverRegistry, opts: OpenImageOptions = {}): Promise<OpenImage> {
     const writable = opts.writable ?? false;
-    const probe = await FileDevice.open(path);
-    let qcow2: Qcow2Info | undefined;
-    let lock: ImageLock;
+    const lock = await ImageLock.take(path, writable ? 'exclusive' : 'shared', opts);
     try {
-      lock = await ImageLock.take(path, writable ? 'exclusive' : 'shared', opts);
+      if (writable) assertNotMounted(path);
+      const container = await describeContainer(path, opts.backing);
+      const device: BlockDevice =
+        container.format === 'qcow2'
+          ? await openQcow2File(path, { writable, ...(opts.backing ? { backing: opts.backing } : {}) })
+          : await FileDevice.open(path, { writable });
       try {
-        if (writable) assertNotMounted(path);
-        if (await isQcow2(probe)) qcow2 = await readQcow2Info(probe);
-      } catch (err) {
-        await lock.release();
-        throw err;
-      }
-    } finally {
-      await probe.close();
-    }
-    try {
-      const device: BlockDevice = qcow2
-        ? await openQcow2File(path, { writable })
-        : await FileDevice.open(path, { writable });
-      try {
-        return new OpenImage(path, qcow2 ? 'qcow2' : 'raw', await Disk.open(device, registry), qcow2, lock);
+        const sectorSize = opts.sectorSize ?? blockDeviceSectorSize(path);
+        const disk = await Disk.open(device, registry, sectorSize !== undefined ? { sectorSize } : {});
+        return new OpenImage(container, disk, lock);
       } catch (err) {
         await device.close();
         throw err;
@@ -84,12 +112,7 @@ export class OpenImage {
   }
 
   async info(): Promise<ImageInfo> {
-    return {
-      path: this.path,
-      format: this.format,
-      ...(this.qcow2 ? { qcow2: this.qcow2 } : {}),
-      ...(await this.disk.describe()),
-    };
+    return { ...this.container, ...(await this.disk.describe()) };
   }
 
   async close(): Promise<void> {

@@ -61,11 +61,6 @@ export class ImageLock {
     }
   }
 
-  /** True when a lock is really held (false where flock(1) is missing). */
-  get held(): boolean {
-    return this.fh !== undefined;
-  }
-
   async release(): Promise<void> {
     await this.fh?.close();
   }

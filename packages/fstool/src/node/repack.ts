@@ -1,4 +1,5 @@
-import { collectTree, type Entry, fileSystemTree, type Progress, type SourceTree } from '@fstool/fs';
+import { collectTree, type Entry, type FsInfo, fileSystemTree, type Progress, type SourceTree } from '@fstool/fs';
+import type { BackingPolicy } from '@fstool/qcow2/node';
 import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
 import { isExtType, isFatType } from '../driver-options.js';
 import type { DriverRegistry } from '../registry.js';
@@ -22,8 +23,12 @@ export interface RepackOptions {
   format?: OutputFormat;
   /** Allow writing onto a block device. */
   force?: boolean;
+  /** Which qcow2 backing files of the source may be followed. */
+  backing?: BackingPolicy;
   /** How to take the locks on the source and an existing output (e.g. wait for an editor). */
   lock?: LockOptions;
+  /** Logical sector size of the source's MBR (default: the device's, or probed). */
+  sectorSize?: number;
   /** One message per kind of problem, with a count (not one per path). */
   onWarning?: (message: string) => void;
   onProgress?: (p: Progress) => void;
@@ -37,7 +42,13 @@ export interface RepackOptions {
 export async function repack(src: string, dst: string, opts: RepackOptions): Promise<BuildResult> {
   const { path } = parseImageRef(src);
   checkOutputPath(dst, [path]);
-  return withFilesystem(src, opts.registry, { writable: false, ...opts.lock }, async (fs) => {
+  const open = {
+    writable: false,
+    ...opts.lock,
+    ...(opts.sectorSize !== undefined ? { sectorSize: opts.sectorSize } : {}),
+    ...(opts.backing ? { backing: opts.backing } : {}),
+  };
+  return withFilesystem(src, opts.registry, open, async (fs) => {
     // What the source's driver noticed on open (e.g. a journal replayed in memory).
     for (const w of fs.warnings) opts.onWarning?.(`${src}: ${w}`);
     const info = await fs.info();
@@ -47,7 +58,7 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
       type,
       // On a block device 'auto' means its capacity, the natural default there.
       size: opts.shrink ? 'auto' : (opts.size ?? (isBlockDevicePath(dst) ? 'auto' : info.size)),
-      ...sizing(type, opts.blockSize),
+      ...sizing(fs.type, type, info, opts.blockSize),
       ...carriedIds(fs.type, type, info.label, info.uuid),
     };
     // Metadata in memory (contents stay lazy) so the planner and the driver can both walk it.
@@ -78,10 +89,22 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
   });
 }
 
-/** `--block-size`: the ext block size or the FAT cluster size. */
-function sizing(type: string, blockSize: number | undefined): Partial<BareFilesystemSpec> {
-  if (blockSize === undefined) return {};
-  return isFatType(type) ? { clusterSize: blockSize } : { blockSize };
+/** Largest inode the ext builder writes; bigger source inodes (mke2fs -I 512) become this size. */
+const EXT_MAX_INODE = 256;
+
+/**
+ * `--block-size`: the ext block size or the FAT cluster size. ext to ext keeps the source's block and
+ * inode size by default: the content was laid out for them (an xattr block of 4 KiB fits no 1 KiB
+ * block), whereas the builder's own default follows the output size.
+ */
+function sizing(from: string, to: string, info: FsInfo, blockSize: number | undefined): Partial<BareFilesystemSpec> {
+  if (isFatType(to)) return blockSize === undefined ? {} : { clusterSize: blockSize };
+  const keep = isExtType(from) && isExtType(to);
+  const size = blockSize ?? (keep && typeof info.blockSize === 'number' ? info.blockSize : undefined);
+  if (size === undefined) return {};
+  const inodeSize =
+    keep && typeof info.inodeSize === 'number' ? Math.min(info.inodeSize, EXT_MAX_INODE, size) : undefined;
+  return { blockSize: size, ...(inodeSize !== undefined ? { inodeSize } : {}) };
 }
 
 /** Label and UUID stay where the target can hold them (root=UUID=… keeps working after ext → ext). */
