@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -101,9 +101,12 @@ describe.skipIf(!built || !haveTools('tmux', 'e2fsck'))('Ctrl-C in fstool shell'
 
     startShell('big', img);
     await waitFor(/fstool:\/> $/m);
+    // Ctrl-C once the data is visibly flowing into the image (a fixed delay raced a fast put).
+    const used = () => statSync(img).blocks * 512;
+    const before = used();
     type(`put ${big} /`);
     key('Enter');
-    await sleep(500);
+    for (let i = 0; i < 3000 && used() < before + 32 * 2 ** 20; i++) await sleep(5);
     key('C-c');
     await waitFor(/^interrupted\nfstool:\/> $/m);
     type('exit');
