@@ -1,6 +1,6 @@
 import { Command, CommanderError, InvalidArgumentError } from '@commander-js/extra-typings';
 import { FsError } from '@fstool/blockdev';
-import { SECTOR_SIZES } from 'fstool/node';
+import { SECTOR_SIZES } from '@fstool/mbr';
 import pkg from '../package.json' with { type: 'json' };
 import { addBackingOptions } from './backing.js';
 import { commands } from './commands/index.js';

@@ -11,7 +11,7 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { haveTools, mustRun, pick, snapshotTree, tempDir } from '@fstool/testkit/node';
+import { COPY_FIELDS, haveTools, mustRun, pick, snapshotTree, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli, shell } from './run-cli.js';
 
@@ -58,21 +58,6 @@ function makeSource(): string {
   return src;
 }
 
-const FIELDS = [
-  'path',
-  'kind',
-  'mode',
-  'uid',
-  'gid',
-  'mtimeNs',
-  'size',
-  'sha256',
-  'target',
-  'rdev',
-  'linkGroup',
-  'xattrs',
-] as const;
-
 describe.skipIf(!haveTools('mke2fs', 'debugfs'))('fstool extract', () => {
   const src = makeSource();
   const img = tmp.join('root.ext4');
@@ -85,8 +70,8 @@ describe.skipIf(!haveTools('mke2fs', 'debugfs'))('fstool extract', () => {
     expect(r.err).toMatch(/extracted \d+ entries/);
     // The image root's times are mke2fs's own (lost+found was made in it).
     const below = (d: string) => snapshotTree(d, { ignore: ['/lost+found'] }).filter((n) => n.path !== '/');
-    const want = pick(below(src), [...FIELDS]);
-    const got = pick(below(dest), [...FIELDS]);
+    const want = pick(below(src), COPY_FIELDS);
+    const got = pick(below(dest), COPY_FIELDS);
     expect(got).toEqual(want);
     const sparse = lstatSync(`${dest}/etc/sparse`);
     expect(sparse.size).toBe(8192 + 4 * 2 ** 20);

@@ -5,26 +5,12 @@
 import { closeSync, lstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceTree } from '@fstool/fs';
-import { haveTools, mustRun, pick, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit/node';
+import { COPY_FIELDS, haveTools, mustRun, pick, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage, fsck } from './helpers.js';
 import { deepPath, ISLAND, islandBytes, makeHostTree, SPARSE, scanOnce } from './host-tree.js';
 
 const MiB = 2 ** 20;
-const FIELDS = [
-  'path',
-  'kind',
-  'mode',
-  'uid',
-  'gid',
-  'mtimeNs',
-  'size',
-  'sha256',
-  'target',
-  'rdev',
-  'linkGroup',
-  'xattrs',
-] as const;
 const isRoot = process.getuid?.() === 0;
 
 describe.skipIf(!isRoot || !haveTools('e2fsck', 'debugfs', 'mknod', 'python3', 'truncate'))('acceptance tree', () => {
@@ -37,7 +23,7 @@ describe.skipIf(!isRoot || !haveTools('e2fsck', 'debugfs', 'mknod', 'python3', '
     mustRun('mkdir', [src]);
     makeHostTree(src);
     tree = await scanOnce(src);
-    expected = pick(snapshotTree(src, { ignore: ['/sparse'] }), [...FIELDS]);
+    expected = pick(snapshotTree(src, { ignore: ['/sparse'] }), COPY_FIELDS);
   });
   afterAll(() => tmp.cleanup());
 
@@ -53,7 +39,7 @@ describe.skipIf(!isRoot || !haveTools('e2fsck', 'debugfs', 'mknod', 'python3', '
         expect(report.details.features).toContain('dir_index');
         expect(mustRun('debugfs', ['-R', 'htree /big', img])).toMatch(/Indirect levels: [01]/);
         const mounted = await withLoopMount(img, (mnt) => {
-          const got = pick(snapshotTree(mnt, { ignore: ['/lost+found', '/sparse'] }), [...FIELDS]);
+          const got = pick(snapshotTree(mnt, { ignore: ['/lost+found', '/sparse'] }), COPY_FIELDS);
           expect(got).toEqual(expected);
           expect(lstatSync(join(mnt, 'deep', deepPath, 'leaf.txt')).size).toBe(5);
           // Sparse files keep their size and holes: only the islands (and a few mapping blocks) are allocated.

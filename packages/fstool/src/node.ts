@@ -1,3 +1,4 @@
+export { SECTOR_SIZES } from '@fstool/mbr';
 export { removeTemporaryFiles, staleTemporaryFiles, writeAtomically } from './node/atomic.js';
 export { type BuildOptions, type BuildResult, buildImage, buildSpecFile } from './node/build-image.js';
 export { checkImage, type ImageCheck, type VolumeCheck } from './node/check.js';
@@ -17,6 +18,6 @@ export { createOutput, type OutputFormat, type OutputOptions, outputFormat } fro
 export { checkOutputPath } from './node/output-path.js';
 export { loadPlugins, PluginError } from './node/plugins.js';
 export { type RepackOptions, repack } from './node/repack.js';
-export { blockDeviceSectorSize, SECTOR_SIZES } from './node/sector-size.js';
+export { blockDeviceSectorSize } from './node/sector-size.js';
 export { isBlockDevicePath, openBlockTarget, TargetError } from './node/target.js';
 export { type PreparedTree, prepareTree, SourceError, sourceDateEpoch } from './node/trees.js';

@@ -27,6 +27,7 @@ export {
   type MbrPartitionSpec,
   type MbrSpec,
   type MbrTable,
+  SECTOR_SIZES,
   validateMbr,
 } from './table.js';
 export { EXTENDED_TYPES, hexByte, mbrTypeAliases, mbrTypeName, resolveMbrType } from './types.js';

@@ -3,6 +3,9 @@ import { PartitionTableError } from './errors.js';
 import { formatBytes } from './partition-info.js';
 import { EXTENDED_TYPES, resolveMbrType } from './types.js';
 
+/** Logical sector sizes an MBR may count in (512 on almost every disk, 4096 on 4Kn disks). */
+export const SECTOR_SIZES: readonly number[] = [512, 1024, 2048, 4096];
+
 export type MbrKind = 'primary' | 'extended' | 'logical';
 
 export interface MbrPartition {
@@ -105,7 +108,7 @@ export function buildMbr(spec: MbrSpec, diskSize: number): MbrTable {
  */
 export function validateMbr(table: MbrTable, diskSize: number): void {
   const ss = table.sectorSize;
-  if (ss !== 512 && ss !== 1024 && ss !== 2048 && ss !== 4096) {
+  if (!SECTOR_SIZES.includes(ss)) {
     throw new PartitionTableError(`sector size ${ss} is not 512, 1024, 2048 or 4096`);
   }
   if (table.bootCode && table.bootCode.length !== 440) {

@@ -1,8 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
 
-/** Logical sector sizes a partition table may count in. */
-export const SECTOR_SIZES: readonly number[] = [512, 1024, 2048, 4096];
-
 /**
  * The logical sector size a block device reports (Linux sysfs `queue/logical_block_size`, found
  * through its device number; a partition's is its disk's), or undefined for a file or elsewhere.

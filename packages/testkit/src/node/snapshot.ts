@@ -22,6 +22,22 @@ export interface NodeRecord {
   xattrs?: Record<string, string>;
 }
 
+/** Every field a faithful copy of a tree keeps (all but `allocated`, which each filesystem decides). */
+export const COPY_FIELDS: Array<keyof NodeRecord> = [
+  'path',
+  'kind',
+  'mode',
+  'uid',
+  'gid',
+  'mtimeNs',
+  'size',
+  'sha256',
+  'target',
+  'rdev',
+  'linkGroup',
+  'xattrs',
+];
+
 export interface SnapshotOptions {
   /** Include xattrs (user, trusted and security namespaces where readable). Default true. */
   xattrs?: boolean;
