@@ -104,6 +104,20 @@ describe('plugins for every command', () => {
     );
   });
 
+  it('`schema` with plugins loaded includes their own keys', async () => {
+    const fill = {
+      type: 'integer',
+      minimum: 0,
+      maximum: 255,
+      default: 0,
+      description: 'flatfs only: the byte the space after the contents holds',
+    };
+    const schema = JSON.parse((await cli('--plugin', plugin, 'schema')).out);
+    expect(schema.properties.filesystem.properties.fill).toEqual(fill);
+    expect(schema.properties.partitions.items.properties.filesystem.properties.fill).toEqual(fill);
+    expect(JSON.parse((await cli('schema')).out).properties.filesystem.properties.fill).toBeUndefined();
+  });
+
   it('a misspelt key of a built-in type also gets a suggestion naming where it is', async () => {
     writeFileSync(tmp.join('ext.toml'), '[filesystem]\ntype = "ext4"\nsize = "8MiB"\nblok_size = 1024\n');
     const r = await cli('build', tmp.join('ext.toml'), '-o', tmp.join('ext.img'));
