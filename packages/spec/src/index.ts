@@ -3,7 +3,6 @@ export {
   checkPluginKeys,
   type KnownTypes,
   type PluginDriver,
-  type PluginKey,
 } from './plugin-keys.js';
 export { formatSize, MAX_SIZE, parseSize } from './size.js';
 export { parseSpec, type SafeParseResult, type SpecOptions, safeParseSpec } from './spec.js';

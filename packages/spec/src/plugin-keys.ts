@@ -1,3 +1,4 @@
+import type { FileSystemDriver, SpecKey } from '@fstool/fs';
 import { describe } from './describe.js';
 import { SpecError } from './errors.js';
 import { COMMON_KEYS } from './filesystem.js';
@@ -7,25 +8,8 @@ import { formatSize, readSize } from './size.js';
 import { didYouMean } from './suggest.js';
 import { BUILTIN_FS_TYPES, type FilesystemSpec, type ImageSpec } from './types.js';
 
-/**
- * How a plugin declares one key of its filesystem tables. It is the shape of `SpecKey` in the
- * driver contract (`@fstool/fs`), which this package does not depend on.
- */
-export interface PluginKey {
-  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'size';
-  readonly description?: string;
-  readonly enum?: readonly (string | number)[];
-  readonly min?: number;
-  readonly max?: number;
-  readonly required?: boolean;
-  readonly default?: string | number | boolean;
-}
-
 /** What `checkPluginKeys` needs of a loaded plugin's driver. */
-export interface PluginDriver {
-  readonly type: string;
-  readonly specKeys?: Readonly<Record<string, PluginKey>>;
-}
+export type PluginDriver = Pick<FileSystemDriver, 'type' | 'specKeys'>;
 
 /** The loaded filesystem drivers, as the facade's registry knows them. */
 export interface KnownTypes {
@@ -35,7 +19,7 @@ export interface KnownTypes {
   types(): readonly string[];
 }
 
-const WHAT: Record<PluginKey['type'], string> = {
+const WHAT: Record<SpecKey['type'], string> = {
   string: 'a string',
   integer: 'an integer',
   number: 'a number',
@@ -43,7 +27,7 @@ const WHAT: Record<PluginKey['type'], string> = {
   size: 'a size like "64KiB"',
 };
 
-function bounds(value: number, rule: PluginKey): { error: string } | undefined {
+function bounds(value: number, rule: SpecKey): { error: string } | undefined {
   const { min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY } = rule;
   if (value >= min && value <= max) return undefined;
   const show = (n: number) => (rule.type === 'size' ? formatSize(n) : String(n));
@@ -57,7 +41,7 @@ function bounds(value: number, rule: PluginKey): { error: string } | undefined {
 }
 
 /** One value checked against its declaration: its type, bounds and allowed values. */
-function readKey(v: unknown, rule: PluginKey): string | number | boolean | { error: string } {
+function readKey(v: unknown, rule: SpecKey): string | number | boolean | { error: string } {
   let value: string | number | boolean;
   if (rule.type === 'size') {
     const r = readSize(v);
