@@ -52,8 +52,7 @@ function readKey(v: unknown, rule: SpecKey): string | number | boolean | { error
     if (typeof r !== 'number') return r;
     value = r;
   } else {
-    const kind = rule.type === 'string' ? 'string' : rule.type === 'number' ? 'number' : 'boolean';
-    if (typeof v !== kind) return { error: `must be ${WHAT[rule.type]}, got ${describe(v)}` };
+    if (typeof v !== rule.type) return { error: `must be ${WHAT[rule.type]}, got ${describe(v)}` };
     value = v as string | number | boolean;
   }
   const out = typeof value === 'number' ? bounds(value, rule) : undefined;
@@ -89,7 +88,7 @@ function tables(spec: ImageSpec): Array<[KeyPath, FilesystemSpec | undefined]> {
 }
 
 /**
- * Checks, once the plugins are loaded, that every filesystem's type has a driver and that each
+ * Checks, once the plugins are loaded, that every type that is not built in has a driver and that each
  * plugin type's keys are the ones its plugin declares (`specKeys`), with values of the declared
  * type. Returns one entry per filesystem in spec order (a bare filesystem, or one per partition):
  * a plugin's options (camelCase, defaults filled in), else undefined. Throws a `SpecError` listing
