@@ -95,6 +95,23 @@ size = "remaining"
     );
   });
 
+  it('refuses a plugin whose spec keys cannot work: an unknown value type, or a key fstool reads itself', async () => {
+    const plugin = join(import.meta.dirname, '..', '..', '..', 'examples', 'plugins', 'flatfs.mjs');
+    const variant = (name: string, keys: string) => {
+      writeFileSync(
+        tmp.join(name),
+        `import p from ${JSON.stringify(plugin)};\nexport default { ...p, type: '${name}', specKeys: ${keys} };\n`,
+      );
+      return loadPlugins([`./${name}`], tmp.path, createRegistry());
+    };
+    await expect(variant('a.mjs', "{ fill: { type: 'float' } }")).rejects.toThrow(
+      'plugin "./a.mjs" declares the spec key "fill" with type "float" (use "string", "integer", "number", "boolean" or "size")',
+    );
+    await expect(variant('b.mjs', "{ source: { type: 'string' } }")).rejects.toThrow(
+      'plugin "./b.mjs" declares the spec key "source", which fstool reads for every type',
+    );
+  });
+
   it('names a plugin that cannot be found', async () => {
     await expect(loadPlugins(['fstool-plugin-nonexistent'], tmp.path, createRegistry())).rejects.toThrow(
       /plugin "fstool-plugin-nonexistent" not found/,

@@ -3,6 +3,7 @@ export {
   checkPluginKeys,
   type KnownTypes,
   type PluginDriver,
+  specKeysProblem,
 } from './plugin-keys.js';
 export { formatSize, MAX_SIZE, parseSize } from './size.js';
 export { parseSpec, type SafeParseResult, type SpecOptions, safeParseSpec } from './spec.js';

@@ -80,6 +80,20 @@ function readPluginTable(fs: FilesystemSpec, driver: PluginDriver, path: KeyPath
   return options;
 }
 
+/**
+ * What is wrong with a driver's `specKeys`, or undefined: a key of an unknown type, or one the
+ * spec gives to fstool (which would never reach the plugin). Checked when a plugin is loaded.
+ */
+export function specKeysProblem(driver: PluginDriver): string | undefined {
+  for (const [key, rule] of Object.entries(driver.specKeys ?? {})) {
+    if (COMMON_KEYS.includes(key)) return `declares the spec key "${key}", which fstool reads for every type`;
+    if (!Object.hasOwn(WHAT, rule?.type)) {
+      return `declares the spec key "${key}" with type ${describe(rule?.type)} (use ${orList(Object.keys(WHAT))})`;
+    }
+  }
+  return undefined;
+}
+
 /** Each filesystem of a spec with its key path, in spec order. */
 function tables(spec: ImageSpec): Array<[KeyPath, FilesystemSpec | undefined]> {
   return spec.kind === 'filesystem'
