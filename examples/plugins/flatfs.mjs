@@ -44,6 +44,11 @@ function readOnly() {
 
 export default {
   type: 'flatfs',
+  // Keys of its own in the spec's filesystem table; fstool checks them (unknown keys, types, bounds)
+  // and hands the values to build() in camelCase, with the default when the spec leaves one out.
+  specKeys: {
+    fill: { type: 'integer', min: 0, max: 255, default: 0, description: 'the byte the space after the contents holds' },
+  },
   async probe(dev) {
     if (dev.size < HEAD) return false;
     const head = new Uint8Array(MAGIC.length);
@@ -54,7 +59,8 @@ export default {
     return (await layout(tree)).size;
   },
   // `dev` is exactly the filesystem's space (a partition is already cut out of the disk);
-  // `opts.label` is the spec's volume_label, `opts.partitionStart` the byte offset on the disk.
+  // `opts.label` is the spec's volume_label, `opts.partitionStart` the byte offset on the disk,
+  // `opts.fill` the spec's `fill` key.
   async build(dev, tree, opts, ctx) {
     const { entries, index, size } = await layout(tree);
     if (size > dev.size)
@@ -76,13 +82,20 @@ export default {
       done += e.size;
       ctx.onProgress?.({ phase: 'data', done, total: size });
     }
+    const fill = opts.fill ?? 0;
+    if (fill !== 0) {
+      const chunk = new Uint8Array(65536).fill(fill);
+      for (let at = size; at < dev.size; at += chunk.length) {
+        await dev.write(at, chunk.subarray(0, Math.min(chunk.length, dev.size - at)));
+      }
+    }
     return {
       type: ctx.type,
       size: dev.size,
       usedBytes: size,
       entries: entries.length,
       warnings: [],
-      details: { label: opts.label, partitionStart: opts.partitionStart },
+      details: { label: opts.label, partitionStart: opts.partitionStart, fill },
     };
   },
   async open(dev) {

@@ -11,6 +11,9 @@ export function usePlugins(fromOptions: string[], env = process.env.FSTOOL_PLUGI
   global.push(...(env ?? '').split(delimiter).filter(Boolean), ...fromOptions);
 }
 
+/** Whether this run loads plugins (`--plugin`, `FSTOOL_PLUGINS`). */
+export const pluginsInUse = () => global.length > 0;
+
 /** The driver registry for one command: built-ins plus the plugins, resolved from the cwd. */
 export async function registryWith(): Promise<DriverRegistry> {
   const [{ createRegistry }, { loadPlugins }] = await Promise.all([import('fstool'), import('fstool/node')]);

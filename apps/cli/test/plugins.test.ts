@@ -69,4 +69,59 @@ describe('plugins for every command', () => {
       /plugin ".*clash\.mjs" declares the filesystem type "ext4", which the ext4 driver already has/,
     );
   });
+
+  it("a plugin's own spec key reaches its build; a misspelt or wrong-typed one is exit 2 with where and why", async () => {
+    const spec = (fs: string) => {
+      writeFileSync(
+        tmp.join('keys.toml'),
+        readFileSync(tmp.join('disk.toml'), 'utf8').replace(/^plugins.*\n/, '') + fs,
+      );
+      return tmp.join('keys.toml');
+    };
+    const img = tmp.join('keys.img');
+    // The plugin comes from --plugin here, not from the spec.
+    const built = await cli('--plugin', plugin, 'build', '--json', spec('  fill = 0x5A\n'), '-o', img);
+    expect(built.code, built.err).toBe(0);
+    expect(JSON.parse(built.out).volumes[0].details.fill).toBe(0x5a);
+    // The partition runs to the GPT backup at the end: its last bytes before it hold the fill byte.
+    const bytes = readFileSync(img);
+    expect(bytes.subarray(bytes.length - 33 * 512 - 4096, bytes.length - 33 * 512).every((b) => b === 0x5a)).toBe(true);
+
+    const typo = await cli('--plugin', plugin, 'build', spec('  fil = 1\n'), '-o', img);
+    expect(typo.code).toBe(2);
+    expect(typo.err).toContain(
+      'keys.toml:11: partitions[0].filesystem.fil: unknown key "fil" for the flatfs plugin (did you mean "fill"?)',
+    );
+    const wrong = await cli('--plugin', plugin, 'build', spec('  fill = "many"\n'), '-o', img);
+    expect(wrong.code).toBe(2);
+    expect(wrong.err).toContain(
+      'keys.toml:11: partitions[0].filesystem.fill: fill must be an integer, got "many" (for the flatfs plugin)',
+    );
+    const none = await cli('build', spec(''), '-o', img);
+    expect(none.code).toBe(2);
+    expect(none.err).toMatch(
+      /partitions\[0\]\.filesystem\.type: type "flatfs" is no known filesystem type: known are .*--plugin NAME/,
+    );
+  });
+
+  it('`schema` with plugins loaded includes their own keys', async () => {
+    const fill = {
+      type: 'integer',
+      minimum: 0,
+      maximum: 255,
+      default: 0,
+      description: 'flatfs only: the byte the space after the contents holds',
+    };
+    const schema = JSON.parse((await cli('--plugin', plugin, 'schema')).out);
+    expect(schema.properties.filesystem.properties.fill).toEqual(fill);
+    expect(schema.properties.partitions.items.properties.filesystem.properties.fill).toEqual(fill);
+    expect(JSON.parse((await cli('schema')).out).properties.filesystem.properties.fill).toBeUndefined();
+  });
+
+  it('a misspelt key of a built-in type also gets a suggestion naming where it is', async () => {
+    writeFileSync(tmp.join('ext.toml'), '[filesystem]\ntype = "ext4"\nsize = "8MiB"\nblok_size = 1024\n');
+    const r = await cli('build', tmp.join('ext.toml'), '-o', tmp.join('ext.img'));
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('ext.toml:4: filesystem.blok_size: unknown key "blok_size" (did you mean "block_size"?)');
+  });
 });

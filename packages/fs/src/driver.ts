@@ -105,6 +105,26 @@ export interface FileSystem {
 }
 
 /**
+ * One key a plugin takes from its filesystem table in the spec. Plain data, so a plugin needs no
+ * import to declare it; fstool checks the value and hands it to `build`/`minimumSize` in camelCase.
+ */
+export interface SpecKey {
+  /** `size` is bytes, written as a number or a string like "64KiB"; `integer` is a whole number. */
+  readonly type: 'string' | 'integer' | 'number' | 'boolean' | 'size';
+  /** One line for `fstool schema` and for readers of the plugin. */
+  readonly description?: string;
+  /** The only values allowed. */
+  readonly enum?: readonly (string | number)[];
+  /** Inclusive bounds of an integer, number or size. */
+  readonly min?: number;
+  readonly max?: number;
+  /** The spec must give it. */
+  readonly required?: boolean;
+  /** What the options hold when the spec leaves the key out. */
+  readonly default?: string | number | boolean;
+}
+
+/**
  * A filesystem plugin. Built-in drivers and third-party ones implement the same contract and are
  * handed to the facade's registry explicitly; nothing is discovered by magic.
  */
@@ -113,6 +133,12 @@ export interface FileSystemDriver<Options extends object = Record<string, unknow
   readonly type: string;
   /** Other names this driver builds or answers to ('ext2', 'ext3', 'fat32', …). */
   readonly aliases?: readonly string[];
+  /**
+   * The keys its spec tables may hold besides the common ones (`type`, `source`, `size`,
+   * `volume_label`, `mtime`, `xattrs`, `rootdevs`, `device_table`, `squash_owner`), by their spec
+   * name (snake_case). Any other key is an error. Built-in drivers leave it out: the spec parser knows theirs.
+   */
+  readonly specKeys?: Readonly<Record<string, SpecKey>>;
   /** True when the device holds this driver's filesystem. Must not throw on garbage. */
   probe(dev: BlockDevice): Promise<boolean>;
   /** Smallest device size in bytes that `build` needs for this tree and these options. */

@@ -20,7 +20,7 @@ export interface DerivedIds {
 
 /**
  * Turns one filesystem's spec keys into its driver's options. Built-in drivers get their typed
- * option names; a plugin receives the spec's fields as they are (camelCase).
+ * option names; a plugin gets `label` and `partitionStart` here, its own keys from `checkPluginKeys`.
  */
 export function driverOptions(
   fs: FilesystemSpec,
@@ -58,18 +58,8 @@ export function driverOptions(
       zeroed: extra.zeroed,
     });
   }
-  // A plugin gets the label once (as `label`), where its volume starts on the disk, and no size:
-  // the device it is handed is the resolved size.
-  const {
-    type: _t,
-    source: _s,
-    deviceTable: _d,
-    rootdevs: _r,
-    squashOwner: _q,
-    mtime: _m,
-    volumeLabel: _l,
-    size: _z,
-    ...rest
-  } = fs as FilesystemSpec & { size?: unknown };
-  return pick({ ...rest, label: fs.volumeLabel, partitionStart: extra.partitionStart ?? 0 });
+  // A plugin gets the label once (as `label`) and where its volume starts on the disk, besides its
+  // own keys (checked against what it declares, merged in by the planner); no size: the device it
+  // is handed is the resolved size.
+  return pick({ label: fs.volumeLabel, partitionStart: extra.partitionStart ?? 0 });
 }

@@ -1,4 +1,4 @@
-import type { FilesystemSpec, ImageSpec } from '@fstool/spec';
+import { checkPluginKeys, type FilesystemSpec, type ImageSpec } from '@fstool/spec';
 import { type BuildPlan, type FsJob, planImage } from './plan.js';
 import type { PreparedTree } from './prepare.js';
 import type { DriverRegistry } from './registry.js';
@@ -12,6 +12,8 @@ export interface PlanSpecOptions {
   fresh: boolean;
   /** Extra driver options for every filesystem (command-line flags with no spec key). */
   driverOptions?: Record<string, unknown>;
+  /** The spec's text and file name, so problems with a plugin's keys name their lines. */
+  source?: { text: string; file?: string };
 }
 
 /**
@@ -21,13 +23,20 @@ export interface PlanSpecOptions {
  */
 export async function planSpec(spec: ImageSpec, opts: PlanSpecOptions): Promise<BuildPlan> {
   const seed = spec.kind === 'disk' ? spec.image.seed : undefined;
+  // Before any tree is scanned: every type has a driver, every plugin key is one its plugin declares.
+  const { registry } = opts;
+  const known = {
+    plugin: (type: string) => (registry.has(type) ? registry.get(type) : undefined),
+    types: () => registry.types(),
+  };
+  const pluginOptions = checkPluginKeys(spec, known, opts.source);
   const jobs: Array<FsJob | undefined> = [];
   for (const [i, [where, fs, name]] of filesystems(spec).entries()) {
     if (!fs) {
       jobs.push(undefined);
       continue;
     }
-    const driver = opts.registry.get(fs.type);
+    const driver = registry.get(fs.type);
     const prepared = await opts.prepare(fs, where, i);
     const ids = seed
       ? {
@@ -46,6 +55,7 @@ export async function planSpec(spec: ImageSpec, opts: PlanSpecOptions): Promise<
       // A fresh output reads as zeros, so all-zero blocks may stay holes unless `sparse = false`;
       // a block device holds old data, so every block must be written.
       zeroed: opts.fresh && fs.sparse !== false,
+      ...(pluginOptions[i] ? { pluginOptions: pluginOptions[i] } : {}),
       ...(opts.driverOptions ? { extraOptions: opts.driverOptions } : {}),
     });
   }

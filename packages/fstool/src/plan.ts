@@ -25,6 +25,8 @@ export interface FsJob {
   createdAt?: number;
   /** The output reads as zeros where nothing is written (a fresh sparse file or qcow2). */
   zeroed: boolean;
+  /** A plugin's own spec keys, checked against what it declares (camelCase). */
+  pluginOptions?: Record<string, unknown>;
   /** Driver options with no spec key (command-line flags), merged over the spec's. */
   extraOptions?: Record<string, unknown>;
 }
@@ -57,6 +59,7 @@ async function minimumSize(job: FsJob): Promise<number> {
 /** The driver's options for one job; `partitionStart` where the volume sits on a disk. */
 function volumeOptions(job: FsJob, partitionStart?: number): Record<string, unknown> {
   return {
+    ...job.pluginOptions,
     ...driverOptions(job.spec, job.ids, {
       ...(job.createdAt !== undefined ? { createdAt: job.createdAt } : {}),
       zeroed: job.zeroed,

@@ -12,7 +12,9 @@ import {
 } from './types.js';
 import { readFeatures, readMtime, readUuidOrRandom, readVolumeId } from './values.js';
 
-const COMMON_KEYS = ['type', 'source', 'size', 'volume_label', 'mtime'];
+/** Keys fstool reads for every filesystem type (the tree keys shape the files, whatever holds them). */
+const TREE_KEYS = ['xattrs', 'rootdevs', 'device_table', 'squash_owner'];
+export const COMMON_KEYS = ['type', 'source', 'size', 'volume_label', 'mtime', ...TREE_KEYS];
 const EXT_KEYS = [
   'block_size',
   'inode_size',
@@ -23,10 +25,6 @@ const EXT_KEYS = [
   'uuid',
   'hash_seed',
   'sparse',
-  'xattrs',
-  'rootdevs',
-  'device_table',
-  'squash_owner',
   'features',
 ];
 const FAT_KEYS = ['volume_id', 'cluster_size'];
@@ -122,7 +120,15 @@ function readType(t: TableReader, plugins: boolean): { type: string; family: Fam
 
 type Setter = <K extends keyof BareFilesystemSpec>(key: K, value: BareFilesystemSpec[K] | undefined) => void;
 
-/** ext keys: exact mke2fs rules for ext types, plain shape checks for plugin types. */
+/** Keys that shape the tree: fstool applies them before any driver sees it. */
+function readTreeKeys(t: TableReader, set: Setter): void {
+  set('xattrs', t.oneOf('xattrs', XATTR_POLICIES));
+  set('rootdevs', t.oneOf('rootdevs', ['none', 'minimal', 'standard'] as const));
+  set('deviceTable', t.string('device_table'));
+  set('squashOwner', t.bool('squash_owner'));
+}
+
+/** ext keys: exact mke2fs rules for ext types, plain shape checks when the type is unknown. */
 function readExtKeys(t: TableReader, family: Family | undefined, set: Setter): void {
   const blockSize = t.value('block_size', (v) =>
     family === 'ext' ? readChoice(v, [1024, 2048, 4096]) : readPowerOfTwo(v, 512, 2 ** 20),
@@ -145,10 +151,6 @@ function readExtKeys(t: TableReader, family: Family | undefined, set: Setter): v
   set('uuid', t.value('uuid', readUuidOrRandom));
   set('hashSeed', t.value('hash_seed', readUuidOrRandom));
   set('sparse', t.bool('sparse'));
-  set('xattrs', t.oneOf('xattrs', XATTR_POLICIES));
-  set('rootdevs', t.oneOf('rootdevs', ['none', 'minimal', 'standard'] as const));
-  set('deviceTable', t.string('device_table'));
-  set('squashOwner', t.bool('squash_owner'));
   if (t.has('features')) {
     const { set: features, problems } = readFeatures(t.raw('features'));
     for (const problem of problems) t.fail('features', problem);
@@ -196,14 +198,25 @@ export function readFilesystem(t: TableReader, bare: boolean, plugins: boolean):
   );
   set('mtime', t.value('mtime', readMtime));
 
-  // Keys of the other family are reported as such rather than checked against rules that do not apply.
-  if (family === 'fat') rejectKeys(t, EXT_KEYS, `is an ext option; ${kind?.type} is a FAT filesystem`);
-  else readExtKeys(t, family, set);
-  if (family === 'ext') rejectKeys(t, FAT_KEYS, `is a FAT option; ${kind?.type} is an ext filesystem`);
-  else readFatKeys(t, family, set);
-  t.finish(FILESYSTEM_KEYS, {
-    options: "the original fstool's options table is not supported: write its keys in this table",
-  });
+  if (family === 'plugin') {
+    readTreeKeys(t, set);
+    // The plugin declares the rest; the facade checks them once it is loaded.
+    const rest = t.rest();
+    if (Object.keys(rest).length > 0) fs.pluginKeys = rest;
+  } else {
+    // Keys of the other family are reported as such rather than checked against rules that do not apply.
+    if (family === 'fat')
+      rejectKeys(t, [...EXT_KEYS, ...TREE_KEYS], `is an ext option; ${kind?.type} is a FAT filesystem`);
+    else {
+      readTreeKeys(t, set);
+      readExtKeys(t, family, set);
+    }
+    if (family === 'ext') rejectKeys(t, FAT_KEYS, `is a FAT option; ${kind?.type} is an ext filesystem`);
+    else readFatKeys(t, family, set);
+    t.finish(FILESYSTEM_KEYS, {
+      options: "the original fstool's options table is not supported: write its keys in this table",
+    });
+  }
   if (kind === undefined) return undefined;
   if (family === 'ext') checkExt(t, kind.type, fs);
   return { type: kind.type, ...fs } as FilesystemSpec;

@@ -1,5 +1,6 @@
 import { type AST, parseTOML } from 'toml-eslint-parser';
-import { formatPath, type KeyPath } from './reader.js';
+import type { SpecIssue } from './errors.js';
+import { formatPath, type KeyPath, type RawIssue } from './reader.js';
 
 type Position = { line: number; column: number };
 
@@ -48,4 +49,19 @@ export function locator(text: string): (path: KeyPath) => Position | undefined {
     }
     return undefined;
   };
+}
+
+/** Issues with their key paths formatted and, when the spec's text is known, their lines; in line order. */
+export function locateIssues(raw: readonly RawIssue[], text?: string): SpecIssue[] {
+  const locate = text === undefined ? () => undefined : locator(text);
+  const issues = raw.map(({ path, message }): SpecIssue => {
+    const issue: SpecIssue = { path: formatPath(path), message };
+    const pos = locate(path);
+    if (pos !== undefined) {
+      issue.line = pos.line;
+      issue.column = pos.column;
+    }
+    return issue;
+  });
+  return issues.sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY));
 }

@@ -39,10 +39,15 @@ export function orList(values: readonly unknown[]): string {
 export class TableReader {
   private readonly seen = new Set<string>();
 
+  /**
+   * `owner` names whose keys these are when it is not fstool's (`for the flatfs plugin`); messages
+   * then say so.
+   */
   constructor(
     readonly issues: RawIssue[],
     readonly path: KeyPath,
     readonly table: TomlTable,
+    readonly owner?: string,
   ) {}
 
   has(key: string): boolean {
@@ -55,7 +60,8 @@ export class TableReader {
 
   /** Records a problem with `key`; the message starts with the key name. */
   fail(key: string, message: string): void {
-    this.issues.push({ path: this.at(key), message: `${key} ${message}` });
+    const owner = this.owner === undefined ? '' : ` (${this.owner})`;
+    this.issues.push({ path: this.at(key), message: `${key} ${message}${owner}` });
   }
 
   /** The raw value (marks the key as known). */
@@ -76,7 +82,9 @@ export class TableReader {
   }
 
   require(key: string, what: string): void {
-    if (!this.has(key)) this.issues.push({ path: this.at(key), message: `${key} is required (${what})` });
+    if (this.has(key)) return;
+    const owner = this.owner === undefined ? '' : ` ${this.owner}`;
+    this.issues.push({ path: this.at(key), message: `${key} is required${owner} (${what})` });
   }
 
   string(key: string): string | undefined {
@@ -121,6 +129,13 @@ export class TableReader {
     });
   }
 
+  /** Every key no getter asked for, raw, marked as known. */
+  rest(): TomlTable {
+    const rest: TomlTable = {};
+    for (const key of Object.keys(this.table)) if (!this.seen.has(key)) rest[key] = this.raw(key);
+    return rest;
+  }
+
   /** A sub-table; a value of another kind is reported. */
   sub(key: string): TableReader | undefined {
     const t = this.value(key, (v) => (isTable(v) ? v : { error: `must be a table, got ${describe(v)}` }));
@@ -132,7 +147,8 @@ export class TableReader {
     for (const key of Object.keys(this.table)) {
       if (this.seen.has(key)) continue;
       const hint = Object.hasOwn(hints, key) ? ` (${hints[key]})` : didYouMean(key, known);
-      this.issues.push({ path: this.at(key), message: `unknown key "${key}"${hint}` });
+      const owner = this.owner === undefined ? '' : ` ${this.owner}`;
+      this.issues.push({ path: this.at(key), message: `unknown key "${key}"${owner}${hint}` });
     }
   }
 }

@@ -2,8 +2,8 @@ import { describe } from './describe.js';
 import { NO_PARTITIONS, readImage, readPartitions } from './disk.js';
 import { SpecError, type SpecIssue } from './errors.js';
 import { readFilesystem } from './filesystem.js';
-import { locator } from './locate.js';
-import { formatPath, isPowerOfTwo, type RawIssue, TableReader } from './reader.js';
+import { locateIssues } from './locate.js';
+import { isPowerOfTwo, type RawIssue, TableReader } from './reader.js';
 import { parseToml } from './toml.js';
 import type { ImageSpec, OutputSpec } from './types.js';
 
@@ -46,9 +46,10 @@ function readPlugins(t: TableReader): string[] {
   );
 }
 
-function validate(doc: Record<string, unknown>, issues: RawIssue[]): ImageSpec | undefined {
+function validate(doc: Record<string, unknown>, issues: RawIssue[], external: boolean): ImageSpec | undefined {
   const top = new TableReader(issues, [], doc);
   const plugins = readPlugins(top);
+  const anyType = external || plugins.length > 0;
   const output = readOutput(top.sub('output'));
   const hasFs = top.has('filesystem');
   const hasImage = top.has('image');
@@ -63,7 +64,7 @@ function validate(doc: Record<string, unknown>, issues: RawIssue[]): ImageSpec |
     top.raw('image');
     top.raw('partitions');
     top.finish(TOP_KEYS);
-    const filesystem = fsTable && readFilesystem(fsTable, true, plugins.length > 0);
+    const filesystem = fsTable && readFilesystem(fsTable, true, anyType);
     return filesystem && { kind: 'filesystem', filesystem, output, plugins };
   }
   if (!hasImage) {
@@ -79,7 +80,7 @@ function validate(doc: Record<string, unknown>, issues: RawIssue[]): ImageSpec |
   if (top.has('partitions')) {
     const table = image?.partitionTable ?? imageTable?.table.partition_table;
     const kind = table === 'mbr' || table === 'gpt' ? table : undefined;
-    partitions = readPartitions(issues, top.raw('partitions'), image, kind, plugins.length > 0);
+    partitions = readPartitions(issues, top.raw('partitions'), image, kind, anyType);
   } else if (hasImage) {
     issues.push({ path: ['partitions'], message: NO_PARTITIONS });
   }
@@ -89,33 +90,31 @@ function validate(doc: Record<string, unknown>, issues: RawIssue[]): ImageSpec |
 
 export type SafeParseResult = { ok: true; spec: ImageSpec } | { ok: false; issues: SpecIssue[] };
 
+export interface SpecOptions {
+  /**
+   * Accept filesystem types that are not built in even when the spec lists no `plugins`: the
+   * caller loads plugins another way (`--plugin`, `FSTOOL_PLUGINS`) and checks the types and their
+   * keys with `checkPluginKeys`.
+   */
+  plugins?: boolean;
+}
+
 /** Parses and validates a spec, returning every problem found (with lines) instead of throwing. */
-export function safeParseSpec(text: string): SafeParseResult {
+export function safeParseSpec(text: string, options: SpecOptions = {}): SafeParseResult {
   const parsed = parseToml(text);
   if ('issue' in parsed) return { ok: false, issues: [parsed.issue] };
   const raw: RawIssue[] = [];
-  const spec = validate(parsed.value, raw);
+  const spec = validate(parsed.value, raw, options.plugins ?? false);
   if (raw.length === 0 && spec !== undefined) return { ok: true, spec };
-  const locate = locator(text);
-  const issues = raw.map(({ path, message }): SpecIssue => {
-    const issue: SpecIssue = { path: formatPath(path), message };
-    const pos = locate(path);
-    if (pos !== undefined) {
-      issue.line = pos.line;
-      issue.column = pos.column;
-    }
-    return issue;
-  });
-  issues.sort((a, b) => (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY));
-  return { ok: false, issues };
+  return { ok: false, issues: locateIssues(raw, text) };
 }
 
 /**
  * Parses and validates a spec's TOML text. `file` only labels messages (no I/O happens here).
  * Throws `SpecError` listing every problem, one per line as `file:line: path: message`.
  */
-export function parseSpec(text: string, file?: string): ImageSpec {
-  const r = safeParseSpec(text);
+export function parseSpec(text: string, file?: string, options?: SpecOptions): ImageSpec {
+  const r = safeParseSpec(text, options);
   if (r.ok) return r.spec;
   throw new SpecError(r.issues, file);
 }

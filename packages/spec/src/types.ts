@@ -56,6 +56,11 @@ export interface FilesystemSpec {
   volumeId?: number;
   /** FAT cluster size in bytes. */
   clusterSize?: number;
+  /**
+   * A plugin type's own keys, raw as written (the parser does not know them); the facade checks them
+   * against the keys the plugin declares (`checkPluginKeys`).
+   */
+  pluginKeys?: Record<string, unknown>;
 }
 
 /** A bare filesystem image: the filesystem is the whole output. */

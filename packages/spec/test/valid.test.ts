@@ -261,7 +261,7 @@ source = "./rootfs"
     expect(mtime('"1970-01-02 00:00:00"')).toBe(86400);
   });
 
-  it('plugin types pass through when plugins are declared', () => {
+  it("plugin types pass through when plugins are declared, their own keys raw (the plugin's to check)", () => {
     const spec = parseSpec(`
 plugins = ["fstool-plugin-btrfs"]
 [filesystem]
@@ -271,7 +271,12 @@ volume_label = "a label longer than sixteen bytes"
 `);
     expect(spec).toEqual({
       kind: 'filesystem',
-      filesystem: { type: 'btrfs', size: 'auto', blockSize: 16384, volumeLabel: 'a label longer than sixteen bytes' },
+      filesystem: {
+        type: 'btrfs',
+        size: 'auto',
+        volumeLabel: 'a label longer than sixteen bytes',
+        pluginKeys: { block_size: 16384 },
+      },
       output: {},
       plugins: ['fstool-plugin-btrfs'],
     });

@@ -48,7 +48,9 @@ export interface BrowserBuildResult {
  * seed-derived ids as `fstool build`, so the same spec and files give the same bytes.
  */
 export async function buildImage(spec: ImageSpec | string, opts: BrowserBuildOptions): Promise<BrowserBuildResult> {
-  if (typeof spec === 'string') spec = parseSpec(spec);
+  const source = typeof spec === 'string' ? { text: spec } : undefined;
+  // Any type may be a driver the caller registered: the planner checks types and plugin keys.
+  if (typeof spec === 'string') spec = parseSpec(spec, undefined, { plugins: true });
   const { output } = spec;
   const warnings: string[] = [];
   const onWarning = (m: string) => {
@@ -59,6 +61,7 @@ export async function buildImage(spec: ImageSpec | string, opts: BrowserBuildOpt
   const plan = await planSpec(spec, {
     registry: opts.registry,
     fresh: true,
+    ...(source ? { source } : {}),
     prepare: async (fs, where, i) => {
       const given = opts.trees?.[i];
       if (!given && fs.source !== undefined) {

@@ -38,6 +38,8 @@ export interface BuildOptions {
   xattrs?: XattrPolicy;
   /** Extra driver options for the bare filesystem (command-line flags with no spec key). */
   driverOptions?: Record<string, unknown>;
+  /** The spec's text and file name, so problems found once plugins are loaded name their lines. */
+  source?: { text: string; file?: string };
   onPlan?: (plan: BuildPlan) => void;
   onProgress?: (volume: number, p: Progress) => void;
   onWarning?: (message: string) => void;
@@ -60,10 +62,11 @@ export async function buildSpecFile(specPath: string, opts: Omit<BuildOptions, '
   } catch (err) {
     throw new SourceError(`cannot read spec ${specPath}: ${(err as Error).message}`);
   }
-  const spec = parseSpec(text, specPath);
+  // Any type may be a plugin's (loaded here or by the caller): the planner checks types and plugin keys.
+  const spec = parseSpec(text, specPath, { plugins: true });
   const baseDir = dirname(resolve(specPath));
   await loadPlugins(spec.plugins, baseDir, opts.registry);
-  return buildImage(spec, { ...opts, baseDir });
+  return buildImage(spec, { ...opts, baseDir, source: { text, file: specPath } });
 }
 
 /** Builds an image from a parsed spec: plan everything, then write atomically (or in place onto a block device). */
@@ -90,6 +93,7 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
         return { tree: given, ...(fs.mtime !== undefined ? { epoch: fs.mtime } : {}) };
       },
       ...(opts.driverOptions ? { driverOptions: opts.driverOptions } : {}),
+      ...(opts.source ? { source: opts.source } : {}),
     });
     opts.onPlan?.(plan);
     const write = async (dev: BlockDevice) => {

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FsError } from '@fstool/blockdev';
+import { specKeysProblem } from '@fstool/spec';
 import type { AnyDriver, DriverRegistry } from '../registry.js';
 
 /** A plugin that cannot be found or is not a filesystem driver. */
@@ -45,6 +46,8 @@ export async function loadPlugins(names: string[], fromDir: string, registry: Dr
           `plugin "${name}" declares the filesystem type "${taken}", which the ${registry.get(taken).type} driver already has; a plugin needs a name of its own`,
         );
       }
+      const problem = specKeysProblem(d);
+      if (problem !== undefined) throw new PluginError(`plugin "${name}" ${problem}`);
       registry.register(d);
     }
   }
