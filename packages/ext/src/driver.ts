@@ -6,9 +6,9 @@ import { type BlockDevice, InvalidArgumentError } from '@fstool/blockdev';
 import {
   type BuildContext,
   type BuildReport,
-  defineDriver,
   encodeName,
   NoSpaceError,
+  type SizedDriver,
   type SourceTree,
 } from '@fstool/fs';
 import { featureNames } from './format/superblock.js';
@@ -36,7 +36,7 @@ function setup(tree: TreeSummary, opts: ExtOptions, ctx: BuildContext) {
 }
 
 /** Builds ext2/3/4 filesystems from a tree, reads and edits them. */
-export const extDriver = defineDriver<ExtOptions>({
+export const extDriver: SizedDriver<ExtOptions> = {
   type: 'ext4',
   aliases: ['ext2', 'ext3'],
 
@@ -111,4 +111,4 @@ export const extDriver = defineDriver<ExtOptions>({
   },
 
   open: async (dev: BlockDevice, opts: { writable: boolean }) => (await import('./read/index.js')).openExt(dev, opts),
-});
+};

@@ -1,6 +1,6 @@
 /** The FAT driver object the facade registers: type 'vfat', answering to fat, fat12, fat16 and fat32. */
 import { type BlockDevice, CorruptError } from '@fstool/blockdev';
-import { defineDriver, type FileSystemDriver } from '@fstool/fs';
+import type { SizedDriver } from '@fstool/fs';
 import { decodeBootSector } from './boot.js';
 import { fatBuild, fatMinimumSize } from './build.js';
 import type { FatOptions } from './options.js';
@@ -20,22 +20,22 @@ async function probe(dev: BlockDevice): Promise<boolean> {
   }
 }
 
-export const fatDriver: FileSystemDriver<FatOptions> = defineDriver<FatOptions>({
+export const fatDriver: SizedDriver<FatOptions> = {
   type: 'vfat',
   aliases: ['fat', 'fat12', 'fat16', 'fat32'],
   probe,
   minimumSize: fatMinimumSize,
   build: fatBuild,
   open: openFat,
-});
+};
 
 /** The driver with default options bound (`fat({ label: 'BOOT' })`), for registries that take one object. */
-export function fat(defaults: FatOptions = {}): FileSystemDriver<FatOptions> {
-  return defineDriver<FatOptions>({
+export function fat(defaults: FatOptions = {}): SizedDriver<FatOptions> {
+  return {
     ...fatDriver,
     minimumSize: (tree, opts, ctx) => fatMinimumSize(tree, { ...defaults, ...opts }, ctx),
     build: (dev, tree, opts, ctx) => fatBuild(dev, tree, { ...defaults, ...opts }, ctx),
     open: (dev, opts) =>
       openFat(dev, defaults.timeZone === undefined ? opts : { timeZone: defaults.timeZone, ...opts }),
-  });
+  };
 }

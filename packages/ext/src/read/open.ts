@@ -36,6 +36,8 @@ export async function probeExt(dev: BlockDevice): Promise<boolean> {
  * the editor cannot keep consistent is on; a read-only open then reads with a warning, with the
  * journal's committed transactions replayed in memory (read/replay.ts).
  */
+export function openExt(dev: BlockDevice, opts: OpenOptions & { writable: true }): Promise<ExtEditor>;
+export function openExt(dev: BlockDevice, opts?: OpenOptions): Promise<ExtFileSystem>;
 export async function openExt(dev: BlockDevice, opts: OpenOptions = { writable: false }): Promise<ExtFileSystem> {
   if (!opts.writable) {
     const replay = await replayJournal(dev, opts);
