@@ -18,7 +18,7 @@ import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseSpec } from '@fstool/spec';
-import { tempDir } from '@fstool/testkit/node';
+import { haveTools, mustRun, tempDir } from '@fstool/testkit/node';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -35,6 +35,30 @@ interface Block {
 }
 
 const RUNNERS = new Set(['ts', 'js', 'sh', 'bash', 'console', 'toml']);
+
+/** The real tools' verdicts on the images a file's examples leave behind: [tool, ...args, image]. */
+const JUDGES: Record<string, string[][]> = {
+  'README.md': [
+    ['sgdisk', '-v', 'disk.img'],
+    ['qemu-img', 'check', 'disk.qcow2'],
+    ['e2fsck', '-fn', 'root.ext4'],
+    ['fsck.vfat', '-n', 'boot.vfat'],
+  ],
+  'packages/ext/README.md': [['e2fsck', '-fn', 'rootfs.img']],
+  'packages/fat/README.md': [['fsck.vfat', '-n', 'esp.img']],
+  'packages/gpt/README.md': [['sgdisk', '-v', 'vm.img']],
+  'packages/mbr/README.md': [['sfdisk', '--dump', 'sd.img']],
+  'packages/qcow2/README.md': [
+    ['qemu-img', 'check', 'vm.qcow2'],
+    ['qemu-img', 'check', 'small.qcow2'],
+  ],
+  'packages/fstool/README.md': [['sgdisk', '-v', 'disk.img']],
+  'apps/cli/README.md': [
+    ['e2fsck', '-fn', 'root.ext4'],
+    ['fsck.vfat', '-n', 'root.vfat'],
+    ['qemu-img', 'check', 'big.qcow2'],
+  ],
+};
 
 function markdownFiles(): string[] {
   const dirs = ['packages', 'apps', 'examples'].flatMap((top) =>
@@ -262,6 +286,13 @@ describe.each(files)('%s', (file) => {
       // Compared with runs of white space as one space: Node breaks long objects over lines.
       const flat = (text: string) => text.replace(/\s+/g, ' ');
       if (b.prints !== undefined) expect(flat(stdout)).toContain(flat(b.prints));
+    });
+  }
+  for (const [tool, ...args] of JUDGES[file] ?? []) {
+    it.skipIf(!haveTools(tool as string))(`leaves an image that ${tool} ${args.join(' ')} passes`, () => {
+      const out = mustRun(tool as string, args, { cwd: dirOf(file) });
+      // sgdisk exits 0 whatever it finds.
+      if (tool === 'sgdisk') expect(out).toContain('No problems found');
     });
   }
 });
