@@ -22,11 +22,11 @@ export interface CreateFileOptions {
   overwrite?: boolean;
   growable?: boolean;
   /**
-   * Sync in the background every 64 MiB written (default true): pays off when the writer ends
-   * with flush(). A conversion that leaves the file to the page cache, as qemu-img does, turns
-   * it off.
+   * Whether the file is made durable (default true): synced in the background every 64 MiB
+   * written, and by flush(). False leaves it all to the page cache, as `qemu-img convert` leaves
+   * its output (cache=unsafe): flush() then writes nothing out.
    */
-  writeBehind?: boolean;
+  sync?: boolean;
 }
 
 /**
@@ -46,8 +46,8 @@ export class FileDevice implements ResizableDevice {
   #unsynced = 0;
   #syncing: Promise<void> | undefined;
   #syncError: unknown;
-  /** Bytes written after which a background sync starts. */
-  #writeBehind = WRITE_BEHIND;
+  /** False: never synced (see CreateFileOptions.sync). */
+  #sync = true;
   /** The file's extent map (null: none to be had), read on first use. */
   #extents: DataRange[] | null | undefined;
   readonly readOnly: boolean;
@@ -96,7 +96,7 @@ export class FileDevice implements ResizableDevice {
       throw err;
     }
     const dev = new FileDevice(fh, opts.size, path, false, opts.growable ?? false);
-    if (opts.writeBehind === false) dev.#writeBehind = Number.POSITIVE_INFINITY;
+    dev.#sync = opts.sync ?? true;
     return dev;
   }
 
@@ -190,6 +190,7 @@ export class FileDevice implements ResizableDevice {
     if (this.readOnly) return;
     await this.#settle();
     this.#unsynced = 0;
+    if (!this.#sync) return;
     await hostIo(this.path, fh.datasync());
   }
 
@@ -207,7 +208,7 @@ export class FileDevice implements ResizableDevice {
   #wrote(bytes: number): void {
     this.#unsynced += bytes;
     const fh = this.#fh;
-    if (!fh || this.#unsynced < this.#writeBehind || this.#syncing) return;
+    if (!fh || !this.#sync || this.#unsynced < WRITE_BEHIND || this.#syncing) return;
     this.#unsynced = 0;
     this.#syncing = fh
       .datasync()
