@@ -80,7 +80,16 @@ export class ExtEditor extends ExtFileSystem {
     private readonly tx: TxDevice | undefined,
   ) {
     super(vol, true);
-    this.alloc = new Allocator(vol, vol.metadataCsum && !tx?.journalled);
+    this.alloc = new Allocator(vol, tx?.journalled ? 'journal' : vol.metadataCsum ? 'shadow' : 'inplace');
+    if (tx?.journalled) {
+      const alloc = this.alloc;
+      tx.deferred = {
+        get blocks() {
+          return alloc.pendingBlocks;
+        },
+        write: () => alloc.writeBack(tx.now),
+      };
+    }
     this.fixedNow = now;
   }
 
