@@ -181,7 +181,9 @@ export function chooseGeometry(bytes: number, opts: GeometryOptions = {}): Geome
       if (g) return g;
     }
     const r = sizeRange(12, opts);
-    throw new InvalidArgumentError(`${formatSize(bytes)} is too small for a FAT volume; the minimum is ${formatSize(r.min)}`);
+    throw new InvalidArgumentError(
+      `${formatSize(bytes)} is too small for a FAT volume; the minimum is ${formatSize(r.min)}`,
+    );
   }
   if (type !== 12 && type !== 16 && type !== 32) throw new InvalidArgumentError(`FAT type must be 12, 16 or 32`);
   for (const spc of given ? [given] : spcCandidates(type, bytes)) {

@@ -1,3 +1,5 @@
+// A partition past the end of a cut-short disk, for GPT as for MBR.
+export { TruncatedPartitionError } from '@fstool/mbr';
 export { attributeNames, attributesFrom, GPT_ATTRIBUTES, type GptAttributeName } from './attributes.js';
 export {
   checkHeader,
@@ -16,8 +18,6 @@ export {
   readPartitionTable,
 } from './detect.js';
 export { GptCorruptError, type GptProblem, type GptStructure } from './errors.js';
-// A partition past the end of a cut-short disk, for GPT as for MBR.
-export { TruncatedPartitionError } from '@fstool/mbr';
 export { gptEntry } from './format/entry.js';
 export { type GptHeader, gptHeader } from './format/header.js';
 export { bytesToGuid, deriveGuid, guidToBytes, isGuid, NIL_GUID, randomGuid } from './guid.js';

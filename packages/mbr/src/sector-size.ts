@@ -39,7 +39,8 @@ export async function probeMbrSectorSize(dev: BlockDevice): Promise<number> {
   await dev.read(0, s0);
   let plausible = CANDIDATES.filter((ss) => looksLikeMbr(s0, dev.size, ss));
   // A truncated image: no size keeps every partition inside it, so content alone decides.
-  if (plausible.length === 0) plausible = CANDIDATES.filter((ss) => looksLikeMbr(s0, dev.size, ss, { truncated: true }));
+  if (plausible.length === 0)
+    plausible = CANDIDATES.filter((ss) => looksLikeMbr(s0, dev.size, ss, { truncated: true }));
   if (plausible.length < 2) return plausible[0] ?? 512;
   const entries = decodeMbr(s0).entries;
   const score = async (ss: number) => {
