@@ -1,10 +1,19 @@
-/** The FAT driver object the facade registers: type 'vfat', answering to fat, fat12, fat16 and fat32. */
+/**
+ * The FAT driver object the facade registers: type 'vfat', answering to fat, fat12, fat16 and fat32.
+ * Only the probe loads with it; the builder and the volume code load on first use, so a registry
+ * that holds this driver but opens an ext image never loads them.
+ */
 import { type BlockDevice, CorruptError } from '@fstool/blockdev';
-import type { SizedDriver } from '@fstool/fs';
+import type { BuildContext, SizedDriver, SourceTree } from '@fstool/fs';
 import { decodeBootSector } from './boot.js';
-import { fatBuild, fatMinimumSize } from './build.js';
 import type { FatOptions } from './options.js';
-import { openFat } from './volume.js';
+import type { FatOpenOptions } from './volume.js';
+
+const fatMinimumSize = async (tree: SourceTree, opts: FatOptions, ctx: BuildContext) =>
+  (await import('./build.js')).fatMinimumSize(tree, opts, ctx);
+const fatBuild = async (dev: BlockDevice, tree: SourceTree, opts: FatOptions, ctx: BuildContext) =>
+  (await import('./build.js')).fatBuild(dev, tree, opts, ctx);
+const openFat = async (dev: BlockDevice, opts: FatOpenOptions) => (await import('./volume.js')).openFat(dev, opts);
 
 async function probe(dev: BlockDevice): Promise<boolean> {
   if (dev.size < 512) return false;
