@@ -208,7 +208,7 @@ describe('what FAT cannot hold', () => {
   it('a size outside the range of the requested FAT type is an error with the range', async () => {
     const empty = treeFromEntries([]);
     await expect(fatDriver.build(new MemoryDevice(2 ** 20), empty, {}, { type: 'fat32' })).rejects.toThrow(
-      /FAT32 needs a volume from \d+ bytes .* to \d+ bytes/,
+      /FAT32 needs a volume from [\d.]+ MiB \(\d+ bytes\) to 2 TiB \(\d+ bytes\); got 1 MiB$/,
     );
     await expect(fatDriver.build(new MemoryDevice(2 ** 20), empty, { fatType: 16 }, { type: 'vfat' })).rejects.toThrow(
       InvalidArgumentError,

@@ -1,8 +1,8 @@
-import { FsError } from '@fstool/blockdev';
+import { FsError, formatSize } from '@fstool/blockdev';
 import type { SourceTree } from '@fstool/fs';
 import { type GptPlan, planGpt } from '@fstool/gpt';
 import { type MbrPlan, planMbr } from '@fstool/mbr';
-import { type FilesystemSpec, formatSize, type ImageSpec, type PartitionSpec } from '@fstool/spec';
+import type { FilesystemSpec, ImageSpec, PartitionSpec } from '@fstool/spec';
 import { type DerivedIds, driverOptions, isExtType } from './driver-options.js';
 import type { AnyDriver } from './registry.js';
 import { deriveU32 } from './seed.js';
@@ -77,8 +77,8 @@ async function checkFits(job: FsJob, size: number): Promise<void> {
   const need = await job.driver.minimumSize(job.tree, { ...volumeOptions(job), ...fitOnly }, { type: job.spec.type });
   if (need > size) {
     throw new PlanError(
-      `${job.where}: the ${job.spec.type} filesystem needs at least ${formatSize(need)} (${need} bytes) ` +
-        `for its contents, but has ${formatSize(size)} (${size} bytes)`,
+      `${job.where}: the ${job.spec.type} filesystem needs at least ${formatSize(need)} ` +
+        `for its contents, but has ${formatSize(size)}`,
     );
   }
 }

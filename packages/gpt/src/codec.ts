@@ -133,7 +133,9 @@ export function encodeGpt(table: GptTable, diskSize: number, bootCode?: Uint8Arr
 
 /**
  * Checks a header sector read at `lba`; returns the header or why it is unusable. The checks
- * bound everything later allocations depend on (entry size and count, array position).
+ * bound everything later allocations depend on (entry size and count, array position). The
+ * primary's usable range may run past the end of a disk cut short (readGpt reports it): its
+ * partitions inside the disk are still readable.
  */
 export function checkHeader(
   sector: Uint8Array,
@@ -172,7 +174,7 @@ export function checkHeader(
   if (h.entriesLba < 2 || h.entriesLba + arr > diskSectors) {
     return { problem: `entry array at LBA ${h.entriesLba} (header at LBA ${lba}) is outside the disk` };
   }
-  if (h.firstUsableLba > h.lastUsableLba + 1 || h.lastUsableLba >= diskSectors) {
+  if (h.firstUsableLba > h.lastUsableLba + 1 || (h.lastUsableLba >= diskSectors && lba !== 1)) {
     return {
       problem: `usable range ${h.firstUsableLba}-${h.lastUsableLba} (header at LBA ${lba}) does not fit the disk`,
     };

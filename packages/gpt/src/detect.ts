@@ -4,6 +4,7 @@ import {
   decodeMbr,
   listMbrPartitions,
   looksLikeMbr,
+  markTruncated,
   type PartitionInfo,
   probeMbrSectorSize,
   readMbr,
@@ -38,7 +39,8 @@ export async function detectPartitionTable(
     await dev.read(EXT_MAGIC_OFFSET, m);
     if (m[0] === 0x53 && m[1] === 0xef) return 'none';
   }
-  return looksLikeMbr(s0, dev.size, opts.sectorSize) ? 'mbr' : 'none';
+  // An image cut short keeps its table: partitions may run past the end (each is marked truncated).
+  return looksLikeMbr(s0, dev.size, opts.sectorSize, { truncated: true }) ? 'mbr' : 'none';
 }
 
 export interface PartitionTableInfo {
@@ -65,7 +67,7 @@ export async function readPartitionTable(
     return {
       kind,
       sectorSize: r.table.sectorSize,
-      partitions: listGptPartitions(r.table),
+      partitions: markTruncated(listGptPartitions(r.table), dev.size),
       warnings: r.warnings,
       id: r.table.diskGuid,
     };
@@ -75,7 +77,7 @@ export async function readPartitionTable(
     return {
       kind,
       sectorSize: t.sectorSize,
-      partitions: listMbrPartitions(t),
+      partitions: markTruncated(listMbrPartitions(t), dev.size),
       warnings: [],
       id: `0x${t.diskSignature.toString(16).padStart(8, '0')}`,
     };

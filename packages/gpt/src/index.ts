@@ -1,3 +1,5 @@
+// A partition past the end of a cut-short disk, for GPT as for MBR.
+export { TruncatedPartitionError } from '@fstool/mbr';
 export { attributeNames, attributesFrom, GPT_ATTRIBUTES, type GptAttributeName } from './attributes.js';
 export {
   checkHeader,

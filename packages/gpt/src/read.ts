@@ -108,9 +108,18 @@ export async function readGpt(dev: BlockDevice, opts: ReadGptOptions = {}): Prom
   const problems: GptProblem[] = [];
   const primary = await readCopy(dev, 1, ss, 'primary', problems);
   const lastLba = diskSectors - 1;
-  let backupLba = primary.header?.alternateLba ?? lastLba;
+  // The primary places its backup (and usable range) past the end: the disk was cut short, the
+  // backup is gone with the tail; the partitions inside the disk are still there.
+  const truncated = primary.header !== undefined && primary.header.alternateLba > lastLba;
+  if (truncated) {
+    problems.push({
+      structure: 'backup-header',
+      message: `the disk is truncated: it ends at LBA ${lastLba}, the primary header puts the backup at LBA ${primary.header?.alternateLba}`,
+    });
+  }
+  let backupLba = truncated ? lastLba : (primary.header?.alternateLba ?? lastLba);
   let backupProblems: GptProblem[] = [];
-  let backup = await readCopy(dev, backupLba, ss, 'backup', backupProblems);
+  let backup: Copy = truncated ? {} : await readCopy(dev, backupLba, ss, 'backup', backupProblems);
   if (!backup.header && backupLba !== lastLba) {
     // The primary may point at a stale location; the last sector is the usual place.
     const retry: GptProblem[] = [];

@@ -1,6 +1,6 @@
 /** The GPT table model, and turning a caller's spec into a validated table. */
-import { InvalidArgumentError } from '@fstool/blockdev';
-import { formatBytes, PartitionTableError } from '@fstool/mbr';
+import { formatSize, InvalidArgumentError } from '@fstool/blockdev';
+import { PartitionTableError } from '@fstool/mbr';
 import { attributesFrom, type GptAttributeName } from './attributes.js';
 import { arraySectors, MAX_ENTRY_ARRAY_BYTES, NAME_UNITS } from './format/entry.js';
 import { isGuid, NIL_GUID } from './guid.js';
@@ -71,7 +71,7 @@ export function gptUsableRange(
   const diskSectors = Math.floor(diskSize / sectorSize);
   const out = { firstUsableLba: 2 + arr, lastUsableLba: diskSectors - 2 - arr };
   if (out.lastUsableLba < out.firstUsableLba) {
-    throw new InvalidArgumentError(`a disk of ${formatBytes(diskSize)} is too small for a GPT`);
+    throw new InvalidArgumentError(`a disk of ${formatSize(diskSize)} is too small for a GPT`);
   }
   return out;
 }
@@ -155,7 +155,7 @@ export function validateGpt(table: GptTable): void {
     }
     if (end > table.lastUsableLba) {
       throw new PartitionTableError(
-        `${what} ends ${formatBytes((end - table.lastUsableLba) * table.sectorSize)} past the last usable sector ${table.lastUsableLba}`,
+        `${what} ends ${formatSize((end - table.lastUsableLba) * table.sectorSize)} past the last usable sector ${table.lastUsableLba}`,
       );
     }
   }

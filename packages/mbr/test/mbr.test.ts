@@ -93,7 +93,7 @@ describe('validation', () => {
       ],
       /overlap by 2048 sector/,
     );
-    bad([{ type: 'linux', firstLba: 2048, sectors: 2 ** 17 }], /ends 1048576 bytes \(1 MiB\) past the end/);
+    bad([{ type: 'linux', firstLba: 2048, sectors: 2 ** 17 }], /ends 1 MiB past the end/);
     bad(
       [1, 2, 3, 4, 5].map((i) => ({ type: 'linux', firstLba: i * 2048, sectors: 2048 })),
       /more than 4 primary/,

@@ -1,6 +1,6 @@
+import { formatSize } from '@fstool/blockdev';
 import { describe } from './describe.js';
 import { isPowerOfTwo, orList, readInt, type TableReader } from './reader.js';
-import { formatSize } from './size.js';
 import { didYouMean } from './suggest.js';
 import {
   type BareFilesystemSpec,

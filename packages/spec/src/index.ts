@@ -1,3 +1,5 @@
+// formatSize lives in @fstool/blockdev (every package's messages use it); re-exported for spec users.
+export { formatSize } from '@fstool/blockdev';
 export { formatIssue, SpecError, type SpecIssue } from './errors.js';
 export {
   checkPluginKeys,
@@ -5,6 +7,6 @@ export {
   type PluginDriver,
   specKeysProblem,
 } from './plugin-keys.js';
-export { formatSize, MAX_SIZE, parseSize } from './size.js';
+export { MAX_SIZE, parseSize } from './size.js';
 export { parseSpec, type SafeParseResult, type SpecOptions, safeParseSpec } from './spec.js';
 export * from './types.js';

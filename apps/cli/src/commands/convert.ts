@@ -5,6 +5,7 @@ import { lockOption } from '../context.js';
 
 import { humanSize, toJson } from '../format.js';
 import { progressBar, verbosity } from '../progress.js';
+import { replaceNotice } from '../replace.js';
 import type { Register } from './index.js';
 
 export const registerConvert: Register = (program, io) => {
@@ -35,6 +36,7 @@ export const registerConvert: Register = (program, io) => {
           ...(o.force ? { force: true } : {}),
           backing: backingPolicy(),
           ...lockOption(),
+          ...replaceNotice(io),
           onProgress: (done, total) => bar.onProgress({ phase: 'convert', done, total }),
           onWarning: (m) => io.err(`warning: ${m}\n`),
         });

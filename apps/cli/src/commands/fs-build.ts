@@ -9,6 +9,7 @@ import { humanSize, toJson } from '../format.js';
 import type { Io } from '../io.js';
 import { escapeMessage } from '../names.js';
 import { progressBar, verbosity } from '../progress.js';
+import { replaceNotice } from '../replace.js';
 import { parseTime } from '../time.js';
 
 export const formatOption = () =>
@@ -86,6 +87,7 @@ export async function runFsBuild(io: Io, req: FsBuildRequest): Promise<void> {
       ...(req.driverOptions ? { driverOptions: req.driverOptions } : {}),
       ...(req.force ? { force: true } : {}),
       ...lockOption(),
+      ...replaceNotice(io),
       onProgress: (_v, p) => bar.onProgress(p),
       onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),
     });

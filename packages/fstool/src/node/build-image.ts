@@ -43,6 +43,8 @@ export interface BuildOptions {
   onPlan?: (plan: BuildPlan) => void;
   onProgress?: (volume: number, p: Progress) => void;
   onWarning?: (message: string) => void;
+  /** Told before any writing that an existing output file will be replaced. */
+  onReplace?: (output: string) => void;
 }
 
 export interface BuildResult {
@@ -125,7 +127,11 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
             await dev.close();
           }
         },
-        { onWarning, ...(opts.lock ? { lock: opts.lock } : {}) },
+        {
+          onWarning,
+          ...(opts.onReplace ? { onReplace: opts.onReplace } : {}),
+          ...(opts.lock ? { lock: opts.lock } : {}),
+        },
       );
     }
     return {

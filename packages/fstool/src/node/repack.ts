@@ -6,7 +6,7 @@ import type { DriverRegistry } from '../registry.js';
 import { type BuildResult, buildImage } from './build-image.js';
 import { parseImageRef, withFilesystem } from './image.js';
 import type { LockOptions } from './lock.js';
-import type { OutputFormat } from './output.js';
+import { type OutputFormat, outputFormat } from './output.js';
 import { checkOutputPath } from './output-path.js';
 import { isBlockDevicePath } from './target.js';
 
@@ -32,6 +32,8 @@ export interface RepackOptions {
   /** One message per kind of problem, with a count (not one per path). */
   onWarning?: (message: string) => void;
   onProgress?: (p: Progress) => void;
+  /** Told before any writing that an existing output file will be replaced. */
+  onReplace?: (output: string) => void;
 }
 
 /**
@@ -42,6 +44,7 @@ export interface RepackOptions {
 export async function repack(src: string, dst: string, opts: RepackOptions): Promise<BuildResult> {
   const { path } = parseImageRef(src);
   checkOutputPath(dst, [path]);
+  outputFormat(dst, opts.format); // a name of another format is refused before the source is walked
   const open = {
     writable: false,
     ...opts.lock,
@@ -80,6 +83,7 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
       ...(opts.format ? { format: opts.format } : {}),
       ...(opts.force ? { force: true } : {}),
       ...(opts.lock ? { lock: opts.lock } : {}),
+      ...(opts.onReplace ? { onReplace: opts.onReplace } : {}),
       ...(onProgress ? { onProgress: (_v: number, p: Progress) => onProgress(p) } : {}),
       onWarning: (m) => warnings.add(m),
     });
