@@ -163,7 +163,8 @@ export class FileDevice implements ResizableDevice {
     checkRange(offset, length, this.#size, 'dataRanges');
     if (length === 0) return [];
     if (this.readOnly && this.#extents === undefined) {
-      this.#extents = (await fh.stat()).isFile() ? ((await fileExtents(this.path)) ?? null) : null;
+      const st = await fh.stat();
+      this.#extents = st.isFile() ? ((await fileExtents(this.path, st)) ?? null) : null;
     }
     const map = this.readOnly ? this.#extents : null;
     if (!map) return [[offset, offset + length]];
