@@ -90,7 +90,9 @@ export class FileDevice implements ResizableDevice {
     const flags = constants.O_RDWR | constants.O_CREAT | (opts.overwrite ? constants.O_TRUNC : constants.O_EXCL);
     const fh = await openOrExplain(path, flags, 0o644);
     try {
-      await fh.truncate(opts.size);
+      // The new (or just truncated) file is empty already. A needless ftruncate(0) would make ext4
+      // treat it as a file replaced by truncation and start writing all its data out on close.
+      if (opts.size > 0) await fh.truncate(opts.size);
     } catch (err) {
       await fh.close();
       throw err;
