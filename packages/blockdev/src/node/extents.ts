@@ -9,8 +9,7 @@
  * one with none is all holes.
  */
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
+import { existsSync, statfsSync } from 'node:fs';
 import type { DataRange } from '../device.js';
 
 const CANDIDATES = ['/usr/sbin/filefrag', '/sbin/filefrag', '/usr/bin/filefrag'];
@@ -55,7 +54,7 @@ export async function fileExtents(
   st: { size: number; blocks: number },
 ): Promise<DataRange[] | undefined> {
   if (st.blocks * 512 >= st.size) return st.size > 0 ? [[0, st.size]] : [];
-  if (st.blocks === 0 && st.size > INLINE_MAX && COUNTS_DELAYED.has((await statfs(path)).type)) return [];
+  if (st.blocks === 0 && st.size > INLINE_MAX && COUNTS_DELAYED.has(statfsSync(path).type)) return [];
   const bin = filefrag();
   if (!bin) return undefined;
   return new Promise((resolve) => {
