@@ -182,6 +182,17 @@ export class TxDevice implements BlockDevice {
   }
 }
 
+/**
+ * Writes a block allocated in this operation (a new directory's, mapping or xattr block): nothing
+ * on disk points at it until the transaction linking it is committed, so like file data it goes
+ * straight to disk ahead of that transaction rather than through the journal; it is cached, since
+ * it is read back.
+ */
+export function writeFresh(vol: Volume, block: number, data: Uint8Array): Promise<void> {
+  const dev = vol.dev;
+  return dev instanceof TxDevice ? dev.direct(() => vol.writeBlocks(block, data)) : vol.writeBlocks(block, data);
+}
+
 /** Writes file data blocks: straight to disk, ahead of the transaction that will link them. */
 export function writeData(vol: Volume, block: number, data: Uint8Array): Promise<void> {
   const dev = vol.dev;
