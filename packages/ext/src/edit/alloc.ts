@@ -296,8 +296,13 @@ export class Allocator {
     }
   }
 
-  /** Takes a free inode, preferring `goalGroup` (directories: the emptiest group). */
-  async allocInode(isDir: boolean, goalGroup: number): Promise<number> {
+  /**
+   * Takes a free inode, preferring `goalGroup` (the parent's). Directories go, as the kernel's
+   * Orlov allocator places them, to the first group from the goal on that still has at least the
+   * average free inodes less a quarter group, so a tree's directories (and their blocks) stay
+   * together; top-level ones (`spread`) and those finding no such group go to the emptiest.
+   */
+  async allocInode(isDir: boolean, goalGroup: number, spread = false): Promise<number> {
     const vol = this.vol;
     if (this.freeInodes() === 0) throw new NoSpaceError('ext: no free inodes');
     const groups = vol.groupCount;
@@ -306,9 +311,18 @@ export class Allocator {
     // with its count, every group from the goal on.
     let start = goalGroup;
     if (isDir) {
-      start = 0;
-      for (let g = 1; g < groups; g++)
-        if (vol.desc(g).bg_free_inodes_count > vol.desc(start).bg_free_inodes_count) start = g;
+      const enough = this.freeInodes() / groups - vol.inodesPerGroup / 4;
+      let found = -1;
+      for (let k = 0; k < groups && !spread && found < 0; k++) {
+        const free = vol.desc((goalGroup + k) % groups).bg_free_inodes_count;
+        if (free > 0 && free >= enough) found = (goalGroup + k) % groups;
+      }
+      start = found;
+      if (start < 0) {
+        start = 0;
+        for (let g = 1; g < groups; g++)
+          if (vol.desc(g).bg_free_inodes_count > vol.desc(start).bg_free_inodes_count) start = g;
+      }
     }
     const first = vol.sb.s_rev_level === 0 ? 11 : vol.sb.s_first_ino;
     for (let k = 0; k < groups; k++) {

@@ -28,7 +28,7 @@ import {
   typeBits,
 } from '@fstool/fs';
 import { FT } from '../format/dirent.js';
-import { INODE_FLAGS, inodeBase } from '../format/inode.js';
+import { INO, INODE_FLAGS, inodeBase } from '../format/inode.js';
 import { COMPAT, INCOMPAT, RO_COMPAT, STATE, superblock } from '../format/superblock.js';
 import { FAST_SYMLINK_MAX, LINK_MAX, type XattrBlockPlan } from '../plan/plan.js';
 import { splitXattrs } from '../plan/xattrs.js';
@@ -519,7 +519,7 @@ export class ExtEditor extends ExtFileSystem {
 
     const isDir = e.kind === 'dir';
     const goalGroup = this.alloc.groupOf(parent.ino);
-    const ino = await this.alloc.allocInode(isDir, goalGroup);
+    const ino = await this.alloc.allocInode(isDir, goalGroup, parent.ino === INO.root);
     const taken: Extent[] = [];
     const goal = vol.groupStart(this.alloc.groupOf(ino));
     try {
