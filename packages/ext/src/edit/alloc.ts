@@ -57,6 +57,8 @@ export class Allocator {
   /** Free blocks outside suspect groups and free inodes, summed once and then kept in step. */
   private blocksFree: number | undefined;
   private inodesFree: number | undefined;
+  /** Where the last directory went: the next one stays there while it qualifies (no back and forth). */
+  private lastDirGroup = -1;
 
   /**
    * @param mode `journal`: the caller journals every write, `flush()` leaves the writing to
@@ -300,7 +302,9 @@ export class Allocator {
    * Takes a free inode, preferring `goalGroup` (the parent's). Directories go, as the kernel's
    * Orlov allocator places them, to the first group from the goal on that still has at least the
    * average free inodes less a quarter group, so a tree's directories (and their blocks) stay
-   * together; top-level ones (`spread`) and those finding no such group go to the emptiest.
+   * together; top-level ones (`spread`) and those finding no such group go to the emptiest. The
+   * group the previous directory went to is asked first, so consecutive directories do not
+   * alternate between two groups near the threshold.
    */
   async allocInode(isDir: boolean, goalGroup: number, spread = false): Promise<number> {
     const vol = this.vol;
@@ -312,10 +316,13 @@ export class Allocator {
     let start = goalGroup;
     if (isDir) {
       const enough = this.freeInodes() / groups - vol.inodesPerGroup / 4;
-      let found = -1;
+      const qualifies = (g: number) => {
+        const free = vol.desc(g).bg_free_inodes_count;
+        return free > 0 && free >= enough;
+      };
+      let found = !spread && this.lastDirGroup >= 0 && qualifies(this.lastDirGroup) ? this.lastDirGroup : -1;
       for (let k = 0; k < groups && !spread && found < 0; k++) {
-        const free = vol.desc((goalGroup + k) % groups).bg_free_inodes_count;
-        if (free > 0 && free >= enough) found = (goalGroup + k) % groups;
+        if (qualifies((goalGroup + k) % groups)) found = (goalGroup + k) % groups;
       }
       start = found;
       if (start < 0) {
@@ -339,7 +346,10 @@ export class Allocator {
           bg_free_inodes_count: d.bg_free_inodes_count - 1,
           bg_flags: d.bg_flags & ~BG_FLAGS.inode_uninit,
         };
-        if (isDir) patch.bg_used_dirs_count = d.bg_used_dirs_count + 1;
+        if (isDir) {
+          patch.bg_used_dirs_count = d.bg_used_dirs_count + 1;
+          this.lastDirGroup = g;
+        }
         if (this.checksummedGroups()) {
           const unusedFrom = vol.inodesPerGroup - d.bg_itable_unused;
           if (i >= unusedFrom) patch.bg_itable_unused = vol.inodesPerGroup - i - 1;

@@ -92,7 +92,7 @@ async function remap(
 /** Writes a leaf block after sealing it (`fresh`: newly allocated, see writeFresh). */
 async function writeLeaf(ctx: EditContext, dir: Inode, pb: number, buf: Uint8Array, fresh = false): Promise<void> {
   sealLeaf(ctx.vol, dirSeed(ctx.vol, dir), buf);
-  await (fresh ? writeFresh(ctx.vol, pb, buf) : ctx.vol.writeBlocks(pb, buf));
+  await (fresh ? writeFresh(ctx.vol, pb, buf, true) : ctx.vol.writeBlocks(pb, buf));
 }
 
 /** Appends one block holding `content` to a directory. */
@@ -217,7 +217,7 @@ async function rebuild(ctx: EditContext, original: Inode, extra?: NewDirent, exc
       sealDx(vol, seed, root, true);
     }
   }
-  for (let i = 0; i < out.length; i++) await writeFresh(vol, phys[i] as number, out[i] as Uint8Array);
+  for (let i = 0; i < out.length; i++) await writeFresh(vol, phys[i] as number, out[i] as Uint8Array, true);
   const runs: Run[] = [];
   let logical = 0;
   for (const e of exts) {
