@@ -13,7 +13,15 @@ import { openExt } from '../src/read/index.js';
 import { Crash, CrashingDevice, fileEntry } from './edit-helpers.js';
 import { noise } from './read-fixtures.js';
 
-const dir = (path: string): Entry => ({ path, kind: 'dir', mode: 0o755, uid: 0, gid: 0, mtime: 1_700_000_000, size: 0 });
+const dir = (path: string): Entry => ({
+  path,
+  kind: 'dir',
+  mode: 0o755,
+  uid: 0,
+  gid: 0,
+  mtime: 1_700_000_000,
+  size: 0,
+});
 
 /** `/b`, then `dirs` directories of `files` files each (0..4,999 bytes), in tree order. */
 function tree(dirs: number, files: number): Array<{ entry: Entry; data?: Uint8Array }> {
@@ -84,7 +92,10 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs'))('batched edits', () =
     const count = 65_010;
     const dev = await FileDevice.open(img, { writable: true });
     const fs = await openExt(dev, { writable: true });
-    await addAll(fs, [{ entry: dir('/many') }, ...Array.from({ length: count }, (_, i) => ({ entry: dir(`/many/d${i}`) }))]);
+    await addAll(fs, [
+      { entry: dir('/many') },
+      ...Array.from({ length: count }, (_, i) => ({ entry: dir(`/many/d${i}`) })),
+    ]);
     expect((await fs.list('/many')).length).toBe(count);
     await fs.close();
     await dev.close();

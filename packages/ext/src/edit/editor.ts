@@ -478,11 +478,7 @@ export class ExtEditor extends ExtFileSystem {
       dataBlocks +
       worstMappingBlocks(vol, extents ? Math.min(dataBlocks, 100_000) : dataBlocks, extents) +
       dirData +
-      worstMappingBlocks(
-        vol,
-        Math.min(dirData, 100_000),
-        extents && (parent.base.i_flags & INODE_FLAGS.extents) !== 0,
-      );
+      worstMappingBlocks(vol, Math.min(dirData, 100_000), extents && (parent.base.i_flags & INODE_FLAGS.extents) !== 0);
     const free = this.alloc.freeBlocks();
     if (need > free) throw new NoSpaceError(`ext: ${need} blocks may be needed, ${free} free`);
   }

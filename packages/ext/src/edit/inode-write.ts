@@ -3,8 +3,8 @@
  * fields and times, each write with its checksum (metadata_csum) recomputed over the final bytes.
  */
 import { encodeTime, fitsTime32, GOOD_OLD_INODE_SIZE, type InodeBase, inodeBase, inodeExtra } from '../format/inode.js';
-import { computeInodeChecksum, decodeInode, hasChecksumHi, type Inode, inodeLocation } from '../read/inode.js';
 import { inodeWritten } from '../read/dir.js';
+import { computeInodeChecksum, decodeInode, hasChecksumHi, type Inode, inodeLocation } from '../read/inode.js';
 import type { Volume } from '../read/volume.js';
 
 /** Recomputes the checksum of `raw` and writes it into inode `ino`'s slot. */

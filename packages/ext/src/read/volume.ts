@@ -281,7 +281,8 @@ export class Volume {
     const bs = this.blockSize;
     const all = new Uint8Array(count * bs);
     await this.readBlocks(n, all);
-    for (let i = count - 1; i > 0; i--) if (!this.cache.has(n + i)) this.remember(n + i, all.slice(i * bs, (i + 1) * bs));
+    for (let i = count - 1; i > 0; i--)
+      if (!this.cache.has(n + i)) this.remember(n + i, all.slice(i * bs, (i + 1) * bs));
     const buf = count === 1 ? all : all.slice(0, bs);
     this.remember(n, buf);
     return buf;
