@@ -57,7 +57,7 @@ export class Allocator {
   /** Free blocks outside suspect groups and free inodes, summed once and then kept in step. */
   private blocksFree: number | undefined;
   private inodesFree: number | undefined;
-  /** Where the last directory went: the next one stays there while it qualifies (no back and forth). */
+  /** Where the last directory went: the next one's search starts there. */
   private lastDirGroup = -1;
 
   /**
@@ -299,12 +299,12 @@ export class Allocator {
   }
 
   /**
-   * Takes a free inode, preferring `goalGroup` (the parent's). Directories go, as the kernel's
-   * Orlov allocator places them, to the first group from the goal on that still has at least the
-   * average free inodes less a quarter group, so a tree's directories (and their blocks) stay
-   * together; top-level ones (`spread`) and those finding no such group go to the emptiest. The
-   * group the previous directory went to is asked first, so consecutive directories do not
-   * alternate between two groups near the threshold.
+   * Takes a free inode, preferring `goalGroup` (the parent's). Directories go, much as the
+   * kernel's Orlov allocator places them, to the first group that still has at least the average
+   * free inodes less a quarter group, searching from where the previous directory went (else the
+   * goal) onwards, so directories made one after another (and their blocks) stay together instead
+   * of going back and forth between groups near the threshold; top-level ones (`spread`) and
+   * those finding no such group go to the emptiest.
    */
   async allocInode(isDir: boolean, goalGroup: number, spread = false): Promise<number> {
     const vol = this.vol;
@@ -320,9 +320,10 @@ export class Allocator {
         const free = vol.desc(g).bg_free_inodes_count;
         return free > 0 && free >= enough;
       };
-      let found = !spread && this.lastDirGroup >= 0 && qualifies(this.lastDirGroup) ? this.lastDirGroup : -1;
+      const from = this.lastDirGroup >= 0 ? this.lastDirGroup : goalGroup;
+      let found = -1;
       for (let k = 0; k < groups && !spread && found < 0; k++) {
-        if (qualifies((goalGroup + k) % groups)) found = (goalGroup + k) % groups;
+        if (qualifies((from + k) % groups)) found = (from + k) % groups;
       }
       start = found;
       if (start < 0) {
