@@ -154,6 +154,8 @@ describe.skipIf(!built)('mistakes caught before the work (the real command)', ()
 
   it('a bad flag value names the flag, never the spec key', async () => {
     const out = tmp.join('flags.img');
+    const source = tmp.join('flags-source.img');
+    expect((await fstool('ext-build', src, '-o', source, '-q')).code).toBe(0);
     const cases: Array<[string[], string]> = [
       [['ext-build', src, '-o', out, '--block-size', '3000'], '--block-size must be 1024, 2048 or 4096, got 3000'],
       [['ext-build', src, '-o', out, '--inodes', '0'], '--inodes must be from 1 to 4294967295, got 0'],
@@ -162,6 +164,9 @@ describe.skipIf(!built)('mistakes caught before the work (the real command)', ()
       [['ext-build', src, '-o', out, '--journal-size', '4Q'], '--journal-size must be a size like'],
       [['fat-build', src, '-o', out, '--cluster-size', '3000'], '--cluster-size must be a power of two from 512'],
       [['fat-build', src, '-o', out, '--label', 'a.b'], '--label must not contain "."'],
+      [['repack', source, out, '--block-size', '3000'], '--block-size must be 1024, 2048 or 4096, got 3000'],
+      [['repack', source, out, '--fs-type', 'vfat', '--block-size', '3000'], '--block-size must be a power of two'],
+      [['convert', source, out, '--size', '3x'], '--size must be a size like'],
     ];
     for (const [argv, message] of cases) {
       const r = await fstool(...argv);
