@@ -6,10 +6,12 @@ import {
   lbaToChs,
   listMbrPartitions,
   looksLikeMbr,
+  markTruncated,
   PartitionTableError,
   PartitionTypeError,
   readMbr,
   resolveMbrType,
+  TruncatedPartitionError,
   writeMbr,
 } from '../src/index.js';
 
@@ -184,5 +186,30 @@ describe('probe', () => {
     fat[510] = 0x55;
     fat[511] = 0xaa;
     expect(looksLikeMbr(fat, dev.size)).toBe(false);
+  });
+
+  it('a truncated image: partitions past the end are allowed on request, and marked', async () => {
+    const dev = new MemoryDevice(8 * MiB);
+    await writeMbr(dev, {
+      partitions: [
+        { type: 'linux', firstLba: 2048, sectors: 4096 },
+        { type: 'linux', firstLba: 6144, sectors: 8192 },
+      ],
+    });
+    const s = new Uint8Array(512);
+    await dev.read(0, s);
+    const cut = 4 * MiB;
+    expect(looksLikeMbr(s, cut)).toBe(false);
+    expect(looksLikeMbr(s, cut, 512, { truncated: true })).toBe(true);
+    // Cut before the first partition starts: nothing of the table's contents is left.
+    expect(looksLikeMbr(s, MiB, 512, { truncated: true })).toBe(false);
+    const parts = markTruncated(listMbrPartitions(await readMbr(dev)), cut);
+    expect(parts.map((p) => [p.index, p.truncated ?? false])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    const err = new TruncatedPartitionError(parts[1]!, cut);
+    expect(err.code).toBe('TRUNCATED_PARTITION');
+    expect(err.message).toMatch(/^partition 2 is truncated: it ends 3 MiB past the end of the image \(4 MiB\)/);
   });
 });
