@@ -90,6 +90,7 @@ export const registerExtBuild: Register = (program, io) => {
       await runFsBuild(io, {
         output: o.output,
         fs,
+        flags: EXT_FLAGS,
         ...(o.format ? { format: o.format } : {}),
         ...(o.clusterSize !== undefined ? { clusterSize: o.clusterSize } : {}),
         driverOptions: {

@@ -13,6 +13,9 @@ function parseVolumeId(v: string): number {
   return Number.parseInt(hex, 16);
 }
 
+/** The flag each spec key of a FAT build comes from, for messages. */
+const FAT_FLAGS = { ...FS_FLAGS, type: '--fat', volume_id: '--volume-id', cluster_size: '--cluster-size' };
+
 export const registerFatBuild: Register = (program, io) => {
   program
     .command('fat-build')
@@ -48,11 +51,12 @@ export const registerFatBuild: Register = (program, io) => {
           cluster_size: o.clusterSize,
           mtime: o.mtime,
         },
-        { ...FS_FLAGS, type: '--fat', volume_id: '--volume-id', cluster_size: '--cluster-size' },
+        FAT_FLAGS,
       );
       await runFsBuild(io, {
         output: o.output,
         fs,
+        flags: FAT_FLAGS,
         ...(o.format ? { format: o.format } : {}),
         driverOptions: {
           ...(o.strict ? { strict: true } : {}),

@@ -19,7 +19,7 @@ export const formatOption = () =>
   ] as const);
 
 /** The flags every `*-build` command maps to spec keys, for messages that name the flag. */
-export const FS_FLAGS = { size: '--size', volume_label: '--label', mtime: '--mtime' };
+export const FS_FLAGS = { source: 'DIR', size: '--size', volume_label: '--label', mtime: '--mtime' };
 
 /** A byte-size flag (`64MiB`, `1G`, bytes); a bad value is reported under the flag's name. */
 export const sizeFlag =
@@ -83,6 +83,8 @@ export interface FsBuildRequest {
   json?: boolean;
   /** Allow writing onto a block device. */
   force?: boolean;
+  /** The flag each spec key came from, so build messages name it (`--size`, `--device-table`). */
+  flags: Readonly<Record<string, string>>;
 }
 
 /** Builds a bare filesystem image from a host directory: the same path as `fstool build`. */
@@ -104,6 +106,7 @@ export async function runFsBuild(io: Io, req: FsBuildRequest): Promise<void> {
       ...(req.format ? { format: req.format } : {}),
       ...(req.driverOptions ? { driverOptions: req.driverOptions } : {}),
       ...(req.force ? { force: true } : {}),
+      flags: req.flags,
       ...lockOption(),
       ...replaceNotice(io),
       onProgress: (_v, p) => bar.onProgress(p),
