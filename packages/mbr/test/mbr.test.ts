@@ -188,6 +188,28 @@ describe('probe', () => {
     expect(looksLikeMbr(fat, dev.size)).toBe(false);
   });
 
+  it('a logical chain that leads past the end of a truncated image stops there when asked', async () => {
+    const dev = new MemoryDevice(16 * MiB);
+    await writeMbr(dev, {
+      partitions: [
+        { type: 'linux', firstLba: 2048, sectors: 4096 },
+        { type: 'extended', firstLba: 6144, sectors: 24576 },
+        { logical: true, type: 'linux', firstLba: 8192, sectors: 4096 },
+        { logical: true, type: 'linux', firstLba: 14336, sectors: 4096 },
+        { logical: true, type: 'linux', firstLba: 20480, sectors: 4096 },
+      ],
+    });
+    const cut = new MemoryDevice(8 * MiB);
+    await cut.write(0, dev.bytes().slice(0, 8 * MiB));
+    await expect(readMbr(cut)).rejects.toThrow(/EBR at sector 18432 is past the end of the disk/);
+    const told: string[] = [];
+    const t = await readMbr(cut, { onTruncated: (m) => told.push(m) });
+    expect(t.partitions.map((p) => p.index)).toEqual([1, 2, 5, 6]);
+    expect(told).toEqual([
+      'the disk is truncated: the EBR at sector 18432 is past its end; logical partitions from 7 on are unknown',
+    ]);
+  });
+
   it('a truncated image: partitions past the end are allowed on request, and marked', async () => {
     const dev = new MemoryDevice(8 * MiB);
     await writeMbr(dev, {
