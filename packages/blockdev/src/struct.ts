@@ -22,14 +22,21 @@ type Fields = Record<string, Field<unknown>>;
 export type Infer<F extends Fields> = { [K in keyof F]: F[K] extends Field<infer T> ? T : never };
 
 const views = new WeakMap<ArrayBufferLike, DataView>();
+/** The last buffer asked for: a decode or patch asks for the same one per field, and a WeakMap lookup each time is most of its cost. */
+let lastBuffer: ArrayBufferLike | undefined;
+let lastView: DataView | undefined;
 
 /** One cached DataView per underlying buffer; add `u8.byteOffset` to offsets into it. */
 export function dataView(u8: Uint8Array): DataView {
-  let dv = views.get(u8.buffer);
+  const buffer = u8.buffer;
+  if (buffer === lastBuffer) return lastView as DataView;
+  let dv = views.get(buffer);
   if (!dv) {
-    dv = new DataView(u8.buffer);
-    views.set(u8.buffer, dv);
+    dv = new DataView(buffer);
+    views.set(buffer, dv);
   }
+  lastBuffer = buffer;
+  lastView = dv;
   return dv;
 }
 

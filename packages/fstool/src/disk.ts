@@ -1,6 +1,6 @@
 import { type BlockDevice, FsError, SliceDevice } from '@fstool/blockdev';
 import type { FileSystem, FsInfo } from '@fstool/fs';
-import { type PartitionTableInfo, readPartitionTable } from '@fstool/gpt';
+import { type PartitionTableInfo, readPartitionTable } from '@fstool/gpt/detect';
 import { type PartitionInfo, TruncatedPartitionError } from '@fstool/mbr';
 import type { AnyDriver, DriverRegistry } from './registry.js';
 

@@ -1,10 +1,10 @@
 /** Pure encoding and decoding of GPT headers and entry arrays (no I/O). */
 import { encodeMbrSector } from '@fstool/mbr';
 import { crc32 } from './crc.js';
-import { ENTRY_SIZE, gptEntry, NAME_UNITS } from './format/entry.js';
+import { arraySectors, ENTRY_SIZE, gptEntry, MAX_ENTRY_ARRAY_BYTES, NAME_UNITS } from './format/entry.js';
 import { GPT_REVISION, GPT_SIGNATURE, type GptHeader, gptHeader, HEADER_SIZE } from './format/header.js';
 import { bytesToGuid, guidToBytes } from './guid.js';
-import { arraySectors, type GptPartition, type GptTable, MAX_ENTRY_ARRAY_BYTES } from './table.js';
+import type { GptPartition, GptTable } from './table.js';
 
 /** Bytes to write at a byte offset. */
 export interface GptWrite {

@@ -14,7 +14,7 @@ export const registerInfo: Register = (program, io) => {
     .argument('<image>', 'image file, or IMG:N for partition N')
     .option('--json', 'print as JSON')
     .action(async (ref, o) => {
-      const { describeContainer, OpenImage, parseImageRef } = await import('fstool/node');
+      const { describeContainer, OpenImage, parseImageRef } = await import('fstool/node/open');
       const { path, partition } = parseImageRef(ref);
       const backing = backingPolicy();
       const image = await OpenImage.open(path, await registryWith(), {

@@ -31,7 +31,7 @@ import { INODE_FLAGS, inodeBase } from '../format/inode.js';
 import { COMPAT, INCOMPAT, RO_COMPAT, STATE, superblock } from '../format/superblock.js';
 import { FAST_SYMLINK_MAX, LINK_MAX, type XattrBlockPlan } from '../plan/plan.js';
 import { splitXattrs } from '../plan/xattrs.js';
-import { type DirRecord, dirBlocks, lookup, readDir } from '../read/dir.js';
+import { type DirRecord, dirBlockCount, lookup, readDir } from '../read/dir.js';
 import { ExtFileSystem } from '../read/filesystem.js';
 import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
 import type { Run } from '../read/mapping.js';
@@ -44,7 +44,7 @@ import { setDotDot } from './dotdot.js';
 import { writeFileData } from './file-write.js';
 import { setTime, writeInode } from './inode-write.js';
 import { JournalLog } from './journal.js';
-import { buildMapping, mappingBlocks } from './mapping-write.js';
+import { buildMapping, mappingBlocks, worstMappingBlocks } from './mapping-write.js';
 import { releaseInode } from './release.js';
 import { checkRemovableTree } from './remove-plan.js';
 import type { TxDevice } from './tx-device.js';
@@ -80,7 +80,16 @@ export class ExtEditor extends ExtFileSystem {
     private readonly tx: TxDevice | undefined,
   ) {
     super(vol, true);
-    this.alloc = new Allocator(vol, vol.metadataCsum && !tx?.journalled);
+    this.alloc = new Allocator(vol, tx?.journalled ? 'journal' : vol.metadataCsum ? 'shadow' : 'inplace');
+    if (tx?.journalled) {
+      const alloc = this.alloc;
+      tx.deferred = {
+        get blocks() {
+          return alloc.pendingBlocks;
+        },
+        write: () => alloc.writeBack(tx.now),
+      };
+    }
     this.fixedNow = now;
   }
 
@@ -438,21 +447,12 @@ export class ExtEditor extends ExtFileSystem {
     const vol = this.vol;
     if (inodes > 0 && this.alloc.freeInodes() < inodes) throw new NoSpaceError('ext: no free inodes');
     const extents = vol.hasIncompat(INCOMPAT.extent);
-    const whole: Run[] = dataBlocks ? [{ logical: 0, physical: 0, length: dataBlocks, unwritten: false }] : [];
-    const dirData = (await dirBlocks(vol, parent)).count + 1;
-    const worstRuns = (n: number): Run[] =>
-      Array.from({ length: n }, (_, i) => ({ logical: i, physical: i * 2, length: 1, unwritten: false }));
+    const dirData = dirBlockCount(vol, parent) + 1;
     const need =
       dataBlocks +
-      (extents
-        ? mappingBlocks(vol, worstRuns(Math.min(dataBlocks, 100_000)), true)
-        : mappingBlocks(vol, whole, false)) +
+      worstMappingBlocks(vol, extents ? Math.min(dataBlocks, 100_000) : dataBlocks, extents) +
       dirData +
-      mappingBlocks(
-        vol,
-        worstRuns(Math.min(dirData, 100_000)),
-        extents && (parent.base.i_flags & INODE_FLAGS.extents) !== 0,
-      );
+      worstMappingBlocks(vol, Math.min(dirData, 100_000), extents && (parent.base.i_flags & INODE_FLAGS.extents) !== 0);
     const free = this.alloc.freeBlocks();
     if (need > free) throw new NoSpaceError(`ext: ${need} blocks may be needed, ${free} free`);
   }

@@ -36,6 +36,15 @@ export function mappingBlocks(vol: Volume, runs: readonly Run[], extents: boolea
   );
 }
 
+/**
+ * Blocks the mapping of `count` data blocks from logical block 0 needs at worst: with extents, one
+ * extent per block; a block map depends on the logical range only.
+ */
+export function worstMappingBlocks(vol: Volume, count: number, extents: boolean): number {
+  if (extents) return extentTreeShape(count, vol.blockSize).reduce((a, b) => a + b, 0);
+  return indirectBlockCount([{ start: 0, len: count }], vol.blockSize / 4);
+}
+
 /** Writes the mapping blocks (exactly `mappingBlocks` of them, from `blocks`) and returns i_block. */
 export async function buildMapping(
   vol: Volume,

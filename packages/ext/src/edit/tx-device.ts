@@ -22,8 +22,15 @@ export class TxDevice implements BlockDevice {
   private log: JournalLog | undefined;
   private bs = 0;
   private bypass = 0;
+  /** True while `deferred` writes into the transaction being committed. */
+  private sealing = false;
   /** Commit time stamped on transactions. */
   now = 0;
+  /**
+   * Metadata kept in memory until the commit (the allocator's bitmaps, descriptors, superblock):
+   * `blocks` is how many it would write now, `write` writes them into the transaction.
+   */
+  deferred: { readonly blocks: number; write(): Promise<void> } | undefined;
 
   constructor(readonly inner: BlockDevice) {}
 
@@ -46,7 +53,12 @@ export class TxDevice implements BlockDevice {
 
   /** True when what is held fills half a transaction: a batch commits before taking more. */
   get halfFull(): boolean {
-    return this.log !== undefined && this.held.size * 2 >= this.log.capacity;
+    return this.log !== undefined && this.heldBlocks * 2 >= this.log.capacity;
+  }
+
+  /** Blocks the open transaction holds, counting those still deferred. */
+  private get heldBlocks(): number {
+    return this.held.size + (this.sealing ? 0 : (this.deferred?.blocks ?? 0));
   }
 
   /** Runs `fn` with its writes going straight to disk (file data, ordered before the metadata). */
@@ -89,7 +101,7 @@ export class TxDevice implements BlockDevice {
     for (let b = Math.floor(offset / bs); b * bs < end; b++) {
       let block = this.held.get(b);
       if (!block) {
-        if (this.held.size >= this.log.capacity) await this.commit();
+        if (!this.sealing && this.heldBlocks >= this.log.capacity) await this.commit();
         block = new Uint8Array(bs);
         const whole = offset <= b * bs && end >= (b + 1) * bs;
         if (!whole) await this.inner.read(b * bs, block);
@@ -135,13 +147,28 @@ export class TxDevice implements BlockDevice {
     await this.write(offset, new Uint8Array(length));
   }
 
-  /** Journals and checkpoints what is held (a no-op without a journal or with nothing held). */
+  /**
+   * Journals and checkpoints what is held, deferred writes included (a no-op without a journal or
+   * with nothing held). More than one transaction carries (one huge operation) goes in several.
+   */
   async commit(): Promise<void> {
     await this.writePending();
-    if (!this.log || this.held.size === 0) return;
-    const blocks = new Map(this.held);
+    const log = this.log;
+    if (!log) return;
+    if (this.deferred && !this.sealing) {
+      this.sealing = true;
+      try {
+        await this.deferred.write();
+      } finally {
+        this.sealing = false;
+      }
+    }
+    if (this.held.size === 0) return;
+    const all = [...this.held];
     this.held.clear();
-    await this.log.commit(blocks, this.now);
+    for (let i = 0; i < all.length; i += log.capacity) {
+      await log.commit(new Map(all.slice(i, i + log.capacity)), this.now);
+    }
   }
 
   async flush(): Promise<void> {

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import type { BlockDevice } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
 import type { FileSystem } from '@fstool/fs';
-import { isQcow2, type Qcow2Info, readQcow2Info } from '@fstool/qcow2';
-import { type BackingLink, type BackingPolicy, backingChain, openQcow2File } from '@fstool/qcow2/node';
+import type { Qcow2Info } from '@fstool/qcow2';
+import type { BackingLink, BackingPolicy } from '@fstool/qcow2/node';
+import { isQcow2, readQcow2Info } from '@fstool/qcow2/probe';
 import { Disk, type DiskInfo } from '../disk.js';
 import type { DriverRegistry } from '../registry.js';
 import { ImageLock } from './lock.js';
@@ -38,7 +39,10 @@ export async function describeContainer(path: string, backing?: BackingPolicy): 
     await probe.close();
   }
   if (!qcow2) return { path, format: 'raw' };
-  const chain = qcow2.backingFile !== undefined ? { backingChain: await backingChain(path, backing) } : {};
+  const chain =
+    qcow2.backingFile !== undefined
+      ? { backingChain: await (await import('@fstool/qcow2/node')).backingChain(path, backing) }
+      : {};
   return { path, format: 'qcow2', qcow2, ...chain };
 }
 
@@ -90,7 +94,10 @@ export class OpenImage {
       const container = await describeContainer(path, opts.backing);
       const device: BlockDevice =
         container.format === 'qcow2'
-          ? await openQcow2File(path, { writable, ...(opts.backing ? { backing: opts.backing } : {}) })
+          ? await (await import('@fstool/qcow2/node')).openQcow2File(path, {
+              writable,
+              ...(opts.backing ? { backing: opts.backing } : {}),
+            })
           : await FileDevice.open(path, { writable });
       try {
         const sectorSize = opts.sectorSize ?? blockDeviceSectorSize(path);
