@@ -134,6 +134,15 @@ describe.skipIf(!built)('mistakes caught before the work (the real command)', ()
       expect(value.volumes[0].filesystem.type).toBe('ext4');
       expect(schema('info')(value)).toBe(true);
       if (table === 'gpt') expect(value.warnings.join('\n')).toMatch(/the disk is truncated/);
+
+      // check: the whole partition is clean, the cut one is a problem (exit 2).
+      const check = await fstool('check', image);
+      expect(check.code).toBe(2);
+      expect(check.out).toMatch(/:1: ext4: clean /);
+      expect(check.out).toMatch(/:2: unknown: 1 problems \(the partition table\)\n {2}partition 2 is truncated: /);
+      const checkJson = JSON.parse((await fstool('check', image, '--json')).out);
+      expect(checkJson.clean).toBe(false);
+      expect(schema('check')(checkJson)).toBe(true);
     });
   }
 
