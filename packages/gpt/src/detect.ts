@@ -44,12 +44,15 @@ export async function detectPartitionTable(
   return looksLikeMbr(s0, dev.size, opts.sectorSize, { truncated: true }) ? 'mbr' : 'none';
 }
 
+/** A problem found while reading a table that is still usable: GPT damage, or an MBR's chain cut short. */
+export type TableProblem = GptProblem | { structure: 'ebr-chain'; message: string };
+
 export interface PartitionTableInfo {
   kind: PartitionTableKind;
   sectorSize: number;
   partitions: PartitionInfo[];
-  /** GPT damage found while reading (the table is still usable). */
-  warnings: GptProblem[];
+  /** Damage found while reading (the table is still usable). */
+  warnings: TableProblem[];
   /** GPT disk GUID or MBR disk signature as `0xNNNNNNNN`. */
   id?: string;
 }
@@ -80,12 +83,16 @@ export async function readPartitionTable(
   }
   if (kind === 'mbr') {
     const { listMbrPartitions, markTruncated, probeMbrSectorSize, readMbr } = await mbrCode();
-    const t = await readMbr(dev, { sectorSize: opts.sectorSize ?? (await probeMbrSectorSize(dev)) });
+    const warnings: TableProblem[] = [];
+    const t = await readMbr(dev, {
+      sectorSize: opts.sectorSize ?? (await probeMbrSectorSize(dev)),
+      onTruncated: (message) => warnings.push({ structure: 'ebr-chain', message }),
+    });
     return {
       kind,
       sectorSize: t.sectorSize,
       partitions: markTruncated(listMbrPartitions(t), dev.size),
-      warnings: [],
+      warnings,
       id: `0x${t.diskSignature.toString(16).padStart(8, '0')}`,
     };
   }

@@ -16,6 +16,7 @@ export {
   type PartitionTableInfo,
   type PartitionTableKind,
   readPartitionTable,
+  type TableProblem,
 } from './detect.js';
 export { GptCorruptError, type GptProblem, type GptStructure } from './errors.js';
 export { gptEntry, MAX_ENTRY_ARRAY_BYTES } from './format/entry.js';

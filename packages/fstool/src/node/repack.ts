@@ -1,6 +1,6 @@
 import { collectTree, type Entry, type FsInfo, fileSystemTree, type Progress, type SourceTree } from '@fstool/fs';
 import type { BackingPolicy } from '@fstool/qcow2/node';
-import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
+import { type BareFilesystemSpec, type FilesystemImage, readFilesystemFlags } from '@fstool/spec';
 import { isExtType, isFatType } from '../driver-options.js';
 import type { DriverRegistry } from '../registry.js';
 import { type BuildResult, buildImage } from './build-image.js';
@@ -57,6 +57,11 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
     const info = await fs.info();
     const type = opts.fsType ?? fs.type;
     opts.registry.get(type); // unknown types fail before any walk
+    if (opts.blockSize !== undefined && (isExtType(type) || isFatType(type))) {
+      // The spec's rules for the target type, before any walk; the problem names the flag.
+      const key = isFatType(type) ? 'cluster_size' : 'block_size';
+      readFilesystemFlags({ type, [key]: opts.blockSize }, { [key]: '--block-size' });
+    }
     const spec: BareFilesystemSpec = {
       type,
       // On a block device 'auto' means its capacity, the natural default there.
