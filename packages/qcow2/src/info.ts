@@ -1,7 +1,6 @@
 /** The header summary `fstool info` prints (the fields `qemu-img info` shows), as plain JSON data. */
 import type { BlockDevice } from '@fstool/blockdev';
-import { compressionName } from './compress.js';
-import { Compatible, featureName, Incompatible, type Qcow2Header } from './format/header.js';
+import { Compatible, compressionName, featureName, Incompatible, type Qcow2Header } from './format/header.js';
 import { type RefcountCodec, refcountCodec, reftableOffset } from './format/tables.js';
 import { readPadded } from './io.js';
 

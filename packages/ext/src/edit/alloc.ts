@@ -7,6 +7,10 @@
  * descriptor) live in different blocks, so no in-place order avoids a moment where they disagree.
  * There `flush()` writes each changed bitmap to a free block instead and lets the descriptor
  * block that points at the copy (with its checksum and counts) be the one write that commits it.
+ *
+ * With a journal a transaction lands whole, so no order is needed: `flush()` then writes nothing
+ * and the journal calls `writeBack()` once before each commit, so a batch of operations encodes and
+ * checksums each changed bitmap, descriptor block and the superblock once, not once per operation.
  */
 import { CorruptError } from '@fstool/blockdev';
 import { NoSpaceError } from '@fstool/fs';
@@ -44,14 +48,26 @@ export class Allocator {
    * them while the tree on disk still uses them. Undefined: freed blocks are reusable at once.
    */
   private pinned: Set<number> | undefined;
+  /**
+   * Per group, a bit index below which every bit of its bitmap is set (allocation starts there
+   * rather than rescanning the used part from the group's start each time).
+   */
+  private readonly blockCursor = new Map<number, number>();
+  private readonly inodeCursor = new Map<number, number>();
+  /** Free blocks outside suspect groups and free inodes, summed once and then kept in step. */
+  private blocksFree: number | undefined;
+  private inodesFree: number | undefined;
+  /** Where the last directory went: the next one's search starts there. */
+  private lastDirGroup = -1;
 
   /**
-   * @param shadow write changed bitmaps to new blocks (copy-on-write) rather than in place;
-   *   for checksummed bitmaps on a filesystem without a journal.
+   * @param mode `journal`: the caller journals every write, `flush()` leaves the writing to
+   *   `writeBack()` at commit; `shadow`: write changed bitmaps to new blocks (copy-on-write) rather
+   *   than in place, for checksummed bitmaps on a filesystem without a journal; `inplace`: neither.
    */
   constructor(
     private readonly vol: Volume,
-    private readonly shadow = false,
+    private readonly mode: 'journal' | 'shadow' | 'inplace' = 'inplace',
   ) {}
 
   /** Keeps blocks freed from now on out of reach until `unpin` (see `pinned`). */
@@ -70,15 +86,23 @@ export class Allocator {
   }
 
   freeBlocks(): number {
-    let n = -this.pinnedCount;
-    for (let g = 0; g < this.vol.groupCount; g++) if (!this.suspect.has(g)) n += this.vol.desc(g).bg_free_blocks_count;
-    return n;
+    if (this.blocksFree === undefined) {
+      let n = 0;
+      for (let g = 0; g < this.vol.groupCount; g++)
+        if (!this.suspect.has(g)) n += this.vol.desc(g).bg_free_blocks_count;
+      this.blocksFree = n;
+    }
+    return this.blocksFree - this.pinnedCount;
   }
 
   freeInodes(): number {
-    let n = 0;
-    for (let g = 0; g < this.vol.groupCount; g++) n += this.vol.desc(g).bg_free_inodes_count;
-    return n;
+    this.inodesFree ??= this.vol.freeCounts().inodes;
+    return this.inodesFree;
+  }
+
+  /** Keeps the block total in step with a change of group `g`'s free count. */
+  private countBlocks(g: number, delta: number): void {
+    if (this.blocksFree !== undefined && !this.suspect.has(g)) this.blocksFree += delta;
   }
 
   /** The group's block bitmap (one bit per block of the group, padding bits set). */
@@ -99,6 +123,7 @@ export class Allocator {
       this.vol.warn(
         `group ${g}: block bitmap has ${free} free blocks, descriptor says ${d.bg_free_blocks_count}; not allocating there`,
       );
+      this.countBlocks(g, -d.bg_free_blocks_count);
       this.suspect.add(g);
     }
     this.blockMaps.set(g, map);
@@ -183,8 +208,9 @@ export class Allocator {
       let i = k === 0 ? Math.max(0, Math.min(n, goal - start)) : 0;
       const pinned = this.pinned;
       const usable = (j: number) => this.isFree(map, j) && !pinned?.has(start + j);
-      const scan = async (from: number, to: number) => {
-        for (let j = from; j < to && left > 0; j++) {
+      const low = this.cursor(this.blockCursor, g, map, n);
+      const scan = (from: number, to: number) => {
+        for (let j = Math.max(from, low); j < to && left > 0; j++) {
           if ((j & 7) === 0 && map[j >> 3] === 0xff) {
             j += 7;
             continue;
@@ -200,8 +226,8 @@ export class Allocator {
           j += len - 1;
         }
       };
-      await scan(i, n);
-      if (left > 0 && i > 0) await scan(0, i);
+      scan(i, n);
+      if (left > 0 && i > low) scan(0, i);
       i = 0;
     }
     if (left > 0) {
@@ -211,8 +237,27 @@ export class Allocator {
     return out;
   }
 
+  /**
+   * Where allocation in group `g` may start: the stored cursor moved past the bits set since, and
+   * kept (every bit below it is set; freeing a bit moves it back).
+   */
+  private cursor(cursors: Map<number, number>, g: number, map: Uint8Array, n: number): number {
+    let c = cursors.get(g) ?? 0;
+    while (c < n && (c & 7) === 0 && map[c >> 3] === 0xff) c += 8;
+    while (c < n && bit(map, c)) c++;
+    cursors.set(g, Math.min(c, n));
+    return Math.min(c, n);
+  }
+
+  /** A bit of group `g` became free: its cursor may not stay above it. */
+  private static lower(cursors: Map<number, number>, g: number, i: number): void {
+    const c = cursors.get(g);
+    if (c !== undefined && i < c) cursors.set(g, i);
+  }
+
   private take(g: number, map: Uint8Array, i: number, len: number): void {
     for (let j = 0; j < len; j++) setBit(map, i + j);
+    this.countBlocks(g, -len);
     const d = this.vol.desc(g);
     this.vol.setDesc(g, {
       bg_free_blocks_count: d.bg_free_blocks_count - len,
@@ -234,6 +279,8 @@ export class Allocator {
         continue;
       }
       clearBit(map, i);
+      Allocator.lower(this.blockCursor, g, i);
+      this.countBlocks(g, 1);
       this.pinned?.add(b);
       vol.setDesc(g, { bg_free_blocks_count: vol.desc(g).bg_free_blocks_count + 1 });
       this.dirtyBlocks.add(g);
@@ -251,27 +298,59 @@ export class Allocator {
     }
   }
 
-  /** Takes a free inode, preferring `goalGroup` (directories: the emptiest group). */
-  async allocInode(isDir: boolean, goalGroup: number): Promise<number> {
+  /**
+   * Takes a free inode, preferring `goalGroup` (the parent's). Directories go, much as the
+   * kernel's Orlov allocator places them, to the first group that still has at least the average
+   * free inodes less a quarter group, searching from where the previous directory went (else the
+   * goal) onwards, so directories made one after another (and their blocks) stay together instead
+   * of going back and forth between groups near the threshold; top-level ones (`spread`) and
+   * those finding no such group go to the emptiest.
+   */
+  async allocInode(isDir: boolean, goalGroup: number, spread = false): Promise<number> {
     const vol = this.vol;
     if (this.freeInodes() === 0) throw new NoSpaceError('ext: no free inodes');
-    // Never spread or recurse over groups: a 16 TiB filesystem has over 131,072 of them.
-    const order = Array.from({ length: vol.groupCount }, (_, k) => (isDir ? k : (goalGroup + k) % vol.groupCount));
-    if (isDir) order.sort((a, b) => vol.desc(b).bg_free_inodes_count - vol.desc(a).bg_free_inodes_count || a - b);
+    const groups = vol.groupCount;
+    // Never spread or recurse over groups: a 16 TiB filesystem has over 131,072 of them. One pass
+    // finds a directory's group (the emptiest, lowest first); then, should its bitmap disagree
+    // with its count, every group from the goal on.
+    let start = goalGroup;
+    if (isDir) {
+      const enough = this.freeInodes() / groups - vol.inodesPerGroup / 4;
+      const qualifies = (g: number) => {
+        const free = vol.desc(g).bg_free_inodes_count;
+        return free > 0 && free >= enough;
+      };
+      const from = this.lastDirGroup >= 0 ? this.lastDirGroup : goalGroup;
+      let found = -1;
+      for (let k = 0; k < groups && !spread && found < 0; k++) {
+        if (qualifies((from + k) % groups)) found = (from + k) % groups;
+      }
+      start = found;
+      if (start < 0) {
+        start = 0;
+        for (let g = 1; g < groups; g++)
+          if (vol.desc(g).bg_free_inodes_count > vol.desc(start).bg_free_inodes_count) start = g;
+      }
+    }
     const first = vol.sb.s_rev_level === 0 ? 11 : vol.sb.s_first_ino;
-    for (const g of order) {
+    for (let k = 0; k < groups; k++) {
+      const g = (start + k) % groups;
       const d = vol.desc(g);
       if (d.bg_free_inodes_count === 0) continue;
       const map = await this.inodeBitmap(g);
-      for (let i = 0; i < vol.inodesPerGroup; i++) {
+      for (let i = this.cursor(this.inodeCursor, g, map, vol.inodesPerGroup); i < vol.inodesPerGroup; i++) {
         const ino = g * vol.inodesPerGroup + i + 1;
         if (ino < first || bit(map, i)) continue;
         setBit(map, i);
+        if (this.inodesFree !== undefined) this.inodesFree--;
         const patch: Parameters<Volume['setDesc']>[1] = {
           bg_free_inodes_count: d.bg_free_inodes_count - 1,
           bg_flags: d.bg_flags & ~BG_FLAGS.inode_uninit,
         };
-        if (isDir) patch.bg_used_dirs_count = d.bg_used_dirs_count + 1;
+        if (isDir) {
+          patch.bg_used_dirs_count = d.bg_used_dirs_count + 1;
+          this.lastDirGroup = g;
+        }
         if (this.checksummedGroups()) {
           const unusedFrom = vol.inodesPerGroup - d.bg_itable_unused;
           if (i >= unusedFrom) patch.bg_itable_unused = vol.inodesPerGroup - i - 1;
@@ -294,6 +373,8 @@ export class Allocator {
       return;
     }
     clearBit(map, i);
+    Allocator.lower(this.inodeCursor, g, i);
+    if (this.inodesFree !== undefined) this.inodesFree++;
     const d = vol.desc(g);
     vol.setDesc(g, {
       bg_free_inodes_count: d.bg_free_inodes_count + 1,
@@ -308,16 +389,29 @@ export class Allocator {
   }
 
   /**
-   * Writes changed bitmaps, then the descriptors and superblock counts that describe them. The
-   * bitmaps go first: a crash in between leaves blocks marked used but counted free (e2fsck fixes
-   * counts silently), never the reverse. In shadow mode the bitmaps go to new blocks and the
-   * descriptor blocks are written in an order where a group's new bitmap block is marked used
-   * before the group points at it, and its old one is freed only after.
+   * The ordering point before something on disk points at what was allocated: writes changed
+   * bitmaps, then the descriptors and superblock counts that describe them. The bitmaps go first:
+   * a crash in between leaves blocks marked used but counted free (e2fsck fixes counts silently),
+   * never the reverse. In shadow mode the bitmaps go to new blocks and the descriptor blocks are
+   * written in an order where a group's new bitmap block is marked used before the group points
+   * at it, and its old one is freed only after. In journal mode nothing: see `writeBack`.
    */
   async flush(now: number): Promise<void> {
+    if (this.mode !== 'journal') await this.writeBack(now);
+  }
+
+  /** Blocks `writeBack` would write now at most (bitmaps, descriptor blocks, the superblock's). */
+  get pendingBlocks(): number {
+    const maps = this.dirtyBlocks.size + this.dirtyInodes.size;
+    // At most one descriptor block per changed bitmap (asked per journalled write: kept O(1)).
+    return maps === 0 ? 0 : maps + Math.min(maps, this.vol.gdtBlocks.length) + 1;
+  }
+
+  /** Writes what changed since the last write-back (see `flush`). */
+  async writeBack(now: number): Promise<void> {
     const vol = this.vol;
     if (this.dirtyBlocks.size === 0 && this.dirtyInodes.size === 0) return;
-    const edges = this.shadow ? await this.relocate() : [];
+    const edges = this.mode === 'shadow' ? await this.relocate() : [];
     const full = vol.descSize >= 64;
     for (const g of this.dirtyBlocks) {
       const map = this.blockMaps.get(g) as Uint8Array;

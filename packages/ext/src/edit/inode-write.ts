@@ -3,6 +3,7 @@
  * fields and times, each write with its checksum (metadata_csum) recomputed over the final bytes.
  */
 import { encodeTime, fitsTime32, GOOD_OLD_INODE_SIZE, type InodeBase, inodeBase, inodeExtra } from '../format/inode.js';
+import { inodeWritten } from '../read/dir.js';
 import { computeInodeChecksum, decodeInode, hasChecksumHi, type Inode, inodeLocation } from '../read/inode.js';
 import type { Volume } from '../read/volume.js';
 
@@ -15,8 +16,9 @@ export async function writeInode(vol: Volume, ino: number, raw: Uint8Array): Pro
     inodeBase.set(raw, 0, 'i_checksum_lo', c & 0xffff);
     if (hasChecksumHi(vol, extraSize)) inodeExtra.set(raw, GOOD_OLD_INODE_SIZE, 'i_checksum_hi', c >>> 16);
   }
-  const { block, offset } = inodeLocation(vol, ino);
-  const buf = (await vol.block(block)).slice();
+  inodeWritten(vol, ino, raw);
+  const { block, offset, ahead } = inodeLocation(vol, ino);
+  const buf = (await vol.block(block, ahead)).slice();
   buf.set(raw.subarray(0, vol.inodeSize), offset);
   await vol.writeBlocks(block, buf);
 }

@@ -22,8 +22,15 @@ export class TxDevice implements BlockDevice {
   private log: JournalLog | undefined;
   private bs = 0;
   private bypass = 0;
+  /** True while `deferred` writes into the transaction being committed. */
+  private sealing = false;
   /** Commit time stamped on transactions. */
   now = 0;
+  /**
+   * Metadata kept in memory until the commit (the allocator's bitmaps, descriptors, superblock):
+   * `blocks` is how many it would write now, `write` writes them into the transaction.
+   */
+  deferred: { readonly blocks: number; write(): Promise<void> } | undefined;
 
   constructor(readonly inner: BlockDevice) {}
 
@@ -46,7 +53,12 @@ export class TxDevice implements BlockDevice {
 
   /** True when what is held fills half a transaction: a batch commits before taking more. */
   get halfFull(): boolean {
-    return this.log !== undefined && this.held.size * 2 >= this.log.capacity;
+    return this.log !== undefined && this.heldBlocks * 2 >= this.log.capacity;
+  }
+
+  /** Blocks the open transaction holds, counting those still deferred. */
+  private get heldBlocks(): number {
+    return this.held.size + (this.sealing ? 0 : (this.deferred?.blocks ?? 0));
   }
 
   /** Runs `fn` with its writes going straight to disk (file data, ordered before the metadata). */
@@ -89,7 +101,7 @@ export class TxDevice implements BlockDevice {
     for (let b = Math.floor(offset / bs); b * bs < end; b++) {
       let block = this.held.get(b);
       if (!block) {
-        if (this.held.size >= this.log.capacity) await this.commit();
+        if (!this.sealing && this.heldBlocks >= this.log.capacity) await this.commit();
         block = new Uint8Array(bs);
         const whole = offset <= b * bs && end >= (b + 1) * bs;
         if (!whole) await this.inner.read(b * bs, block);
@@ -135,13 +147,28 @@ export class TxDevice implements BlockDevice {
     await this.write(offset, new Uint8Array(length));
   }
 
-  /** Journals and checkpoints what is held (a no-op without a journal or with nothing held). */
+  /**
+   * Journals and checkpoints what is held, deferred writes included (a no-op without a journal or
+   * with nothing held). More than one transaction carries (one huge operation) goes in several.
+   */
   async commit(): Promise<void> {
     await this.writePending();
-    if (!this.log || this.held.size === 0) return;
-    const blocks = new Map(this.held);
+    const log = this.log;
+    if (!log) return;
+    if (this.deferred && !this.sealing) {
+      this.sealing = true;
+      try {
+        await this.deferred.write();
+      } finally {
+        this.sealing = false;
+      }
+    }
+    if (this.held.size === 0) return;
+    const all = [...this.held];
     this.held.clear();
-    await this.log.commit(blocks, this.now);
+    for (let i = 0; i < all.length; i += log.capacity) {
+      await log.commit(new Map(all.slice(i, i + log.capacity)), this.now);
+    }
   }
 
   async flush(): Promise<void> {
@@ -153,6 +180,19 @@ export class TxDevice implements BlockDevice {
     await this.writePending();
     await this.inner.close();
   }
+}
+
+/**
+ * Writes a block allocated in this operation (a new directory's, mapping or xattr block): nothing
+ * on disk points at it until the transaction linking it is committed, so like file data it goes
+ * straight to disk ahead of that transaction rather than through the journal. `cache`: keep it in
+ * the metadata cache (a rebuilt directory is read back at once; a new directory's first block
+ * mostly is not, and thousands of them would push out what is).
+ */
+export function writeFresh(vol: Volume, block: number, data: Uint8Array, cache = false): Promise<void> {
+  const dev = vol.dev;
+  const write = () => vol.writeBlocks(block, data, cache);
+  return dev instanceof TxDevice ? dev.direct(write) : write();
 }
 
 /** Writes file data blocks: straight to disk, ahead of the transaction that will link them. */

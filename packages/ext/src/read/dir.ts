@@ -22,7 +22,7 @@ import {
   dxTail,
 } from '../format/dirent.js';
 import { effectiveHashVersion, nameHash } from '../format/htree.js';
-import { INODE_FLAGS } from '../format/inode.js';
+import { INODE_FLAGS, inodeBase } from '../format/inode.js';
 import { COMPAT, INCOMPAT, SB_FLAGS } from '../format/superblock.js';
 import type { Inode } from './inode.js';
 import { fileMap, findRun, type Run } from './mapping.js';
@@ -53,14 +53,65 @@ export function isIndexed(vol: Volume, inode: Inode): boolean {
   return (inode.base.i_flags & INODE_FLAGS.index) !== 0 && vol.hasCompat(COMPAT.dir_index);
 }
 
-export async function dirBlocks(vol: Volume, dir: Inode): Promise<DirBlocks> {
-  const { runs } = await fileMap(vol, dir);
+/** Logical blocks a directory's `i_size` covers. */
+export function dirBlockCount(vol: Volume, dir: Inode): number {
   const count = Math.ceil(dir.base.i_size / vol.blockSize);
   // A directory cannot be larger than the filesystem; such a size would drive huge loops and allocations.
   if (count > vol.blocksCount) {
     throw new CorruptError(`ext: directory inode ${dir.ino} claims ${dir.base.i_size} bytes, more than the filesystem`);
   }
-  return { runs, count };
+  return count;
+}
+
+/**
+ * Directories whose map was read, by volume and inode, with the i_block, size and flags it was
+ * read for: every change of a directory's map (edit/dir-edit.ts remaps into new blocks) changes
+ * its i_block, so a lookup or insert reuses the map instead of walking the tree again.
+ */
+const maps = new WeakMap<Volume, Map<number, { iblock: Uint8Array; size: number; flags: number; blocks: DirBlocks }>>();
+const MAPS_KEPT = 1024;
+
+export async function dirBlocks(vol: Volume, dir: Inode): Promise<DirBlocks> {
+  const count = dirBlockCount(vol, dir);
+  const iblock = dir.raw.subarray(0x28, 0x28 + 60);
+  let byIno = maps.get(vol);
+  const hit = byIno?.get(dir.ino);
+  if (hit && hit.size === dir.base.i_size && hit.flags === dir.base.i_flags && sameBytes(hit.iblock, iblock)) {
+    return hit.blocks;
+  }
+  const { runs } = await fileMap(vol, dir);
+  const blocks = { runs, count };
+  if (!byIno) {
+    byIno = new Map();
+    maps.set(vol, byIno);
+  }
+  byIno.delete(dir.ino);
+  if (byIno.size >= MAPS_KEPT) byIno.delete(byIno.keys().next().value as number);
+  byIno.set(dir.ino, { iblock: iblock.slice(), size: dir.base.i_size, flags: dir.base.i_flags, blocks });
+  return blocks;
+}
+
+/**
+ * An inode is being written as `raw`: a directory map read for other i_block bytes, size or
+ * flags, or for an inode now freed (its number and blocks may come back as another directory), is
+ * forgotten.
+ */
+export function inodeWritten(vol: Volume, ino: number, raw: Uint8Array): void {
+  const byIno = maps.get(vol);
+  const hit = byIno?.get(ino);
+  if (!hit) return;
+  const same =
+    inodeBase.get(raw, 0, 'i_links_count') > 0 &&
+    inodeBase.get(raw, 0, 'i_size') === hit.size &&
+    inodeBase.get(raw, 0, 'i_flags') === hit.flags &&
+    sameBytes(hit.iblock, raw.subarray(0x28, 0x28 + 60));
+  if (!same) byIno?.delete(ino);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The logical blocks inside i_size that are mapped (holes skipped without visiting them). */
@@ -346,7 +397,7 @@ async function htreeLookup(vol: Volume, dir: Inode, name: string): Promise<DirRe
   if (!buf) return 'linear';
   const out: DirRecord[] = [];
   const region = vol.metadataCsum && hasDirTail(buf) ? buf.subarray(0, buf.length - DIR_TAIL_SIZE) : buf;
-  parseEntries(region, leaf, `directory inode ${dir.ino} block ${leaf}`, out, vol.blockSize);
+  parseEntries(region, leaf, `directory inode ${dir.ino} block ${leaf}`, out, vol.blockSize, encodeName(name));
   const hit = out.find((r) => r.name === name);
   if (hit) return hit;
   // A run of equal hashes continued into the next leaf (collision bit set): search everything.

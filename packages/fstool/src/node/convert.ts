@@ -15,6 +15,8 @@ export interface ConvertImageOptions extends Omit<ConvertFileOptions, 'format' |
   /** Allow writing onto a block device (everything on it is lost). */
   force?: boolean;
   onWarning?: (message: string) => void;
+  /** Told before any writing that an existing output file will be replaced. */
+  onReplace?: (output: string) => void;
   /** How to take the locks on the input and an existing output (e.g. wait for an editor). */
   lock?: LockOptions;
 }
@@ -37,19 +39,28 @@ export async function convertImage(
   opts: ConvertImageOptions = {},
 ): Promise<ConvertResult> {
   checkOutputPath(output, [input]);
+  const format = outputFormat(output, opts.format);
   // Readers hold a shared lock: no fstool edits the input while it is copied.
   const lock = await ImageLock.take(input, 'shared', opts.lock);
   try {
-    return await convertLocked(input, output, opts);
+    return await convertLocked(input, output, format, opts);
   } finally {
     await lock.release();
   }
 }
 
-async function convertLocked(input: string, output: string, opts: ConvertImageOptions): Promise<ConvertResult> {
-  const format = outputFormat(output, opts.format);
-  const { size, force, format: _asked, onWarning, lock, ...rest } = opts;
-  const atomic = { ...(onWarning ? { onWarning } : {}), ...(lock ? { lock } : {}) };
+async function convertLocked(
+  input: string,
+  output: string,
+  format: OutputFormat,
+  opts: ConvertImageOptions,
+): Promise<ConvertResult> {
+  const { size, force, format: _asked, onWarning, onReplace, lock, ...rest } = opts;
+  const atomic = {
+    ...(onWarning ? { onWarning } : {}),
+    ...(onReplace ? { onReplace } : {}),
+    ...(lock ? { lock } : {}),
+  };
   const device = isBlockDevicePath(output);
   if (size === undefined && !device)
     return writeAtomically(output, (tmp) => convertFile(input, tmp, { ...rest, format }), atomic);
