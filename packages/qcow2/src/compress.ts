@@ -1,6 +1,8 @@
-/** Compressed clusters: raw deflate (compression type 0) through fflate, which runs everywhere. */
+/**
+ * Compressed clusters: raw deflate (compression type 0) through fflate, which runs everywhere.
+ * fflate is loaded on first use: most conversions and reads never meet a compressed cluster.
+ */
 import { CorruptError } from '@fstool/blockdev';
-import { deflateSync, inflateSync } from 'fflate';
 import { Qcow2UnsupportedError } from './errors.js';
 import { CompressionType, compressionName } from './format/header.js';
 import type { Deflater } from './options.js';
@@ -14,9 +16,16 @@ function requireDeflate(type: number): void {
   }
 }
 
+let fflate: Promise<typeof import('fflate')> | undefined;
+const loadFflate = () => {
+  fflate ??= import('fflate');
+  return fflate;
+};
+
 /** Inflates one compressed cluster into `out` (exactly one cluster). */
-export function inflateCluster(type: number, data: Uint8Array, out: Uint8Array, where: string): void {
+export async function inflateCluster(type: number, data: Uint8Array, out: Uint8Array, where: string): Promise<void> {
   requireDeflate(type);
+  const { inflateSync } = await loadFflate();
   let n: number;
   try {
     n = inflateSync(data, { out }).length;
@@ -37,6 +46,12 @@ export async function deflateClusters(
   deflater?: Deflater,
 ): Promise<Array<Uint8Array | undefined>> {
   requireDeflate(type);
-  const packed = deflater ? await deflater(clusters) : clusters.map((c) => deflateSync(c, { level: 6 }));
+  let packed: Uint8Array[];
+  if (deflater) {
+    packed = await deflater(clusters);
+  } else {
+    const { deflateSync } = await loadFflate();
+    packed = clusters.map((c) => deflateSync(c, { level: 6 }));
+  }
   return packed.map((p, i) => (p.length < (clusters[i] as Uint8Array).length ? p : undefined));
 }

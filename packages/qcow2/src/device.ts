@@ -406,7 +406,12 @@ export class Qcow2Device implements BlockDevice {
     const packed = new Uint8Array(e.compressedSize);
     await readPadded(this.container, e.offset, packed);
     const data = new Uint8Array(this.clusterSize);
-    inflateCluster(this.#h.compressionType, packed, data, `qcow2 virtual cluster ${vc} (host offset ${e.offset})`);
+    await inflateCluster(
+      this.#h.compressionType,
+      packed,
+      data,
+      `qcow2 virtual cluster ${vc} (host offset ${e.offset})`,
+    );
     this.#inflated = { offset: e.offset, data };
     return data;
   }
