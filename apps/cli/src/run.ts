@@ -1,5 +1,5 @@
 import { FsError } from '@fstool/blockdev';
-import { SECTOR_SIZES } from '@fstool/mbr';
+import { SECTOR_SIZES } from '@fstool/mbr/sector-sizes';
 import pkg from '../package.json' with { type: 'json' };
 import { addBackingOptions } from './backing.js';
 import { Command, CommanderError, InvalidArgumentError } from './commander.js';

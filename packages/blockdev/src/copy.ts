@@ -19,8 +19,14 @@ export interface CopyOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Bytes of the source whose data ranges are asked at a time (bounds the list's length). */
+/**
+ * Bytes of the source whose data ranges are asked first; the window doubles while answers stay
+ * short (bounding the list's length without a thousand questions about an empty 1 TiB).
+ */
 const MAP_WINDOW = 2 ** 30;
+/** Ranges in one answer below which the next window doubles, up to MAX_WINDOW. */
+const FEW_RANGES = 1024;
+const MAX_WINDOW = 16 * 2 ** 30;
 /** Holes between data ranges up to this size are read through: one large read beats two small ones. */
 const BRIDGE = 256 * 1024;
 
@@ -115,13 +121,16 @@ async function* plan(
     if (total > 0) yield { from: 0, to: total, data: true };
     return;
   }
-  const window = Math.max(MAP_WINDOW, chunkSize);
+  let window = Math.max(MAP_WINDOW, chunkSize);
   /** Everything before this is planned. */
   let done = 0;
   /** The data run being gathered: ranges join it while the holes between them are small. */
   let run: DataRange | undefined;
-  for (let w = 0; w < total; w += window) {
-    for (const [a, b] of await src.dataRanges(srcOffset + w, Math.min(total, w + window) - w)) {
+  for (let w = 0; w < total; ) {
+    const ranges = await src.dataRanges(srcOffset + w, Math.min(total, w + window) - w);
+    w += window;
+    if (ranges.length < FEW_RANGES) window = Math.max(window, Math.min(MAX_WINDOW, window * 2));
+    for (const [a, b] of ranges) {
       // Ranges may start or end mid-block: round out, so zero detection sees whole blocks.
       const from = Math.max(run ? run[1] : done, Math.floor((a - srcOffset) / blockSize) * blockSize);
       const to = Math.min(total, Math.ceil((b - srcOffset) / blockSize) * blockSize);

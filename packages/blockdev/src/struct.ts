@@ -21,23 +21,22 @@ export interface Field<T> {
 type Fields = Record<string, Field<unknown>>;
 export type Infer<F extends Fields> = { [K in keyof F]: F[K] extends Field<infer T> ? T : never };
 
-const views = new WeakMap<ArrayBufferLike, DataView>();
-/** The last buffer asked for: a decode or patch asks for the same one per field, and a WeakMap lookup each time is most of its cost. */
+/**
+ * The last buffer asked for and its view: decoding or patching a structure asks once per field.
+ * Any other buffer gets a fresh view (cheaper than looking views up in a WeakMap, whose entries
+ * are costly to collect when most buffers are short-lived copies).
+ */
 let lastBuffer: ArrayBufferLike | undefined;
 let lastView: DataView | undefined;
 
-/** One cached DataView per underlying buffer; add `u8.byteOffset` to offsets into it. */
+/** A DataView over the whole buffer of `u8`; add `u8.byteOffset` to offsets into it. */
 export function dataView(u8: Uint8Array): DataView {
   const buffer = u8.buffer;
-  if (buffer === lastBuffer) return lastView as DataView;
-  let dv = views.get(buffer);
-  if (!dv) {
-    dv = new DataView(buffer);
-    views.set(buffer, dv);
+  if (buffer !== lastBuffer) {
+    lastBuffer = buffer;
+    lastView = new DataView(buffer);
   }
-  lastBuffer = buffer;
-  lastView = dv;
-  return dv;
+  return lastView as DataView;
 }
 
 function scalar(

@@ -1,43 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { type BlockDevice, MemoryDevice } from '@fstool/blockdev';
+import { MemoryDevice } from '@fstool/blockdev';
 import type { FileSystem } from '@fstool/fs';
 import { e2fsckVerdict, haveTools, tempDir } from '@fstool/testkit/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openExt } from '../src/read/index.js';
-import { fileEntry } from './edit-helpers.js';
+import { Crash, CrashingDevice, fileEntry } from './edit-helpers.js';
 import { makeImage, makeSourceTree, noise } from './read-fixtures.js';
-
-class Crash extends Error {}
-
-/** A device that stops after `budget` writes, as if the machine lost power there. */
-class CrashingDevice implements BlockDevice {
-  writes = 0;
-  readonly readOnly = false;
-  constructor(
-    readonly inner: MemoryDevice,
-    private readonly budget: number,
-  ) {}
-  get size() {
-    return this.inner.size;
-  }
-  read(offset: number, into: Uint8Array) {
-    return this.inner.read(offset, into);
-  }
-  async write(offset: number, data: Uint8Array) {
-    if (this.writes >= this.budget) throw new Crash('power lost');
-    this.writes++;
-    await this.inner.write(offset, data);
-  }
-  zero(offset: number, length: number) {
-    return this.write(offset, new Uint8Array(length));
-  }
-  flush() {
-    return Promise.resolve();
-  }
-  close() {
-    return Promise.resolve();
-  }
-}
 
 const scenarios: Array<{ name: string; run: (fs: FileSystem) => Promise<void> }> = [
   {

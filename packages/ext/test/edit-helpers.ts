@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { BlockDevice, MemoryDevice } from '@fstool/blockdev';
 import type { Entry, FileSystem } from '@fstool/fs';
 import { bytesSource } from '@fstool/fs';
 import { hostEntry, scanDirectory } from '@fstool/fs/node';
@@ -119,4 +120,36 @@ export function withRwMount(img: string, fn: (mnt: string) => void): boolean {
     rmdirSync(mnt);
   }
   return true;
+}
+
+export class Crash extends Error {}
+
+/** A device that stops after `budget` writes, as if the machine lost power there. */
+export class CrashingDevice implements BlockDevice {
+  writes = 0;
+  readonly readOnly = false;
+  constructor(
+    readonly inner: MemoryDevice,
+    private readonly budget: number,
+  ) {}
+  get size() {
+    return this.inner.size;
+  }
+  read(offset: number, into: Uint8Array) {
+    return this.inner.read(offset, into);
+  }
+  async write(offset: number, data: Uint8Array) {
+    if (this.writes >= this.budget) throw new Crash('power lost');
+    this.writes++;
+    await this.inner.write(offset, data);
+  }
+  zero(offset: number, length: number) {
+    return this.write(offset, new Uint8Array(length));
+  }
+  flush() {
+    return Promise.resolve();
+  }
+  close() {
+    return Promise.resolve();
+  }
 }

@@ -1,11 +1,10 @@
 /**
  * The FAT driver object the facade registers: type 'vfat', answering to fat, fat12, fat16 and fat32.
- * Only the probe loads with it; the builder and the volume code load on first use, so a registry
- * that holds this driver but opens an ext image never loads them.
+ * The boot-sector decoder, the builder and the volume code load on first use, so a registry that
+ * holds this driver but opens an ext image never loads them.
  */
 import { type BlockDevice, CorruptError } from '@fstool/blockdev';
 import type { BuildContext, SizedDriver, SourceTree } from '@fstool/fs';
-import { decodeBootSector } from './boot.js';
 import type { FatOptions } from './options.js';
 import type { FatOpenOptions } from './volume.js';
 
@@ -21,7 +20,7 @@ async function probe(dev: BlockDevice): Promise<boolean> {
   try {
     await dev.read(0, sector);
     if (sector[0] !== 0xeb && sector[0] !== 0xe9) return false;
-    decodeBootSector(sector, dev.size);
+    (await import('./boot.js')).decodeBootSector(sector, dev.size);
     return true;
   } catch (err) {
     if (err instanceof CorruptError) return false;

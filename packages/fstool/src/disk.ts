@@ -1,7 +1,7 @@
 import { type BlockDevice, FsError, SliceDevice } from '@fstool/blockdev';
 import type { FileSystem, FsInfo } from '@fstool/fs';
 import { type PartitionTableInfo, readPartitionTable } from '@fstool/gpt/detect';
-import { type PartitionInfo, TruncatedPartitionError } from '@fstool/mbr';
+import type { PartitionInfo } from '@fstool/mbr';
 import type { AnyDriver, DriverRegistry } from './registry.js';
 
 /** A partition number that the disk does not have, or a suffix on a bare filesystem. */
@@ -86,7 +86,10 @@ export class Disk {
   /** Opens the filesystem of a volume through the driver that recognised it. */
   async openFilesystem(index: number | undefined, opts: { writable: boolean }): Promise<FileSystem> {
     const v = this.volume(index);
-    if (v.partition?.truncated) throw new TruncatedPartitionError(v.partition, this.device.size);
+    if (v.partition?.truncated) {
+      // Only a truncated partition has the table code loaded; a bare filesystem never does.
+      throw new (await import('@fstool/mbr')).TruncatedPartitionError(v.partition, this.device.size);
+    }
     if (!v.driver) {
       const where = v.index === 0 ? 'the image' : `partition ${v.index}`;
       throw new UnknownFilesystemError(where, this.registry.types());

@@ -22,10 +22,11 @@ export { GptCorruptError, type GptProblem, type GptStructure } from './errors.js
 export { gptEntry, MAX_ENTRY_ARRAY_BYTES } from './format/entry.js';
 export { type GptHeader, gptHeader } from './format/header.js';
 export { bytesToGuid, guidToBytes, isGuid, NIL_GUID } from './guid.js';
+export { findGptSectorSize, locateGpt } from './locate.js';
 export { deriveGuid, randomGuid } from './new-guid.js';
 export { listGptPartitions } from './partition-list.js';
 export { type GptLayoutPartition, type GptLayoutRequest, type GptPlan, planGpt } from './plan.js';
-export { findGptSectorSize, type GptReadResult, locateGpt, type ReadGptOptions, readGpt } from './read.js';
+export { type GptReadResult, type ReadGptOptions, readGpt } from './read.js';
 export {
   buildGpt,
   DEFAULT_ENTRY_COUNT,

@@ -19,6 +19,7 @@ export { listMbrPartitions } from './partition-list.js';
 export { type MbrLayoutPartition, type MbrLayoutRequest, type MbrPlan, planMbr } from './plan-mbr.js';
 export { looksLikeBootSector, looksLikeMbr } from './probe.js';
 export { probeMbrSectorSize } from './sector-size.js';
+export { SECTOR_SIZES } from './sector-sizes.js';
 export {
   buildMbr,
   ebrPositions,
@@ -27,7 +28,6 @@ export {
   type MbrPartitionSpec,
   type MbrSpec,
   type MbrTable,
-  SECTOR_SIZES,
   validateMbr,
 } from './table.js';
 export { EXTENDED_TYPES, hexByte, mbrTypeAliases, mbrTypeName, resolveMbrType } from './types.js';

@@ -1,10 +1,8 @@
 /** The MBR table model, and turning a caller's spec into a validated table. */
 import { formatSize } from '@fstool/blockdev';
 import { PartitionTableError } from './errors.js';
+import { SECTOR_SIZES } from './sector-sizes.js';
 import { EXTENDED_TYPES, resolveMbrType } from './types.js';
-
-/** Logical sector sizes an MBR may count in (512 on almost every disk, 4096 on 4Kn disks). */
-export const SECTOR_SIZES: readonly number[] = [512, 1024, 2048, 4096];
 
 export type MbrKind = 'primary' | 'extended' | 'logical';
 

@@ -29,7 +29,8 @@ export const registerConvert: Register = (program, io) => {
     .action(async (input, output, o) => {
       const bar = progressBar();
       try {
-        const { convertImage } = await import('fstool/node');
+        // Its own entry: the conversion loads without the filesystem drivers and builders.
+        const { convertImage } = await import('fstool/node/convert');
         const result = await convertImage(input, output, {
           ...(o.format ? { format: o.format } : {}),
           ...(o.compress ? { compress: true } : {}),

@@ -57,6 +57,8 @@ export class Allocator {
   /** Free blocks outside suspect groups and free inodes, summed once and then kept in step. */
   private blocksFree: number | undefined;
   private inodesFree: number | undefined;
+  /** Where the last directory went: the next one's search starts there. */
+  private lastDirGroup = -1;
 
   /**
    * @param mode `journal`: the caller journals every write, `flush()` leaves the writing to
@@ -296,8 +298,15 @@ export class Allocator {
     }
   }
 
-  /** Takes a free inode, preferring `goalGroup` (directories: the emptiest group). */
-  async allocInode(isDir: boolean, goalGroup: number): Promise<number> {
+  /**
+   * Takes a free inode, preferring `goalGroup` (the parent's). Directories go, much as the
+   * kernel's Orlov allocator places them, to the first group that still has at least the average
+   * free inodes less a quarter group, searching from where the previous directory went (else the
+   * goal) onwards, so directories made one after another (and their blocks) stay together instead
+   * of going back and forth between groups near the threshold; top-level ones (`spread`) and
+   * those finding no such group go to the emptiest.
+   */
+  async allocInode(isDir: boolean, goalGroup: number, spread = false): Promise<number> {
     const vol = this.vol;
     if (this.freeInodes() === 0) throw new NoSpaceError('ext: no free inodes');
     const groups = vol.groupCount;
@@ -306,9 +315,22 @@ export class Allocator {
     // with its count, every group from the goal on.
     let start = goalGroup;
     if (isDir) {
-      start = 0;
-      for (let g = 1; g < groups; g++)
-        if (vol.desc(g).bg_free_inodes_count > vol.desc(start).bg_free_inodes_count) start = g;
+      const enough = this.freeInodes() / groups - vol.inodesPerGroup / 4;
+      const qualifies = (g: number) => {
+        const free = vol.desc(g).bg_free_inodes_count;
+        return free > 0 && free >= enough;
+      };
+      const from = this.lastDirGroup >= 0 ? this.lastDirGroup : goalGroup;
+      let found = -1;
+      for (let k = 0; k < groups && !spread && found < 0; k++) {
+        if (qualifies((from + k) % groups)) found = (from + k) % groups;
+      }
+      start = found;
+      if (start < 0) {
+        start = 0;
+        for (let g = 1; g < groups; g++)
+          if (vol.desc(g).bg_free_inodes_count > vol.desc(start).bg_free_inodes_count) start = g;
+      }
     }
     const first = vol.sb.s_rev_level === 0 ? 11 : vol.sb.s_first_ino;
     for (let k = 0; k < groups; k++) {
@@ -325,7 +347,10 @@ export class Allocator {
           bg_free_inodes_count: d.bg_free_inodes_count - 1,
           bg_flags: d.bg_flags & ~BG_FLAGS.inode_uninit,
         };
-        if (isDir) patch.bg_used_dirs_count = d.bg_used_dirs_count + 1;
+        if (isDir) {
+          patch.bg_used_dirs_count = d.bg_used_dirs_count + 1;
+          this.lastDirGroup = g;
+        }
         if (this.checksummedGroups()) {
           const unusedFrom = vol.inodesPerGroup - d.bg_itable_unused;
           if (i >= unusedFrom) patch.bg_itable_unused = vol.inodesPerGroup - i - 1;

@@ -38,6 +38,7 @@ import { emptyLeaf, insertIntoLeaf, type NewDirent, removeFromLeaf, sealDx, seal
 import { planDirectory } from './dir-plan.js';
 import { updateInode } from './inode-write.js';
 import { buildMapping, mappingBlocks } from './mapping-write.js';
+import { writeFresh } from './tx-device.js';
 
 /** What directory and mapping changes need: the volume, the allocator and the time to stamp. */
 export interface EditContext {
@@ -88,10 +89,10 @@ async function remap(
   return updated;
 }
 
-/** Writes a leaf block after sealing it. */
-async function writeLeaf(ctx: EditContext, dir: Inode, pb: number, buf: Uint8Array): Promise<void> {
+/** Writes a leaf block after sealing it (`fresh`: newly allocated, see writeFresh). */
+async function writeLeaf(ctx: EditContext, dir: Inode, pb: number, buf: Uint8Array, fresh = false): Promise<void> {
   sealLeaf(ctx.vol, dirSeed(ctx.vol, dir), buf);
-  await ctx.vol.writeBlocks(pb, buf);
+  await (fresh ? writeFresh(ctx.vol, pb, buf, true) : ctx.vol.writeBlocks(pb, buf));
 }
 
 /** Appends one block holding `content` to a directory. */
@@ -100,7 +101,7 @@ async function appendBlock(ctx: EditContext, dir: Inode, blocks: DirBlocks, cont
   const last = blocks.runs[blocks.runs.length - 1];
   const [ext] = await ctx.alloc.allocBlocks(1, last ? last.physical + last.length : ctx.vol.firstDataBlock);
   const pb = (ext as Extent).start;
-  await writeLeaf(ctx, dir, pb, content);
+  await writeLeaf(ctx, dir, pb, content, true);
   const runs = [...blocks.runs, { logical: lb, physical: pb, length: 1, unwritten: false }];
   return remap(ctx, dir, runs, { i_size: (lb + 1) * ctx.vol.blockSize }, 1);
 }
@@ -216,7 +217,7 @@ async function rebuild(ctx: EditContext, original: Inode, extra?: NewDirent, exc
       sealDx(vol, seed, root, true);
     }
   }
-  for (let i = 0; i < out.length; i++) await vol.writeBlocks(phys[i] as number, out[i] as Uint8Array);
+  for (let i = 0; i < out.length; i++) await writeFresh(vol, phys[i] as number, out[i] as Uint8Array, true);
   const runs: Run[] = [];
   let logical = 0;
   for (const e of exts) {

@@ -18,6 +18,7 @@ import {
   encodeName,
   InvalidPathError,
   IsDirectoryError,
+  joinPath,
   NoSpaceError,
   NotDirectoryError,
   NotEmptyError,
@@ -27,12 +28,12 @@ import {
   typeBits,
 } from '@fstool/fs';
 import { FT } from '../format/dirent.js';
-import { INODE_FLAGS, inodeBase } from '../format/inode.js';
+import { INO, INODE_FLAGS, inodeBase } from '../format/inode.js';
 import { COMPAT, INCOMPAT, RO_COMPAT, STATE, superblock } from '../format/superblock.js';
 import { FAST_SYMLINK_MAX, LINK_MAX, type XattrBlockPlan } from '../plan/plan.js';
 import { splitXattrs } from '../plan/xattrs.js';
 import { type DirRecord, dirBlockCount, lookup, readDir } from '../read/dir.js';
-import { ExtFileSystem } from '../read/filesystem.js';
+import { ExtFileSystem, type Resolved } from '../read/filesystem.js';
 import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
 import type { Run } from '../read/mapping.js';
 import type { Volume } from '../read/volume.js';
@@ -47,7 +48,7 @@ import { JournalLog } from './journal.js';
 import { buildMapping, mappingBlocks, worstMappingBlocks } from './mapping-write.js';
 import { releaseInode } from './release.js';
 import { checkRemovableTree } from './remove-plan.js';
-import type { TxDevice } from './tx-device.js';
+import { type TxDevice, writeFresh } from './tx-device.js';
 
 /** Deepest directory nesting `remove` follows (a loop in a corrupt tree ends here). */
 const MAX_DEPTH = 4096;
@@ -73,6 +74,12 @@ export class ExtEditor extends ExtFileSystem {
   private cleanState: number | undefined;
   /** Open `batch` calls: while any is open, operations share journal transactions. */
   private batches = 0;
+  /**
+   * Directories resolved or made in this session, by the path asked for: adding a tree finds each
+   * entry's parent without walking from the root. Forgotten when anything is removed, renamed or
+   * replaced (a path may then name something else).
+   */
+  private readonly dirs = new Map<string, { path: string; ino: number }>();
 
   private constructor(
     vol: Volume,
@@ -226,6 +233,7 @@ export class ExtEditor extends ExtFileSystem {
 
   override rename(from: string, to: string): Promise<void> {
     return this.serial(async () => {
+      this.dirs.clear();
       const ctx = this.ctx();
       const p = normalizePath(from);
       const q = normalizePath(to);
@@ -320,8 +328,7 @@ export class ExtEditor extends ExtFileSystem {
     }
     const name = basename(p);
     checkName(name, p);
-    const parent = await this.resolve(dirname(p), true);
-    if (inodeKind(parent.inode) !== 'dir') throw new NotDirectoryError(parent.path);
+    const parent = await this.resolveDir(dirname(p));
     const existing = await lookup(this.vol, parent.inode, name);
     const old = existing ? await readInode(this.vol, existing.ino) : undefined;
     if (old && inodeKind(old) === 'dir') {
@@ -339,6 +346,7 @@ export class ExtEditor extends ExtFileSystem {
       ino = linked;
     } else if (entry.kind === 'dir') {
       ino = await this.createDir(ctx, entry, parent, p);
+      this.rememberDir(p, { path: joinPath(parent.path, name), ino });
     } else {
       ino = await this.create(ctx, entry, parent.inode, p);
       if (entry.linkId !== undefined) this.links.set(entry.linkId, ino);
@@ -346,6 +354,7 @@ export class ExtEditor extends ExtFileSystem {
     const fileType = this.vol.hasIncompat(INCOMPAT.filetype) ? FILE_TYPES[entry.kind] : 0;
     let dir = parent.inode;
     if (existing && old) {
+      this.dirs.clear();
       dir = await dirRepoint(ctx, dir, existing, ino, fileType);
     } else {
       dir = await dirInsert(ctx, dir, { name: encodeName(name), ino, fileType });
@@ -375,8 +384,25 @@ export class ExtEditor extends ExtFileSystem {
     }
   }
 
+  /** The directory at `path` (symlinks followed), through `dirs`. */
+  private async resolveDir(path: string): Promise<Resolved> {
+    const known = this.dirs.get(path);
+    if (known) return { path: known.path, inode: await readInode(this.vol, known.ino) };
+    const r = await this.resolve(path, true);
+    if (inodeKind(r.inode) !== 'dir') throw new NotDirectoryError(r.path);
+    this.rememberDir(path, { path: r.path, ino: r.inode.ino });
+    return r;
+  }
+
+  private rememberDir(path: string, dir: { path: string; ino: number }): void {
+    // Bounded: a huge tree's directories are not all kept.
+    if (this.dirs.size >= 65_536) this.dirs.clear();
+    this.dirs.set(path, dir);
+  }
+
   private async removeNow(path: string, opts: { recursive?: boolean }): Promise<void> {
     const p = normalizePath(path);
+    this.dirs.clear();
     if (p === '/') throw new InvalidPathError(p, 'the root cannot be removed');
     const ctx = this.ctx();
     const parent = await this.resolve(dirname(p), true);
@@ -489,7 +515,7 @@ export class ExtEditor extends ExtFileSystem {
 
     const isDir = e.kind === 'dir';
     const goalGroup = this.alloc.groupOf(parent.ino);
-    const ino = await this.alloc.allocInode(isDir, goalGroup);
+    const ino = await this.alloc.allocInode(isDir, goalGroup, parent.ino === INO.root);
     const taken: Extent[] = [];
     const goal = vol.groupStart(this.alloc.groupOf(ino));
     try {
@@ -509,7 +535,7 @@ export class ExtEditor extends ExtFileSystem {
         const b = (got[0] as Extent).start;
         const block = isDir ? firstDirBlock(vol, ino, parent.ino) : new Uint8Array(bs);
         if (!isDir) block.set(content as Uint8Array);
-        await vol.writeBlocks(b, block);
+        await writeFresh(vol, b, block);
         runs = [{ logical: 0, physical: b, length: 1, unwritten: false }];
         if (isDir) size = bs;
       }
@@ -529,7 +555,7 @@ export class ExtEditor extends ExtFileSystem {
         taken.push(...got);
         xattrBlock = { block: (got[0] as Extent).start, items: xattrs.block, refcount: 1 };
         const seed = vol.metadataCsum ? vol.csumSeed : undefined;
-        await vol.writeBlocks(xattrBlock.block, xattrBlockBytes(xattrs.block, 1, xattrBlock.block, bs, seed));
+        await writeFresh(vol, xattrBlock.block, xattrBlockBytes(xattrs.block, 1, xattrBlock.block, bs, seed));
       }
       const data = runs.reduce((s, r) => s + r.length, 0);
       const raw = new Uint8Array(vol.inodeSize);

@@ -10,6 +10,7 @@ import { type Extent, extentTreeShape, indirectBlockCount } from '../plan/blockm
 import type { Run } from '../read/mapping.js';
 import type { Volume } from '../read/volume.js';
 import { blockMapMapping, extentMapping } from '../write/mapping.js';
+import { writeFresh } from './tx-device.js';
 
 /** Runs as extents no longer than one extent can be. */
 function toExtents(runs: readonly Run[]): Extent[] {
@@ -45,7 +46,7 @@ export function worstMappingBlocks(vol: Volume, count: number, extents: boolean)
   return indirectBlockCount([{ start: 0, len: count }], vol.blockSize / 4);
 }
 
-/** Writes the mapping blocks (exactly `mappingBlocks` of them, from `blocks`) and returns i_block. */
+/** Writes the mapping blocks (newly allocated, see writeFresh; exactly `mappingBlocks` of them, from `blocks`) and returns i_block. */
 export async function buildMapping(
   vol: Volume,
   ino: number,
@@ -58,6 +59,6 @@ export async function buildMapping(
   const out = extents
     ? extentMapping(toExtents(runs), blocks, vol.blockSize, seed)
     : blockMapMapping(toExtents(runs), blocks, vol.blockSize);
-  for (const b of out.blocks) await vol.writeBlocks(b.block, b.data);
+  for (const b of out.blocks) await writeFresh(vol, b.block, b.data);
   return out.iblock;
 }

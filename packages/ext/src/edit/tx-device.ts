@@ -182,6 +182,19 @@ export class TxDevice implements BlockDevice {
   }
 }
 
+/**
+ * Writes a block allocated in this operation (a new directory's, mapping or xattr block): nothing
+ * on disk points at it until the transaction linking it is committed, so like file data it goes
+ * straight to disk ahead of that transaction rather than through the journal. `cache`: keep it in
+ * the metadata cache (a rebuilt directory is read back at once; a new directory's first block
+ * mostly is not, and thousands of them would push out what is).
+ */
+export function writeFresh(vol: Volume, block: number, data: Uint8Array, cache = false): Promise<void> {
+  const dev = vol.dev;
+  const write = () => vol.writeBlocks(block, data, cache);
+  return dev instanceof TxDevice ? dev.direct(write) : write();
+}
+
 /** Writes file data blocks: straight to disk, ahead of the transaction that will link them. */
 export function writeData(vol: Volume, block: number, data: Uint8Array): Promise<void> {
   const dev = vol.dev;

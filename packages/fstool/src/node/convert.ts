@@ -1,5 +1,4 @@
 import { type BlockDevice, copy, InvalidArgumentError, SliceDevice } from '@fstool/blockdev';
-import { detectPartitionTable, moveBackupToEnd } from '@fstool/gpt';
 import { Qcow2Device, type Qcow2Info } from '@fstool/qcow2';
 import { type ConvertFileOptions, convertFile, openImageFile } from '@fstool/qcow2/node';
 import { writeAtomically } from './atomic.js';
@@ -128,6 +127,8 @@ async function convertLocked(
  * MBR and bare filesystems need nothing.
  */
 async function growPartitionTable(dev: BlockDevice, oldSize: number): Promise<void> {
+  // Loaded only here: a plain conversion (the `fstool convert` command) never needs the GPT code.
+  const { detectPartitionTable, moveBackupToEnd } = await import('@fstool/gpt');
   if ((await detectPartitionTable(dev)) !== 'gpt') return;
   const table = await moveBackupToEnd(dev);
   const ss = table.sectorSize;

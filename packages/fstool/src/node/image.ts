@@ -4,8 +4,7 @@ import { FileDevice } from '@fstool/blockdev/node';
 import type { FileSystem } from '@fstool/fs';
 import type { Qcow2Info } from '@fstool/qcow2';
 import type { BackingLink, BackingPolicy } from '@fstool/qcow2/node';
-import { isQcow2, readQcow2Info } from '@fstool/qcow2/probe';
-import { Disk, type DiskInfo } from '../disk.js';
+import type { Disk, DiskInfo } from '../disk.js';
 import type { DriverRegistry } from '../registry.js';
 import { ImageLock } from './lock.js';
 import { assertNotMounted } from './mounted.js';
@@ -31,7 +30,7 @@ export interface ImageInfo extends DiskInfo, ContainerInfo {}
 
 /** Describes the container without opening the disk inside: shown even when a backing file is refused. */
 export async function describeContainer(path: string, backing?: BackingPolicy): Promise<ContainerInfo> {
-  const probe = await FileDevice.open(path);
+  const [probe, { isQcow2, readQcow2Info }] = await Promise.all([FileDevice.open(path), import('@fstool/qcow2/probe')]);
   let qcow2: Qcow2Info | undefined;
   try {
     if (await isQcow2(probe)) qcow2 = await readQcow2Info(probe);
@@ -88,8 +87,13 @@ export class OpenImage {
    */
   static async open(path: string, registry: DriverRegistry, opts: OpenImageOptions = {}): Promise<OpenImage> {
     const writable = opts.writable ?? false;
+    // What reads the image (container probe, partition tables) loads while flock(1) takes the
+    // lock: start-up work that overlaps the spawn without touching the image before it is locked.
+    const loading = Promise.all([import('../disk.js'), import('@fstool/qcow2/probe')]);
+    loading.catch(() => {}); // awaited below; a failed lock must not leave it unhandled
     const lock = await ImageLock.take(path, writable ? 'exclusive' : 'shared', opts);
     try {
+      const [{ Disk }] = await loading;
       if (writable) assertNotMounted(path);
       const container = await describeContainer(path, opts.backing);
       const device: BlockDevice =
