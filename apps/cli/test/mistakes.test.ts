@@ -179,6 +179,8 @@ describe.skipIf(!built)('mistakes caught before the work (the real command)', ()
       [['ext-build', tmp.join('no-dir'), '-o', out], `DIR: ${tmp.join('no-dir')} does not exist`],
       [['ext-build', src, '-o', out, '--device-table', tmp.join('no-table')], '--device-table: cannot read'],
       [['fat-build', src, '-o', out, '--size', '10k'], '--size: the vfat filesystem needs at least 19.5 KiB'],
+      [['ext-build', src, '-o', out, '--mtime', 'soon'], '--mtime: "soon" is neither seconds since 1970'],
+      [['touch', '-d', 'yesterday', source, '/hello'], '--date: "yesterday" is neither seconds since 1970'],
     ];
     for (const [argv, message] of cases) {
       const r = await fstool(...argv);

@@ -10,7 +10,7 @@ import type { Io } from '../io.js';
 import { escapeMessage } from '../names.js';
 import { progressBar, verbosity } from '../progress.js';
 import { replaceNotice } from '../replace.js';
-import { parseTime } from '../time.js';
+import { timeFlag } from '../time.js';
 
 export const formatOption = () =>
   new Option('--format <format>', 'output format (default: from the name: .qcow2/.qcow/.q2 mean qcow2)').choices([
@@ -51,13 +51,7 @@ export const headroomOption = () =>
   );
 export const mtimeOption = () =>
   new Option('--mtime <time>', 'set every time to this (seconds or ISO 8601); else SOURCE_DATE_EPOCH clamps').argParser(
-    (v) => {
-      try {
-        return parseTime(v);
-      } catch (err) {
-        throw new InvalidArgumentError(`--mtime: ${(err as Error).message}`);
-      }
-    },
+    timeFlag('--mtime'),
   );
 
 /** `--headroom 20%` or `0.2`: extra free space for `--size auto`, as a fraction of the contents. */

@@ -1,5 +1,5 @@
 import { imagePath } from '../names.js';
-import { parseTime } from '../time.js';
+import { timeFlag } from '../time.js';
 import type { Register } from './index.js';
 
 export const registerTouch: Register = (program) => {
@@ -18,7 +18,7 @@ export const registerTouch: Register = (program) => {
     )
     .action(async (ref, paths, o) => {
       const [{ onFilesystem }, { touch }] = await Promise.all([import('./files.js'), import('../ops/attrs.js')]);
-      const time = o.date === 'now' ? undefined : parseTime(o.date);
+      const time = o.date === 'now' ? undefined : timeFlag('--date')(o.date);
       const only = o.m && !o.a ? 'mtime' : o.a && !o.m ? 'atime' : undefined;
       await onFilesystem(ref, true, async (fs) => {
         for (const p of paths)
