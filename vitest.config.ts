@@ -12,14 +12,19 @@ export default defineConfig({
     reporters: ['default', './scripts/summary-reporter.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
-    projects: roots.map((root) => ({
-      extends: true,
-      test: {
-        name: root.split('/')[1] ?? root,
-        root,
-        include: ['test/**/*.test.ts'],
-        benchmark: { include: ['bench/**/*.bench.ts'] },
-      },
-    })),
+    projects: [
+      ...roots.map((root) => ({
+        extends: true,
+        test: {
+          name: root.split('/')[1] ?? root,
+          root,
+          include: ['test/**/*.test.ts'],
+          benchmark: { include: ['bench/**/*.bench.ts'] },
+        },
+      })),
+      // Every README and docs code block, run against the built packages (`pnpm build` first;
+      // `pnpm verify` runs tsc -b, which builds them, before the tests).
+      { extends: true, test: { name: 'readme', include: ['test/readme.test.ts'] } },
+    ],
   },
 });

@@ -16,9 +16,9 @@ export const pluginsInUse = () => global.length > 0;
 
 /** The driver registry for one command: built-ins plus the plugins, resolved from the cwd. */
 export async function registryWith(): Promise<DriverRegistry> {
-  const [{ createRegistry }, { loadPlugins }] = await Promise.all([import('fstool'), import('fstool/node')]);
-  const registry = createRegistry();
-  await loadPlugins(global, process.cwd(), registry);
+  const registry = (await import('fstool/registry')).createRegistry();
+  // The plugin loader (with the rest of fstool/node) loads only when a plugin is named.
+  if (pluginsInUse()) await (await import('fstool/node')).loadPlugins(global, process.cwd(), registry);
   return registry;
 }
 

@@ -1,8 +1,8 @@
-import { Command, CommanderError, InvalidArgumentError } from '@commander-js/extra-typings';
 import { FsError } from '@fstool/blockdev';
-import { SECTOR_SIZES } from '@fstool/mbr';
+import { SECTOR_SIZES } from '@fstool/mbr/sector-sizes';
 import pkg from '../package.json' with { type: 'json' };
 import { addBackingOptions } from './backing.js';
+import { Command, CommanderError, InvalidArgumentError } from './commander.js';
 import { commands } from './commands/index.js';
 import { collect, imageOptions, usePlugins, waitForLocks } from './context.js';
 import { addDefaultHelp } from './help.js';
@@ -16,7 +16,7 @@ export type { Io } from './io.js';
 /** Commands that write a new output file (through a temporary file) and draw progress bars. */
 const WRITES_OUTPUT = new Set(['build', 'ext-build', 'fat-build', 'convert', 'repack']);
 
-function program(io: Io): Command {
+async function program(io: Io, argv: readonly string[]): Promise<Command> {
   const cli = new Command()
     .name('fstool')
     .description('Build, inspect and edit disk images: ext2/3/4, FAT, MBR, GPT, raw and qcow2.')
@@ -48,10 +48,25 @@ function program(io: Io): Command {
       else imageOptions.sectorSize = o.sectorSize;
       if (WRITES_OUTPUT.has(command.name())) guardSignals();
     });
-  for (const register of commands) register(cli, io);
+  const word = commandWord(cli, argv);
+  const wanted = commands.filter((c) => c.names.includes(word ?? '')); // none: help or an unknown word
+  for (const register of await Promise.all((wanted.length ? wanted : commands).map((c) => c.load()))) {
+    register(cli, io);
+  }
   addBackingOptions(cli);
   addDefaultHelp(cli);
   return cli;
+}
+
+/** The first word of `argv` that is neither a program option nor an option's value: the command's name. */
+function commandWord(cli: Command, argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (!arg.startsWith('-')) return arg;
+    const option = cli.options.find((o) => o.long === arg || o.short === arg);
+    if (option && (option.required || option.optional)) i++; // `--plugin NAME`: skip NAME
+  }
+  return undefined;
 }
 
 function sectorSize(value: string): number {
@@ -62,7 +77,7 @@ function sectorSize(value: string): number {
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the process exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
-  const cli = program(io);
+  const cli = await program(io, argv);
   try {
     if (argv.length === 0) {
       cli.outputHelp();

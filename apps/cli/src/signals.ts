@@ -27,7 +27,7 @@ export function guardSignals(): void {
   installed = true;
   // Loaded now, in the background: the command that writes temporary files loads it too, first.
   let removeTemporaryFiles = () => {};
-  void import('fstool/node').then((m) => {
+  void import('fstool/node/atomic').then((m) => {
     removeTemporaryFiles = m.removeTemporaryFiles;
   });
   const handler = (signal: NodeJS.Signals) => {

@@ -10,5 +10,6 @@ export {
   ReadOnlyError,
 } from './errors.js';
 export { MemoryDevice, type MemoryDeviceOptions } from './memory.js';
+export { formatSize } from './size.js';
 export { SliceDevice } from './slice.js';
 export { isZero, writeZeros, zeroChunk } from './zero.js';

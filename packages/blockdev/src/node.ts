@@ -1,6 +1,7 @@
 /**
  * Node-only devices: a host file (or block device) accessed with positional I/O.
  */
+import { fstatSync } from 'node:fs';
 import { constants, type FileHandle, open } from 'node:fs/promises';
 import { checkRange } from './check.js';
 import type { DataRange, ResizableDevice } from './device.js';
@@ -22,11 +23,11 @@ export interface CreateFileOptions {
   overwrite?: boolean;
   growable?: boolean;
   /**
-   * Sync in the background every 64 MiB written (default true): pays off when the writer ends
-   * with flush(). A conversion that leaves the file to the page cache, as qemu-img does, turns
-   * it off.
+   * Whether the file is made durable (default true): synced in the background every 64 MiB
+   * written, and by flush(). False leaves it all to the page cache, as `qemu-img convert` leaves
+   * its output (cache=unsafe): flush() then writes nothing out.
    */
-  writeBehind?: boolean;
+  sync?: boolean;
 }
 
 /**
@@ -46,8 +47,8 @@ export class FileDevice implements ResizableDevice {
   #unsynced = 0;
   #syncing: Promise<void> | undefined;
   #syncError: unknown;
-  /** Bytes written after which a background sync starts. */
-  #writeBehind = WRITE_BEHIND;
+  /** False: never synced (see CreateFileOptions.sync). */
+  #sync = true;
   /** The file's extent map (null: none to be had), read on first use. */
   #extents: DataRange[] | null | undefined;
   readonly readOnly: boolean;
@@ -90,13 +91,15 @@ export class FileDevice implements ResizableDevice {
     const flags = constants.O_RDWR | constants.O_CREAT | (opts.overwrite ? constants.O_TRUNC : constants.O_EXCL);
     const fh = await openOrExplain(path, flags, 0o644);
     try {
-      await fh.truncate(opts.size);
+      // The new (or just truncated) file is empty already. A needless ftruncate(0) would make ext4
+      // treat it as a file replaced by truncation and start writing all its data out on close.
+      if (opts.size > 0) await fh.truncate(opts.size);
     } catch (err) {
       await fh.close();
       throw err;
     }
     const dev = new FileDevice(fh, opts.size, path, false, opts.growable ?? false);
-    if (opts.writeBehind === false) dev.#writeBehind = Number.POSITIVE_INFINITY;
+    dev.#sync = opts.sync ?? true;
     return dev;
   }
 
@@ -107,22 +110,24 @@ export class FileDevice implements ResizableDevice {
   async read(offset: number, into: Uint8Array): Promise<void> {
     const fh = this.#handle();
     checkRange(offset, into.length, this.#size, 'read');
-    let done = 0;
-    while (done < into.length) {
-      const { bytesRead } = await fh.read(into, done, into.length - done, offset + done);
-      if (bytesRead === 0) throw new OutOfRangeError(offset + done, into.length - done, this.#size, 'short read');
-      done += bytesRead;
-    }
+    await inPieces(into.length, async (from, to) => {
+      for (let done = from; done < to; ) {
+        const { bytesRead } = await fh.read(into, done, to - done, offset + done);
+        if (bytesRead === 0) throw new OutOfRangeError(offset + done, to - done, this.#size, 'short read');
+        done += bytesRead;
+      }
+    });
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
     const fh = this.#writableHandle();
     const size = this.#fit(offset, data.length, 'write');
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await hostIo(this.path, fh.write(data, done, data.length - done, offset + done));
-      done += bytesWritten;
-    }
+    await inPieces(data.length, async (from, to) => {
+      for (let done = from; done < to; ) {
+        const { bytesWritten } = await hostIo(this.path, fh.write(data, done, to - done, offset + done));
+        done += bytesWritten;
+      }
+    });
     this.#size = size;
     this.#wrote(data.length);
   }
@@ -161,7 +166,9 @@ export class FileDevice implements ResizableDevice {
     checkRange(offset, length, this.#size, 'dataRanges');
     if (length === 0) return [];
     if (this.readOnly && this.#extents === undefined) {
-      this.#extents = (await fh.stat()).isFile() ? ((await fileExtents(this.path)) ?? null) : null;
+      // One cheap syscall, made in place: a trip through the thread pool costs more than it does.
+      const st = fstatSync(fh.fd);
+      this.#extents = st.isFile() ? ((await fileExtents(this.path, st)) ?? null) : null;
     }
     const map = this.readOnly ? this.#extents : null;
     if (!map) return [[offset, offset + length]];
@@ -190,6 +197,7 @@ export class FileDevice implements ResizableDevice {
     if (this.readOnly) return;
     await this.#settle();
     this.#unsynced = 0;
+    if (!this.#sync) return;
     await hostIo(this.path, fh.datasync());
   }
 
@@ -207,7 +215,7 @@ export class FileDevice implements ResizableDevice {
   #wrote(bytes: number): void {
     this.#unsynced += bytes;
     const fh = this.#fh;
-    if (!fh || this.#unsynced < this.#writeBehind || this.#syncing) return;
+    if (!fh || !this.#sync || this.#unsynced < WRITE_BEHIND || this.#syncing) return;
     this.#unsynced = 0;
     this.#syncing = fh
       .datasync()
@@ -247,6 +255,23 @@ export class FileDevice implements ResizableDevice {
     if (this.readOnly) throw new ReadOnlyError(`file ${this.path}`);
     return fh;
   }
+}
+
+/**
+ * Requests larger than this are split into pieces that run at once on libuv's thread pool, so
+ * the kernel's page-cache copies of one large read or write use every core.
+ */
+const PIECE = 2 ** 20;
+
+/**
+ * Runs `io` over [0, length) in PIECE-sized parts concurrently. Waits for all of them (none is
+ * left touching the caller's buffer), then throws the first failure.
+ */
+async function inPieces(length: number, io: (from: number, to: number) => Promise<void>): Promise<void> {
+  if (length <= PIECE) return io(0, length);
+  const parts: Promise<void>[] = [];
+  for (let at = 0; at < length; at += PIECE) parts.push(io(at, Math.min(length, at + PIECE)));
+  for (const r of await Promise.allSettled(parts)) if (r.status === 'rejected') throw r.reason;
 }
 
 /** Host errors an image write can expect (a full or failing disk) become FsErrors naming the file. */

@@ -107,8 +107,16 @@ describe('copy and isZero', () => {
     expect(seen).toEqual([4096, 8192, 10_000]);
   });
 
-  it('reads only the data ranges a source names; the gaps are zeroed, or skipped with skipZeros', async () => {
-    const mem = new MemoryDevice(new Uint8Array(64 * 1024).fill(7));
+  it('reads only the data ranges a source names, bridging small holes; the gaps are zeroed, or skipped with skipZeros', async () => {
+    const bytes = new Uint8Array(1024 * 1024);
+    // Bytes 5000..9000, 40960..45056 and 600000..604000 hold data; the rest reads zeros, as the source says.
+    for (const [a, b] of [
+      [5000, 9000],
+      [40_960, 45_056],
+      [600_000, 604_000],
+    ] as const)
+      bytes.fill(7, a, b);
+    const mem = new MemoryDevice(bytes);
     const reads: Array<[number, number]> = [];
     const src: BlockDevice = {
       size: mem.size,
@@ -121,26 +129,64 @@ describe('copy and isZero', () => {
       zero: () => Promise.reject(new Error('read-only')),
       flush: () => Promise.resolve(),
       close: () => Promise.resolve(),
-      // Says bytes 5000..9000 and 40960..45056 hold data (the rest is taken as zeros).
       dataRanges: async () => [
         [5000, 9000],
         [40_960, 45_056],
+        [600_000, 604_000],
       ],
     };
     for (const skipZeros of [false, true]) {
       reads.length = 0;
-      const dst = new MemoryDevice(new Uint8Array(64 * 1024).fill(9));
-      await copy(src, dst, { skipZeros, chunkSize: 16 * 1024 });
-      // Rounded out to whole 4 KiB blocks.
+      const dst = new MemoryDevice(new Uint8Array(1024 * 1024).fill(9));
+      await copy(src, dst, { skipZeros, chunkSize: 64 * 1024 });
+      // Rounded out to whole 4 KiB blocks; the 28 KiB hole between the first two is read through.
       expect(reads).toEqual([
-        [4096, 8192],
-        [40_960, 4096],
+        [4096, 40_960],
+        [598_016, 8192],
       ]);
       const out = dst.bytes();
-      expect(out[4096]).toBe(7);
-      expect(out[12_287]).toBe(7);
-      expect(out[41_000]).toBe(7);
-      for (const at of [0, 4095, 12_288, 40_959, 45_056, 65_535]) expect(out[at]).toBe(skipZeros ? 9 : 0);
+      for (const at of [5000, 8999, 41_000, 600_000, 603_999]) expect(out[at]).toBe(7);
+      for (const at of [0, 4095, 12_288, 40_959, 45_056, 65_535, 606_208, 1024 * 1024 - 1]) {
+        expect(out[at]).toBe(skipZeros ? 9 : 0);
+      }
     }
+  });
+
+  it('reads the next chunk while the previous one is written, and a failed write fails the copy', async () => {
+    const src = new MemoryDevice(new Uint8Array(64 * 1024).fill(3));
+    const events: string[] = [];
+    const mem = new MemoryDevice(new Uint8Array(64 * 1024));
+    const slowDst = (failAt?: number): BlockDevice => ({
+      size: mem.size,
+      readOnly: false,
+      read: (o, into) => mem.read(o, into),
+      write: async (o, data) => {
+        events.push(`write ${o}`);
+        await new Promise((r) => setTimeout(r, 5));
+        if (o === failAt) throw new Error(`disk full at ${o}`);
+        await mem.write(o, data);
+        events.push(`wrote ${o}`);
+      },
+      zero: (o, n) => mem.zero(o, n),
+      flush: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    });
+    const reading: BlockDevice = {
+      size: src.size,
+      readOnly: true,
+      read: (o, into) => {
+        events.push(`read ${o}`);
+        return src.read(o, into);
+      },
+      write: () => Promise.reject(new Error('read-only')),
+      zero: () => Promise.reject(new Error('read-only')),
+      flush: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    await copy(reading, slowDst(), { chunkSize: 16 * 1024 });
+    expect(mem.bytes()).toEqual(src.bytes());
+    // The read of each chunk starts before the write of the one before it ends.
+    expect(events.indexOf('read 16384')).toBeLessThan(events.indexOf('wrote 0'));
+    await expect(copy(reading, slowDst(32 * 1024), { chunkSize: 16 * 1024 })).rejects.toThrow('disk full at 32768');
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,5 +84,40 @@ describe('FileDevice', () => {
     expect(statSync(path).blocks * 512).toBeLessThanOrEqual(64 * 1024);
     const du = execFileSync('cmp', [path, '-'], { input: src.bytes() });
     expect(du.length).toBe(0);
+  });
+
+  it('a sparse raw file is copied by its extents: holes stay holes, an empty one reads nothing, a dense one is all data', async () => {
+    const MiB = 2 ** 20;
+    const sparse = join(dir, 'sparse-in.raw');
+    const fd = openSync(sparse, 'w');
+    writeSync(fd, new Uint8Array(300_000).fill(5), 0, 300_000, 100 * MiB + 12_345);
+    closeSync(fd);
+    truncateSync(sparse, 256 * MiB);
+    const empty = join(dir, 'empty-in.raw');
+    writeFileSync(empty, '');
+    truncateSync(empty, 2 ** 40);
+    const dense = join(dir, 'dense-in.raw');
+    writeFileSync(dense, new Uint8Array(3 * MiB).fill(1));
+
+    const src = await FileDevice.open(sparse);
+    const ranges = await src.dataRanges(0, src.size);
+    const mapped = ranges.reduce((n, [a, b]) => n + b - a, 0);
+    expect(mapped).toBeGreaterThanOrEqual(300_000);
+    expect(mapped).toBeLessThan(MiB);
+    for (const [a, b] of ranges) expect(a <= 100 * MiB + 12_345 + 300_000 && b >= 100 * MiB + 12_345).toBe(true);
+    const out = join(dir, 'sparse-out.raw');
+    const dst = await FileDevice.create(out, { size: src.size });
+    expect(await copy(src, dst, { skipZeros: true })).toBeLessThan(MiB);
+    await dst.close();
+    await src.close();
+    expect(statSync(out).blocks * 512).toBeLessThan(2 * MiB);
+    expect(execFileSync('cmp', [sparse, out]).length).toBe(0);
+
+    const none = await FileDevice.open(empty);
+    expect(await none.dataRanges(0, none.size)).toEqual([]);
+    await none.close();
+    const all = await FileDevice.open(dense);
+    expect(await all.dataRanges(MiB, MiB)).toEqual([[MiB, 2 * MiB]]);
+    await all.close();
   });
 });

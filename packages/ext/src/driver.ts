@@ -1,114 +1,21 @@
 /**
- * The ext2/ext3/ext4 driver object: probe, minimumSize, build (and open, from the reader).
- * `ctx.type` ('ext2', 'ext3' or 'ext4') selects the defaults.
+ * The ext2/ext3/ext4 driver object: probe, minimumSize, build and open. `ctx.type` ('ext2', 'ext3'
+ * or 'ext4') selects the defaults. The builder and the reader load on first use, so holding the
+ * driver (every registry does) costs nothing, and opening an image never loads the builder.
  */
-import { type BlockDevice, InvalidArgumentError } from '@fstool/blockdev';
-import {
-  type BuildContext,
-  type BuildReport,
-  defineDriver,
-  encodeName,
-  NoSpaceError,
-  type SourceTree,
-} from '@fstool/fs';
-import { featureNames } from './format/superblock.js';
-import { computeGeometry } from './plan/geometry.js';
-import { inodesNeeded, minimumSize } from './plan/minimum.js';
-import { type ExtOptions, extType, resolveFeatures } from './plan/options.js';
-import { makePlan } from './plan/plan.js';
-import { summarize, type TreeSummary } from './plan/summary.js';
-import { formatUuid, parseUuid, randomUuid } from './uuid.js';
-import { writeImage } from './write/index.js';
+import type { BlockDevice } from '@fstool/blockdev';
+import type { SizedDriver } from '@fstool/fs';
+import type { ExtOptions } from './plan/options.js';
 
-function labelBytes(label: string | undefined): Uint8Array {
-  const out = new Uint8Array(16);
-  if (label === undefined) return out;
-  const b = encodeName(label);
-  if (b.length > 16) throw new InvalidArgumentError(`label ${JSON.stringify(label)} is longer than 16 bytes`);
-  out.set(b);
-  return out;
-}
-
-function setup(tree: TreeSummary, opts: ExtOptions, ctx: BuildContext) {
-  const type = extType(ctx.type);
-  const features = resolveFeatures(type, opts);
-  return { type, features, summary: tree };
-}
+const builder = () => import('./build.js');
+const reader = () => import('./read/open.js');
 
 /** Builds ext2/3/4 filesystems from a tree, reads and edits them. */
-export const extDriver = defineDriver<ExtOptions>({
+export const extDriver: SizedDriver<ExtOptions> = {
   type: 'ext4',
   aliases: ['ext2', 'ext3'],
-
-  // The reader is loaded on first use: building never needs it.
-  probe: async (dev: BlockDevice) => (await import('./read/index.js')).probeExt(dev),
-
-  async minimumSize(tree: SourceTree, opts: ExtOptions, ctx: BuildContext): Promise<number> {
-    const { features, summary } = setup(await summarize(tree, opts.sparse ?? true), opts, ctx);
-    const hashSeed = opts.hashSeed !== undefined ? parseUuid(opts.hashSeed, 'hash seed') : undefined;
-    return minimumSize({ summary, opts, features, ...(hashSeed ? { hashSeed } : {}) });
-  },
-
-  async build(dev: BlockDevice, tree: SourceTree, opts: ExtOptions, ctx: BuildContext): Promise<BuildReport> {
-    const { type, features, summary } = setup(await summarize(tree, opts.sparse ?? true), opts, ctx);
-    const warnings: string[] = [];
-    const onWarning = (m: string) => {
-      warnings.push(m);
-      ctx.onWarning?.(m);
-    };
-    const uuid = opts.uuid !== undefined ? parseUuid(opts.uuid, 'uuid') : randomUuid();
-    const hashSeed = opts.hashSeed !== undefined ? parseUuid(opts.hashSeed, 'hash seed') : randomUuid();
-    const label = labelBytes(opts.label);
-    const createdAt = opts.createdAt ?? Math.max(0, summary.newestMtime);
-    let plan: ReturnType<typeof makePlan>;
-    try {
-      const geo = computeGeometry({
-        size: dev.size,
-        opts,
-        features,
-        inodesNeeded: inodesNeeded(summary, opts),
-        onWarning,
-      });
-      plan = makePlan({ summary, geo, uuid, hashSeed, createdAt, onWarning });
-    } catch (e) {
-      if (!(e instanceof NoSpaceError)) throw e;
-      // Say how big the device would have to be.
-      const need = minimumSize({ summary, opts: { ...opts, headroom: 0, fitOnly: true }, features, hashSeed });
-      throw new NoSpaceError(
-        `${type}: the tree needs a device of at least ${need} bytes, this one has ${dev.size} (${e.message})`,
-      );
-    }
-    const result = await writeImage(dev, plan, {
-      zeroed: opts.zeroed ?? false,
-      label,
-      ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}),
-    });
-    const geo = plan.geo;
-    return {
-      type,
-      size: geo.blocksCount * geo.blockSize,
-      usedBytes: (geo.blocksCount - result.freeBlocks) * geo.blockSize,
-      entries: summary.nodes.length,
-      warnings,
-      details: {
-        blockSize: geo.blockSize,
-        blocks: geo.blocksCount,
-        freeBlocks: result.freeBlocks,
-        inodes: geo.inodesCount,
-        freeInodes: result.freeInodes,
-        inodeSize: geo.inodeSize,
-        groups: geo.groups,
-        journalBlocks: geo.journalBlocks,
-        reservedGdtBlocks: geo.reservedGdtBlocks,
-        features: featureNames(geo.features),
-        uuid: formatUuid(uuid),
-        hashSeed: formatUuid(hashSeed),
-        createdAt,
-        dataBytes: result.dataBytes,
-        metadataBytes: result.metadataBytes,
-      },
-    };
-  },
-
-  open: async (dev: BlockDevice, opts: { writable: boolean }) => (await import('./read/index.js')).openExt(dev, opts),
-});
+  probe: async (dev: BlockDevice) => (await import('./read/probe.js')).probeExt(dev),
+  minimumSize: async (tree, opts, ctx) => (await builder()).extMinimumSize(tree, opts, ctx),
+  build: async (dev, tree, opts, ctx) => (await builder()).extBuild(dev, tree, opts, ctx),
+  open: async (dev: BlockDevice, opts: { writable: boolean }) => (await reader()).openExt(dev, opts),
+};

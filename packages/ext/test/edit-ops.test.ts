@@ -5,7 +5,6 @@ import { scanDirectory } from '@fstool/fs/node';
 import { haveTools, mustRun, snapshotTree, tempDir, withLoopMount } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { extDriver } from '../src/driver.js';
-import type { ExtEditor } from '../src/edit/editor.js';
 import { openExt } from '../src/read/index.js';
 import {
   addHost,
@@ -118,7 +117,7 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck'))('editor: API behaviour', () => {
     mkdirSync(mirror);
     makeImage(img, mirror, { type: 'ext4', args: ['-b', '1024'], size: '16M' });
     const dev = await FileDevice.open(img, { writable: true });
-    const fs = (await openExt(dev, { writable: true, now: 1_750_000_000 })) as ExtEditor;
+    const fs = await openExt(dev, { writable: true, now: 1_750_000_000 });
     await fs.mkdirp('/a/b/c');
     await fs.mkdirp('/a/b/c/d');
     mkdirSync(`${mirror}/a/b/c/d`, { recursive: true });

@@ -32,7 +32,7 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck'))('minimumSize', () => {
   ] as const) {
     it(`${type} at ${blockSize}-byte blocks: the bare fit is within 1% of mke2fs -d's smallest size, and builds`, async () => {
       const tree = scanDirectory(src, { xattrs: 'none' });
-      const ours = await extDriver.minimumSize!(tree, { blockSize, fitOnly: true }, { type });
+      const ours = await extDriver.minimumSize(tree, { blockSize, fitOnly: true }, { type });
       const report = await buildImage(
         tmp.join('ours.img'),
         scanDirectory(src, { xattrs: 'none' }),
@@ -82,7 +82,7 @@ describe('minimumSize is a size that builds', () => {
         ...Array.from({ length: n }, (_, i) => file(`/d/f${i}`, 'x'.repeat((i * 977) % 9000))),
       ];
       const ctx = { type };
-      const size = await extDriver.minimumSize!(treeFromEntries(entries), { headroom: 0.05 }, ctx);
+      const size = await extDriver.minimumSize(treeFromEntries(entries), { headroom: 0.05 }, ctx);
       for (const s of [size, Math.ceil(size / 4096) * 4096, Math.ceil(size / 2 ** 20) * 2 ** 20]) {
         const report = await extDriver.build(
           new MemoryDevice(s),

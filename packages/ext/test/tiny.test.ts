@@ -33,7 +33,7 @@ describe.skipIf(!haveTools('e2fsck'))('tiny images are clean', () => {
     it(`${name}: e2fsck -fn says nothing but its passes at every size`, async () => {
       // From the bare fit (an auto size would start past the journal threshold).
       const opts = { blockSize, fitOnly: true, ...(features ? { features } : {}) };
-      const min = await extDriver.minimumSize!(tree(), opts, { type });
+      const min = await extDriver.minimumSize(tree(), opts, { type });
       const img = tmp.join(`${type}-${blockSize}.img`);
       for (const size of sizes(min / blockSize, blockSize)) {
         await buildImage(img, tree(), type, opts, size, () => {});

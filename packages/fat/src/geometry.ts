@@ -6,7 +6,7 @@
  * root directory (FAT12/16 only, fixed size) · data clusters numbered from 2.
  * The FAT type is decided by the cluster count alone (fatgen103 section 3.5).
  */
-import { InvalidArgumentError } from '@fstool/blockdev';
+import { formatSize, InvalidArgumentError } from '@fstool/blockdev';
 import { UnsupportedError } from '@fstool/fs';
 import { SECTOR_SIZE } from './format/boot-sector.js';
 
@@ -157,9 +157,6 @@ export function sizeRange(type: FatType, opts: GeometryOptions = {}): { min: num
   return { min, max };
 }
 
-const human = (n: number) =>
-  n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${n} bytes`;
-
 /**
  * The geometry mkfs.fat would choose for `bytes`: FAT32 from 512 MiB up (cluster size from
  * Microsoft's table), else FAT12 while it fits and FAT16 after, doubling the cluster size from
@@ -169,7 +166,7 @@ export function chooseGeometry(bytes: number, opts: GeometryOptions = {}): Geome
   const totalSectors = Math.floor(bytes / SECTOR_SIZE);
   if (totalSectors > MAX_SECTORS) {
     throw new InvalidArgumentError(
-      `a FAT volume holds at most ${human(MAX_SECTORS * SECTOR_SIZE)}, got ${human(bytes)}`,
+      `a FAT volume holds at most ${formatSize(MAX_SECTORS * SECTOR_SIZE)}, got ${formatSize(bytes)}`,
     );
   }
   const given = spcFromOption(opts.clusterSize);
@@ -184,7 +181,9 @@ export function chooseGeometry(bytes: number, opts: GeometryOptions = {}): Geome
       if (g) return g;
     }
     const r = sizeRange(12, opts);
-    throw new InvalidArgumentError(`${human(bytes)} is too small for a FAT volume; the minimum is ${r.min} bytes`);
+    throw new InvalidArgumentError(
+      `${formatSize(bytes)} is too small for a FAT volume; the minimum is ${formatSize(r.min)}`,
+    );
   }
   if (type !== 12 && type !== 16 && type !== 32) throw new InvalidArgumentError(`FAT type must be 12, 16 or 32`);
   for (const spc of given ? [given] : spcCandidates(type, bytes)) {
@@ -194,6 +193,6 @@ export function chooseGeometry(bytes: number, opts: GeometryOptions = {}): Geome
   const r = sizeRange(type, opts);
   const cs = given ? ` with ${opts.clusterSize}-byte clusters` : '';
   throw new InvalidArgumentError(
-    `FAT${type}${cs} needs a volume from ${r.min} bytes (${human(r.min)}) to ${r.max} bytes (${human(r.max)}); got ${bytes} bytes`,
+    `FAT${type}${cs} needs a volume from ${formatSize(r.min)} to ${formatSize(r.max)}; got ${formatSize(bytes)}`,
   );
 }

@@ -38,18 +38,18 @@ describe.skipIf(!haveTools('mkfs.fat'))('defaults follow mkfs.fat', () => {
 describe('size limits', () => {
   const empty = treeFromEntries([]);
   it('minimumSize honours a forced type and the headroom', async () => {
-    const min32 = await fatDriver.minimumSize!(empty, {}, { type: 'fat32' });
+    const min32 = await fatDriver.minimumSize(empty, {}, { type: 'fat32' });
     expect(chooseGeometry(min32, { fatType: 32 }).clusters).toBeGreaterThanOrEqual(65525);
     expect(() => chooseGeometry(min32 - 512 * 1024, { fatType: 32 })).toThrow(/FAT32 needs a volume from/);
     const big = [{ path: '/f', kind: 'file' as const, mode: 0o644, uid: 0, gid: 0, mtime: 0, size: 10 * 2 ** 20 }];
-    const plain = await fatDriver.minimumSize!(treeFromEntries(big), {}, { type: 'vfat' });
-    const roomy = await fatDriver.minimumSize!(treeFromEntries(big), { headroom: 0.5 }, { type: 'vfat' });
+    const plain = await fatDriver.minimumSize(treeFromEntries(big), {}, { type: 'vfat' });
+    const roomy = await fatDriver.minimumSize(treeFromEntries(big), { headroom: 0.5 }, { type: 'vfat' });
     expect(plain).toBeGreaterThan(10 * 2 ** 20);
     expect(roomy).toBeGreaterThan(15 * 2 ** 20);
   });
 
   it('a type name and a conflicting fatType option is an error', async () => {
-    await expect(fatDriver.minimumSize!(empty, { fatType: 12 }, { type: 'fat32' })).rejects.toThrow(/conflicts/);
-    await expect(fatDriver.minimumSize!(empty, {}, { type: 'ext4' })).rejects.toThrow(/cannot build/);
+    await expect(fatDriver.minimumSize(empty, { fatType: 12 }, { type: 'fat32' })).rejects.toThrow(/conflicts/);
+    await expect(fatDriver.minimumSize(empty, {}, { type: 'ext4' })).rejects.toThrow(/cannot build/);
   });
 });

@@ -148,6 +148,13 @@ export interface FileSystemDriver<Options extends object = Record<string, unknow
   open(dev: BlockDevice, opts: { writable: boolean }): Promise<FileSystem>;
 }
 
+/**
+ * A driver that sizes its filesystem (`minimumSize` present), as the built-in ext and FAT drivers
+ * do: what a caller holding one may call `minimumSize` on without a check.
+ */
+export type SizedDriver<Options extends object = Record<string, unknown>> = FileSystemDriver<Options> &
+  Required<Pick<FileSystemDriver<Options>, 'minimumSize'>>;
+
 /** Identity helper that gives a plugin object its type: `export default defineDriver({ ... })`. */
 export function defineDriver<Options extends object>(driver: FileSystemDriver<Options>): FileSystemDriver<Options> {
   return driver;

@@ -17,6 +17,7 @@ export {
   type FileSystemDriver,
   type FsInfo,
   type Progress,
+  type SizedDriver,
   type SpecKey,
 } from './driver.js';
 export type { ContentSource, Entry, EntryKind, SourceTree } from './entry.js';

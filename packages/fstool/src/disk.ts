@@ -1,6 +1,6 @@
 import { type BlockDevice, FsError, SliceDevice } from '@fstool/blockdev';
 import type { FileSystem, FsInfo } from '@fstool/fs';
-import { type PartitionTableInfo, readPartitionTable } from '@fstool/gpt';
+import { type PartitionTableInfo, readPartitionTable } from '@fstool/gpt/detect';
 import type { PartitionInfo } from '@fstool/mbr';
 import type { AnyDriver, DriverRegistry } from './registry.js';
 
@@ -48,7 +48,13 @@ export class Disk {
     } else {
       for (const p of table.partitions) {
         if (p.kind === 'extended') continue;
-        const slice = new SliceDevice(device, p.start, Math.min(p.size, device.size - p.start));
+        if (p.truncated) {
+          // Cut off by the end of the image: what is left of it is not probed (a driver would read past the end).
+          const start = Math.min(p.start, device.size);
+          volumes.push({ index: p.index, partition: p, device: new SliceDevice(device, start, device.size - start) });
+          continue;
+        }
+        const slice = new SliceDevice(device, p.start, p.size);
         volumes.push(await probeVolume(registry, { index: p.index, partition: p, device: slice }));
       }
     }
@@ -80,6 +86,10 @@ export class Disk {
   /** Opens the filesystem of a volume through the driver that recognised it. */
   async openFilesystem(index: number | undefined, opts: { writable: boolean }): Promise<FileSystem> {
     const v = this.volume(index);
+    if (v.partition?.truncated) {
+      // Only a truncated partition has the table code loaded; a bare filesystem never does.
+      throw new (await import('@fstool/mbr')).TruncatedPartitionError(v.partition, this.device.size);
+    }
     if (!v.driver) {
       const where = v.index === 0 ? 'the image' : `partition ${v.index}`;
       throw new UnknownFilesystemError(where, this.registry.types());

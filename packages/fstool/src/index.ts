@@ -1,5 +1,4 @@
 export { type VolumeReport, type WriteOptions, writeImage } from './build.js';
-export { createRegistry } from './defaults.js';
 export {
   Disk,
   type DiskInfo,
@@ -10,5 +9,5 @@ export {
 } from './disk.js';
 export { type DerivedIds, driverOptions, isExtType, isFatType } from './driver-options.js';
 export { type BuildPlan, type FsJob, PlanError, type PlannedVolume, planImage } from './plan.js';
-export { type AnyDriver, DriverRegistry, UnknownTypeError } from './registry.js';
+export { type AnyDriver, createRegistry, DriverRegistry, UnknownTypeError } from './registry.js';
 export { deriveU32, deriveUuid } from './seed.js';

@@ -14,6 +14,8 @@ export interface PlanSpecOptions {
   driverOptions?: Record<string, unknown>;
   /** The spec's text and file name, so problems with a plugin's keys name their lines. */
   source?: { text: string; file?: string };
+  /** A bare filesystem given as command-line flags: the flag each spec key came from, for messages. */
+  flags?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -57,6 +59,7 @@ export async function planSpec(spec: ImageSpec, opts: PlanSpecOptions): Promise<
       zeroed: opts.fresh && fs.sparse !== false,
       ...(pluginOptions[i] ? { pluginOptions: pluginOptions[i] } : {}),
       ...(opts.driverOptions ? { extraOptions: opts.driverOptions } : {}),
+      ...(opts.flags?.size !== undefined ? { sizeName: opts.flags.size } : {}),
     });
   }
   return planImage(spec, jobs);

@@ -1,5 +1,10 @@
 export { SECTOR_SIZES } from '@fstool/mbr';
-export { removeTemporaryFiles, staleTemporaryFiles, writeAtomically } from './node/atomic.js';
+export {
+  type AtomicWriteOptions,
+  removeTemporaryFiles,
+  staleTemporaryFiles,
+  writeAtomically,
+} from './node/atomic.js';
 export { type BuildOptions, type BuildResult, buildImage, buildSpecFile } from './node/build-image.js';
 export { checkImage, type ImageCheck, type VolumeCheck } from './node/check.js';
 export { type ConvertImageOptions, convertImage } from './node/convert.js';

@@ -1,8 +1,8 @@
-import { FsError } from '@fstool/blockdev';
+import { FsError, formatSize } from '@fstool/blockdev';
 import type { SourceTree } from '@fstool/fs';
 import { type GptPlan, planGpt } from '@fstool/gpt';
 import { type MbrPlan, planMbr } from '@fstool/mbr';
-import { type FilesystemSpec, formatSize, type ImageSpec, type PartitionSpec } from '@fstool/spec';
+import type { FilesystemSpec, ImageSpec, PartitionSpec } from '@fstool/spec';
 import { type DerivedIds, driverOptions, isExtType } from './driver-options.js';
 import type { AnyDriver } from './registry.js';
 import { deriveU32 } from './seed.js';
@@ -29,6 +29,8 @@ export interface FsJob {
   pluginOptions?: Record<string, unknown>;
   /** Driver options with no spec key (command-line flags), merged over the spec's. */
   extraOptions?: Record<string, unknown>;
+  /** How size messages name the size when a flag gave it (`--size`); else they name `where`. */
+  sizeName?: string;
 }
 
 export interface PlannedVolume {
@@ -51,7 +53,9 @@ const alignUp = (n: number, a: number) => Math.ceil(n / a) * a;
 
 async function minimumSize(job: FsJob): Promise<number> {
   if (!job.driver.minimumSize) {
-    throw new PlanError(`${job.where}: the ${job.spec.type} driver cannot compute a size: give an explicit size`);
+    throw new PlanError(
+      `${job.sizeName ?? job.where}: the ${job.spec.type} driver cannot compute a size: give an explicit size`,
+    );
   }
   return job.driver.minimumSize(job.tree, volumeOptions(job), { type: job.spec.type });
 }
@@ -77,8 +81,8 @@ async function checkFits(job: FsJob, size: number): Promise<void> {
   const need = await job.driver.minimumSize(job.tree, { ...volumeOptions(job), ...fitOnly }, { type: job.spec.type });
   if (need > size) {
     throw new PlanError(
-      `${job.where}: the ${job.spec.type} filesystem needs at least ${formatSize(need)} (${need} bytes) ` +
-        `for its contents, but has ${formatSize(size)} (${size} bytes)`,
+      `${job.sizeName ?? job.where}: the ${job.spec.type} filesystem needs at least ${formatSize(need)} ` +
+        `for its contents, but has ${formatSize(size)}`,
     );
   }
 }

@@ -1,5 +1,7 @@
 import type { BlockDevice } from '@fstool/blockdev';
 import { FsError } from '@fstool/blockdev';
+import { extDriver } from '@fstool/ext/driver';
+import { fatDriver } from '@fstool/fat/driver';
 import type { FileSystemDriver } from '@fstool/fs';
 
 // biome-ignore lint/suspicious/noExplicitAny: drivers take their own option types; the registry only routes.
@@ -69,4 +71,13 @@ export class DriverRegistry {
     }
     return undefined;
   }
+}
+
+/**
+ * A registry with the built-in drivers (ext2/3/4 and FAT) plus any extra ones, in probe order.
+ * The built-in driver objects are light: each loads its reader or builder on first use, so a
+ * command pays only for the driver that handles its image (see docs/DESIGN.md, "Start-up").
+ */
+export function createRegistry(extra: AnyDriver[] = []): DriverRegistry {
+  return new DriverRegistry([extDriver, fatDriver, ...extra]);
 }

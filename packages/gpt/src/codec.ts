@@ -1,10 +1,10 @@
 /** Pure encoding and decoding of GPT headers and entry arrays (no I/O). */
 import { encodeMbrSector } from '@fstool/mbr';
 import { crc32 } from './crc.js';
-import { ENTRY_SIZE, gptEntry, NAME_UNITS } from './format/entry.js';
+import { arraySectors, ENTRY_SIZE, gptEntry, MAX_ENTRY_ARRAY_BYTES, NAME_UNITS } from './format/entry.js';
 import { GPT_REVISION, GPT_SIGNATURE, type GptHeader, gptHeader, HEADER_SIZE } from './format/header.js';
 import { bytesToGuid, guidToBytes } from './guid.js';
-import { arraySectors, type GptPartition, type GptTable, MAX_ENTRY_ARRAY_BYTES } from './table.js';
+import type { GptPartition, GptTable } from './table.js';
 
 /** Bytes to write at a byte offset. */
 export interface GptWrite {
@@ -133,7 +133,9 @@ export function encodeGpt(table: GptTable, diskSize: number, bootCode?: Uint8Arr
 
 /**
  * Checks a header sector read at `lba`; returns the header or why it is unusable. The checks
- * bound everything later allocations depend on (entry size and count, array position).
+ * bound everything later allocations depend on (entry size and count, array position). The
+ * primary's usable range may run past the end of a disk cut short (readGpt reports it): its
+ * partitions inside the disk are still readable.
  */
 export function checkHeader(
   sector: Uint8Array,
@@ -172,7 +174,7 @@ export function checkHeader(
   if (h.entriesLba < 2 || h.entriesLba + arr > diskSectors) {
     return { problem: `entry array at LBA ${h.entriesLba} (header at LBA ${lba}) is outside the disk` };
   }
-  if (h.firstUsableLba > h.lastUsableLba + 1 || h.lastUsableLba >= diskSectors) {
+  if (h.firstUsableLba > h.lastUsableLba + 1 || (h.lastUsableLba >= diskSectors && lba !== 1)) {
     return {
       problem: `usable range ${h.firstUsableLba}-${h.lastUsableLba} (header at LBA ${lba}) does not fit the disk`,
     };

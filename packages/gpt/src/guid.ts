@@ -1,9 +1,5 @@
-/**
- * GUIDs as GPT stores them (the first three fields little-endian, the rest as written), and
- * reproducible derivation: uuid v5 of the labels under a namespace made from the seed.
- */
+/** GUIDs as GPT stores them: the first three fields little-endian, the rest as written. */
 import { InvalidArgumentError } from '@fstool/blockdev';
-import { v4, v5 } from 'uuid';
 
 const GUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const NIL_GUID = '00000000-0000-0000-0000-000000000000';
@@ -30,17 +26,4 @@ export function bytesToGuid(b: Uint8Array): string {
     return part.map((x) => x.toString(16).padStart(2, '0')).join('');
   };
   return [h(0, 4, true), h(4, 6, true), h(6, 8, true), h(8, 10, false), h(10, 16, false)].join('-').toUpperCase();
-}
-
-/**
- * A GUID that depends only on `seed` and `labels`: v5(labels joined by '/', v5(seed, URL namespace)).
- * The same seed gives the same disk on every build; different labels give unrelated GUIDs.
- */
-export function deriveGuid(seed: string, ...labels: string[]): string {
-  return v5(labels.join('/'), v5(seed, v5.URL)).toUpperCase();
-}
-
-/** A random (v4) GUID, for when the caller gave no seed. */
-export function randomGuid(): string {
-  return v4().toUpperCase();
 }

@@ -1,3 +1,5 @@
+// A partition past the end of a cut-short disk, for GPT as for MBR.
+export { TruncatedPartitionError } from '@fstool/mbr';
 export { attributeNames, attributesFrom, GPT_ATTRIBUTES, type GptAttributeName } from './attributes.js';
 export {
   checkHeader,
@@ -14,14 +16,17 @@ export {
   type PartitionTableInfo,
   type PartitionTableKind,
   readPartitionTable,
+  type TableProblem,
 } from './detect.js';
 export { GptCorruptError, type GptProblem, type GptStructure } from './errors.js';
-export { gptEntry } from './format/entry.js';
+export { gptEntry, MAX_ENTRY_ARRAY_BYTES } from './format/entry.js';
 export { type GptHeader, gptHeader } from './format/header.js';
-export { bytesToGuid, deriveGuid, guidToBytes, isGuid, NIL_GUID, randomGuid } from './guid.js';
+export { bytesToGuid, guidToBytes, isGuid, NIL_GUID } from './guid.js';
+export { findGptSectorSize, locateGpt } from './locate.js';
+export { deriveGuid, randomGuid } from './new-guid.js';
 export { listGptPartitions } from './partition-list.js';
 export { type GptLayoutPartition, type GptLayoutRequest, type GptPlan, planGpt } from './plan.js';
-export { findGptSectorSize, type GptReadResult, locateGpt, type ReadGptOptions, readGpt } from './read.js';
+export { type GptReadResult, type ReadGptOptions, readGpt } from './read.js';
 export {
   buildGpt,
   DEFAULT_ENTRY_COUNT,
@@ -30,7 +35,6 @@ export {
   type GptSpec,
   type GptTable,
   gptUsableRange,
-  MAX_ENTRY_ARRAY_BYTES,
   validateGpt,
 } from './table.js';
 export { gptTypeAliases, gptTypeName, resolveGptType } from './types.js';

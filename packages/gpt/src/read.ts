@@ -6,6 +6,7 @@ import { crc32 } from './crc.js';
 import { GptCorruptError, type GptProblem, type GptStructure } from './errors.js';
 import type { GptHeader } from './format/header.js';
 import { bytesToGuid } from './guid.js';
+import { findGptSectorSize } from './locate.js';
 import type { GptTable } from './table.js';
 
 export interface ReadGptOptions {
@@ -71,31 +72,6 @@ async function readCopy(
   return { header: h, entries };
 }
 
-/** Where a GPT header signature is: LBA 1 (primary) or the last sector (backup), and at which sector size. */
-export async function locateGpt(
-  dev: BlockDevice,
-): Promise<{ sectorSize: number; at: 'primary' | 'backup' } | undefined> {
-  const sig = new Uint8Array(8);
-  const places = [
-    ['primary', (ss: number) => ss],
-    ['backup', (ss: number) => (Math.floor(dev.size / ss) - 1) * ss],
-  ] as const;
-  for (const [at, offset] of places) {
-    for (const ss of [512, 4096]) {
-      const off = offset(ss);
-      if (off < ss || off + 8 > dev.size) continue;
-      await dev.read(off, sig);
-      if (String.fromCharCode(...sig) === 'EFI PART') return { sectorSize: ss, at };
-    }
-  }
-  return undefined;
-}
-
-/** The sector size whose LBA 1 (or last LBA) holds a GPT signature, else undefined. */
-export async function findGptSectorSize(dev: BlockDevice): Promise<number | undefined> {
-  return (await locateGpt(dev))?.sectorSize;
-}
-
 /**
  * Reads the GPT. A damaged primary (or backup) is reported in `warnings` and the other copy is
  * used; when both are unusable, throws GptCorruptError naming each structure and what is wrong.
@@ -108,9 +84,18 @@ export async function readGpt(dev: BlockDevice, opts: ReadGptOptions = {}): Prom
   const problems: GptProblem[] = [];
   const primary = await readCopy(dev, 1, ss, 'primary', problems);
   const lastLba = diskSectors - 1;
-  let backupLba = primary.header?.alternateLba ?? lastLba;
+  // The primary places its backup (and usable range) past the end: the disk was cut short, the
+  // backup is gone with the tail; the partitions inside the disk are still there.
+  const truncated = primary.header !== undefined && primary.header.alternateLba > lastLba;
+  if (truncated) {
+    problems.push({
+      structure: 'backup-header',
+      message: `the disk is truncated: it ends at LBA ${lastLba}, the primary header puts the backup at LBA ${primary.header?.alternateLba}`,
+    });
+  }
+  let backupLba = truncated ? lastLba : (primary.header?.alternateLba ?? lastLba);
   let backupProblems: GptProblem[] = [];
-  let backup = await readCopy(dev, backupLba, ss, 'backup', backupProblems);
+  let backup: Copy = truncated ? {} : await readCopy(dev, backupLba, ss, 'backup', backupProblems);
   if (!backup.header && backupLba !== lastLba) {
     // The primary may point at a stale location; the last sector is the usual place.
     const retry: GptProblem[] = [];

@@ -1,9 +1,10 @@
 /** The GPT table model, and turning a caller's spec into a validated table. */
-import { InvalidArgumentError } from '@fstool/blockdev';
-import { formatBytes, PartitionTableError } from '@fstool/mbr';
+import { formatSize, InvalidArgumentError } from '@fstool/blockdev';
+import { PartitionTableError } from '@fstool/mbr';
 import { attributesFrom, type GptAttributeName } from './attributes.js';
-import { NAME_UNITS } from './format/entry.js';
-import { deriveGuid, isGuid, NIL_GUID, randomGuid } from './guid.js';
+import { arraySectors, MAX_ENTRY_ARRAY_BYTES, NAME_UNITS } from './format/entry.js';
+import { isGuid, NIL_GUID } from './guid.js';
+import { deriveGuid, randomGuid } from './new-guid.js';
 import { resolveGptType } from './types.js';
 
 export interface GptPartition {
@@ -56,13 +57,6 @@ export interface GptSpec {
 }
 
 export const DEFAULT_ENTRY_COUNT = 128;
-/** Entry arrays larger than this are treated as corrupt (128 entries take 16 KiB). */
-export const MAX_ENTRY_ARRAY_BYTES = 2 ** 20;
-
-/** Sectors the entry array takes. */
-export const arraySectors = (entryCount: number, entrySize: number, sectorSize: number) =>
-  Math.ceil((entryCount * entrySize) / sectorSize);
-
 /**
  * First and last usable LBA of a disk: after the protective MBR, primary header and entry array;
  * before the backup entry array and header. Pass these to `planLayout`.
@@ -77,7 +71,7 @@ export function gptUsableRange(
   const diskSectors = Math.floor(diskSize / sectorSize);
   const out = { firstUsableLba: 2 + arr, lastUsableLba: diskSectors - 2 - arr };
   if (out.lastUsableLba < out.firstUsableLba) {
-    throw new InvalidArgumentError(`a disk of ${formatBytes(diskSize)} is too small for a GPT`);
+    throw new InvalidArgumentError(`a disk of ${formatSize(diskSize)} is too small for a GPT`);
   }
   return out;
 }
@@ -161,7 +155,7 @@ export function validateGpt(table: GptTable): void {
     }
     if (end > table.lastUsableLba) {
       throw new PartitionTableError(
-        `${what} ends ${formatBytes((end - table.lastUsableLba) * table.sectorSize)} past the last usable sector ${table.lastUsableLba}`,
+        `${what} ends ${formatSize((end - table.lastUsableLba) * table.sectorSize)} past the last usable sector ${table.lastUsableLba}`,
       );
     }
   }

@@ -215,11 +215,27 @@ describe('garbage', () => {
     await expect(mutate('entriesLba', 2 ** 40)).rejects.toThrow(/outside the disk/);
   });
 
-  it('truncated disks give typed errors', async () => {
+  it('a disk cut before its entry array gives typed errors', async () => {
     const { dev } = await sampleDisk(16 * MiB);
-    for (const size of [0, 100, 512, 1024, 4096, 20000]) {
+    for (const size of [0, 100, 512, 1024, 4096, 16000]) {
       await expect(readGpt(new MemoryDevice(dev.bytes().slice(0, size)))).rejects.toBeInstanceOf(CorruptError);
     }
+  });
+
+  it('a disk cut after its entry array keeps its table; partitions past the end are marked truncated', async () => {
+    const { dev, table } = await sampleDisk(16 * MiB);
+    const cut = new MemoryDevice(dev.bytes().slice(0, 10 * MiB));
+    const r = await readGpt(cut);
+    expect(r.table.partitions).toEqual(table.partitions);
+    expect(r.warnings).toEqual([
+      { structure: 'backup-header', message: expect.stringMatching(/^the disk is truncated: it ends at LBA 20479/) },
+    ]);
+    const info = await readPartitionTable(cut);
+    expect(info.partitions.map((p) => [p.index, p.truncated ?? false])).toEqual([
+      [1, false],
+      [2, true],
+      [3, true],
+    ]);
   });
 });
 

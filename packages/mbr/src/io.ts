@@ -10,6 +10,11 @@ const MAX_LOGICALS = 256;
 export interface ReadMbrOptions {
   /** Logical sector size (default 512). */
   sectorSize?: number;
+  /**
+   * Told when the logical chain leads past the end of the disk (an image cut short): the chain
+   * stops there instead of failing, and the logicals read so far are kept.
+   */
+  onTruncated?: (message: string) => void;
 }
 
 async function readSector(dev: BlockDevice, lba: number, sectorSize: number, what: string): Promise<Uint8Array> {
@@ -31,18 +36,29 @@ export async function readMbr(dev: BlockDevice, opts: ReadMbrOptions = {}): Prom
   const extended = partitions.filter((p) => p.kind === 'extended');
   if (extended.length > 1) throw new CorruptError(`MBR: ${extended.length} extended partitions (at most one allowed)`);
   const ext = extended[0];
-  if (ext) partitions.push(...(await readLogicals(dev, ext, sectorSize)));
+  if (ext) partitions.push(...(await readLogicals(dev, ext, sectorSize, opts.onTruncated)));
   const table: MbrTable = { sectorSize, diskSignature: decoded.diskSignature, partitions };
   if (decoded.bootCode.some((b) => b !== 0)) table.bootCode = decoded.bootCode;
   return table;
 }
 
-async function readLogicals(dev: BlockDevice, ext: MbrPartition, sectorSize: number): Promise<MbrPartition[]> {
+async function readLogicals(
+  dev: BlockDevice,
+  ext: MbrPartition,
+  sectorSize: number,
+  onTruncated?: (message: string) => void,
+): Promise<MbrPartition[]> {
   const out: MbrPartition[] = [];
   const seen = new Set<number>();
   const extEnd = ext.firstLba + ext.sectors;
   let ebr: number | undefined = ext.firstLba;
   while (ebr !== undefined) {
+    if (onTruncated && (ebr + 1) * sectorSize > dev.size) {
+      onTruncated(
+        `the disk is truncated: the EBR at sector ${ebr} is past its end; logical partitions from ${5 + out.length} on are unknown`,
+      );
+      break;
+    }
     if (seen.has(ebr)) throw new CorruptError(`EBR chain loops back to sector ${ebr}`);
     if (out.length >= MAX_LOGICALS) throw new CorruptError(`EBR chain longer than ${MAX_LOGICALS} logical partitions`);
     seen.add(ebr);

@@ -2,9 +2,8 @@
  * Disk layout planning shared by MBR and GPT: sizes in bytes (or "the rest") to exact, aligned
  * LBAs. Pure: no I/O, no table format knowledge beyond the usable range the caller passes.
  */
-import { InvalidArgumentError } from '@fstool/blockdev';
+import { formatSize, InvalidArgumentError } from '@fstool/blockdev';
 import { LayoutError } from './errors.js';
-import { formatBytes } from './partition-info.js';
 
 export interface LayoutPartition {
   /** Used in error messages. */
@@ -105,7 +104,7 @@ export function planLayout(req: LayoutRequest): PlannedPartition[] {
       start = p.start / ss;
       if (start < earliest) {
         throw new LayoutError(
-          `${nameOf(req)(i)}: fixed start ${p.start} overlaps what comes before it by ${formatBytes((earliest - start) * ss)}`,
+          `${nameOf(req)(i)}: fixed start ${p.start} overlaps what comes before it by ${formatSize((earliest - start) * ss)}`,
           nameOf(req)(i),
           (earliest - start) * ss,
         );
@@ -114,7 +113,7 @@ export function planLayout(req: LayoutRequest): PlannedPartition[] {
     if (start + sectors - 1 > last) {
       const short = (start + sectors - 1 - last) * ss;
       throw new LayoutError(
-        `${nameOf(req)(i)} does not fit: it needs ${formatBytes(short)} more than the disk has (${formatBytes(sectors * ss)} asked, ${formatBytes(Math.max(0, last + 1 - start) * ss)} left from offset ${start * ss})`,
+        `${nameOf(req)(i)} does not fit: it needs ${formatSize(short)} more than the disk has (${formatSize(sectors * ss)} asked, ${formatSize(Math.max(0, last + 1 - start) * ss)} left from offset ${start * ss})`,
         nameOf(req)(i),
         short,
       );
@@ -139,7 +138,7 @@ export function planLayout(req: LayoutRequest): PlannedPartition[] {
   if (limit - start < 1) {
     const short = (start + 1 - limit) * ss;
     throw new LayoutError(
-      `${nameOf(req)(restAt)} gets no space: the partitions after it need ${formatBytes(short)} more than the disk has`,
+      `${nameOf(req)(restAt)} gets no space: the partitions after it need ${formatSize(short)} more than the disk has`,
       nameOf(req)(restAt),
       short,
     );

@@ -23,17 +23,11 @@ export interface PartitionInfo {
   attributes?: bigint;
   /** GPT unique partition GUID (upper case). */
   guid?: string;
+  /** The partition runs past the end of the disk (a truncated image): its filesystem cannot be opened. */
+  truncated?: boolean;
 }
 
-/** Formats a byte count for messages: exact bytes plus a binary-unit hint. */
-export function formatBytes(n: number): string {
-  const units = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-  let v = n;
-  let unit = '';
-  for (const u of units) {
-    if (Math.abs(v) < 1024) break;
-    v /= 1024;
-    unit = u;
-  }
-  return unit ? `${n} bytes (${Number(v.toFixed(2))} ${unit})` : `${n} bytes`;
+/** Marks each partition that runs past the end of a disk of `diskSize` bytes as `truncated`. */
+export function markTruncated(partitions: PartitionInfo[], diskSize: number): PartitionInfo[] {
+  return partitions.map((p) => (p.start + p.size > diskSize ? { ...p, truncated: true } : p));
 }

@@ -21,9 +21,15 @@ export function looksLikeBootSector(sector0: Uint8Array): boolean {
 /**
  * True when sector 0 holds an MBR whose entries are plausible for a disk of `diskSize` bytes:
  * signature present, status bytes 0x00/0x80, at least one partition, each inside the disk, no
- * two primaries overlapping, and no filesystem boot-sector marks.
+ * two primaries overlapping, and no filesystem boot-sector marks. With `truncated`, partitions may
+ * run past the end (an image cut short) as long as the first one starts inside the disk.
  */
-export function looksLikeMbr(sector0: Uint8Array, diskSize: number, sectorSize = 512): boolean {
+export function looksLikeMbr(
+  sector0: Uint8Array,
+  diskSize: number,
+  sectorSize = 512,
+  opts: { truncated?: boolean } = {},
+): boolean {
   let decoded: ReturnType<typeof decodeMbr>;
   try {
     decoded = decodeMbr(sector0);
@@ -42,9 +48,11 @@ export function looksLikeMbr(sector0: Uint8Array, diskSize: number, sectorSize =
   for (const p of parts) {
     // A protective 0xEE entry may claim the 32-bit maximum on a smaller disk.
     const end = p.firstLba + p.sectors;
-    if (p.firstLba === 0 || p.sectors === 0 || (end > diskSectors && !(gpt && p.typeId === 0xee))) return false;
+    const pastEnd = end > diskSectors && !(gpt && p.typeId === 0xee) && !opts.truncated;
+    if (p.firstLba === 0 || p.sectors === 0 || pastEnd) return false;
   }
   const sorted = [...parts].sort((a, b) => a.firstLba - b.firstLba);
+  if ((sorted[0]?.firstLba ?? 0) >= diskSectors) return false;
   return sorted.every((p, i) => {
     const prev = sorted[i - 1];
     return !prev || prev.firstLba + prev.sectors <= p.firstLba;

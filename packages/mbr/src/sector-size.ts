@@ -37,13 +37,17 @@ export async function probeMbrSectorSize(dev: BlockDevice): Promise<number> {
   if (dev.size < 512) return 512;
   const s0 = new Uint8Array(512);
   await dev.read(0, s0);
-  const plausible = CANDIDATES.filter((ss) => looksLikeMbr(s0, dev.size, ss));
+  let plausible = CANDIDATES.filter((ss) => looksLikeMbr(s0, dev.size, ss));
+  // A truncated image: no size keeps every partition inside it, so content alone decides.
+  if (plausible.length === 0)
+    plausible = CANDIDATES.filter((ss) => looksLikeMbr(s0, dev.size, ss, { truncated: true }));
   if (plausible.length < 2) return plausible[0] ?? 512;
   const entries = decodeMbr(s0).entries;
   const score = async (ss: number) => {
     let hits = 0;
     for (const p of entries) {
       const at = p.firstLba * ss;
+      if (at >= dev.size) continue;
       const head = new Uint8Array(Math.min(HEAD, dev.size - at));
       await dev.read(at, head);
       if (startsLikeContent(head, EXTENDED_TYPES.has(p.typeId))) hits++;

@@ -1,10 +1,8 @@
 /** The MBR table model, and turning a caller's spec into a validated table. */
+import { formatSize } from '@fstool/blockdev';
 import { PartitionTableError } from './errors.js';
-import { formatBytes } from './partition-info.js';
+import { SECTOR_SIZES } from './sector-sizes.js';
 import { EXTENDED_TYPES, resolveMbrType } from './types.js';
-
-/** Logical sector sizes an MBR may count in (512 on almost every disk, 4096 on 4Kn disks). */
-export const SECTOR_SIZES: readonly number[] = [512, 1024, 2048, 4096];
 
 export type MbrKind = 'primary' | 'extended' | 'logical';
 
@@ -125,12 +123,12 @@ export function validateMbr(table: MbrTable, diskSize: number): void {
     const end = p.firstLba + p.sectors;
     if (end > diskSectors) {
       throw new PartitionTableError(
-        `${label(p)} ends ${formatBytes((end - diskSectors) * ss)} past the end of the disk (${formatBytes(diskSize)})`,
+        `${label(p)} ends ${formatSize((end - diskSectors) * ss)} past the end of the disk (${formatSize(diskSize)})`,
       );
     }
     if (end > MAX_LBA_END) {
       throw new PartitionTableError(
-        `${label(p)} ends at sector ${end}, past the 2^32-sector limit of MBR (${formatBytes(MAX_LBA_END * ss)}); use GPT`,
+        `${label(p)} ends at sector ${end}, past the 2^32-sector limit of MBR (${formatSize(MAX_LBA_END * ss)}); use GPT`,
       );
     }
   }
@@ -158,7 +156,7 @@ export function validateMbr(table: MbrTable, diskSize: number): void {
     }
     if (p.firstLba + p.sectors > extEnd) {
       throw new PartitionTableError(
-        `${label(p)} ends ${formatBytes((p.firstLba + p.sectors - extEnd) * ss)} past its extended partition ${ext.index}`,
+        `${label(p)} ends ${formatSize((p.firstLba + p.sectors - extEnd) * ss)} past its extended partition ${ext.index}`,
       );
     }
     spans.push([`${label(p)}'s boot record`, ebr, ebr + 1], [label(p), p.firstLba, p.firstLba + p.sectors]);

@@ -6,10 +6,12 @@ import {
   lbaToChs,
   listMbrPartitions,
   looksLikeMbr,
+  markTruncated,
   PartitionTableError,
   PartitionTypeError,
   readMbr,
   resolveMbrType,
+  TruncatedPartitionError,
   writeMbr,
 } from '../src/index.js';
 
@@ -93,7 +95,7 @@ describe('validation', () => {
       ],
       /overlap by 2048 sector/,
     );
-    bad([{ type: 'linux', firstLba: 2048, sectors: 2 ** 17 }], /ends 1048576 bytes \(1 MiB\) past the end/);
+    bad([{ type: 'linux', firstLba: 2048, sectors: 2 ** 17 }], /ends 1 MiB past the end/);
     bad(
       [1, 2, 3, 4, 5].map((i) => ({ type: 'linux', firstLba: i * 2048, sectors: 2048 })),
       /more than 4 primary/,
@@ -184,5 +186,52 @@ describe('probe', () => {
     fat[510] = 0x55;
     fat[511] = 0xaa;
     expect(looksLikeMbr(fat, dev.size)).toBe(false);
+  });
+
+  it('a logical chain that leads past the end of a truncated image stops there when asked', async () => {
+    const dev = new MemoryDevice(16 * MiB);
+    await writeMbr(dev, {
+      partitions: [
+        { type: 'linux', firstLba: 2048, sectors: 4096 },
+        { type: 'extended', firstLba: 6144, sectors: 24576 },
+        { logical: true, type: 'linux', firstLba: 8192, sectors: 4096 },
+        { logical: true, type: 'linux', firstLba: 14336, sectors: 4096 },
+        { logical: true, type: 'linux', firstLba: 20480, sectors: 4096 },
+      ],
+    });
+    const cut = new MemoryDevice(8 * MiB);
+    await cut.write(0, dev.bytes().slice(0, 8 * MiB));
+    await expect(readMbr(cut)).rejects.toThrow(/EBR at sector 18432 is past the end of the disk/);
+    const told: string[] = [];
+    const t = await readMbr(cut, { onTruncated: (m) => told.push(m) });
+    expect(t.partitions.map((p) => p.index)).toEqual([1, 2, 5, 6]);
+    expect(told).toEqual([
+      'the disk is truncated: the EBR at sector 18432 is past its end; logical partitions from 7 on are unknown',
+    ]);
+  });
+
+  it('a truncated image: partitions past the end are allowed on request, and marked', async () => {
+    const dev = new MemoryDevice(8 * MiB);
+    await writeMbr(dev, {
+      partitions: [
+        { type: 'linux', firstLba: 2048, sectors: 4096 },
+        { type: 'linux', firstLba: 6144, sectors: 8192 },
+      ],
+    });
+    const s = new Uint8Array(512);
+    await dev.read(0, s);
+    const cut = 4 * MiB;
+    expect(looksLikeMbr(s, cut)).toBe(false);
+    expect(looksLikeMbr(s, cut, 512, { truncated: true })).toBe(true);
+    // Cut before the first partition starts: nothing of the table's contents is left.
+    expect(looksLikeMbr(s, MiB, 512, { truncated: true })).toBe(false);
+    const parts = markTruncated(listMbrPartitions(await readMbr(dev)), cut);
+    expect(parts.map((p) => [p.index, p.truncated ?? false])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
+    const err = new TruncatedPartitionError(parts[1]!, cut);
+    expect(err.code).toBe('TRUNCATED_PARTITION');
+    expect(err.message).toMatch(/^partition 2 is truncated: it ends 3 MiB past the end of the image \(4 MiB\)/);
   });
 });

@@ -2,13 +2,8 @@
 import { CorruptError } from '@fstool/blockdev';
 import { deflateSync, inflateSync } from 'fflate';
 import { Qcow2UnsupportedError } from './errors.js';
+import { CompressionType, compressionName } from './format/header.js';
 import type { Deflater } from './options.js';
-
-export const CompressionType = { deflate: 0, zstd: 1 } as const;
-
-export function compressionName(type: number): string {
-  return type === CompressionType.deflate ? 'deflate' : type === CompressionType.zstd ? 'zstd' : `type ${type}`;
-}
 
 function requireDeflate(type: number): void {
   if (type !== CompressionType.deflate) {

@@ -1,8 +1,7 @@
 /** The header summary `fstool info` prints (the fields `qemu-img info` shows), as plain JSON data. */
 import type { BlockDevice } from '@fstool/blockdev';
-import { compressionName } from './compress.js';
-import { Compatible, featureName, Incompatible, type Qcow2Header } from './format/header.js';
-import { refcountCodec, reftableOffset } from './format/tables.js';
+import { Compatible, compressionName, featureName, Incompatible, type Qcow2Header } from './format/header.js';
+import { type RefcountCodec, refcountCodec, reftableOffset } from './format/tables.js';
 import { readPadded } from './io.js';
 
 export interface Qcow2Info {
@@ -65,7 +64,27 @@ async function countAllocated(h: Qcow2Header, container: BlockDevice): Promise<n
     const off = reftableOffset(table, i);
     if (off === 0 || off >= container.size) continue;
     await readPadded(container, off, block);
+    n += countNonZero(block, codec);
+  }
+  return n;
+}
+
+/** The non-zero entries of a refcount block: byte-wide and wider ones by their bytes, no decoding. */
+function countNonZero(block: Uint8Array, codec: RefcountCodec): number {
+  const perBlock = (block.length * 8) / codec.bits;
+  let n = 0;
+  if (codec.bits < 8) {
     for (let k = 0; k < perBlock; k++) if (codec.get(block, k) !== 0) n++;
+    return n;
+  }
+  const width = codec.bits / 8;
+  for (let at = 0; at < block.length; at += width) {
+    for (let b = at; b < at + width; b++) {
+      if (block[b] !== 0) {
+        n++;
+        break;
+      }
+    }
   }
   return n;
 }

@@ -4,7 +4,7 @@
  * image's data ranges; zero clusters and empty L1 entries hold none.
  */
 import type { BlockDevice, DataRange } from '@fstool/blockdev';
-import type { L2Entry } from './format/tables.js';
+import { type L2Entry, nextNonZeroEntry } from './format/tables.js';
 
 /** What the map walk needs from the device (its tables stay private to it). */
 export interface MapSource {
@@ -54,6 +54,14 @@ export async function dataRanges(m: MapSource, offset: number, length: number): 
       continue;
     }
     for (; vc < tableEnd; vc++) {
+      // Runs of unallocated (all-zero) entries are skipped without decoding.
+      const i = vc % m.l2Entries;
+      const skip = nextNonZeroEntry(table, i, i + (tableEnd - vc)) - i;
+      if (skip > 0) {
+        if (through < 0) through = vc * cs;
+        vc += skip - 1;
+        continue;
+      }
       const kind = m.entry(table, vc).kind;
       if (kind === 'unallocated') {
         if (through < 0) through = vc * cs;

@@ -132,7 +132,7 @@ export async function convertFile(
         size: 0,
         growable: true,
         overwrite: overwrite ?? false,
-        writeBehind: false,
+        sync: false,
       });
       if (!convert.compress || convert.deflater) return { format, info: await convertToQcow2(src, out, convert) };
       const pool = new DeflatePool();
@@ -142,7 +142,7 @@ export async function convertFile(
         await pool.close();
       }
     }
-    const out = await FileDevice.create(output, { size: src.size, overwrite: overwrite ?? false, writeBehind: false });
+    const out = await FileDevice.create(output, { size: src.size, overwrite: overwrite ?? false, sync: false });
     try {
       const progress = convert.onProgress ? { onProgress: convert.onProgress } : {};
       return { format, bytesWritten: await convertToRaw(src, out, progress) };

@@ -1,7 +1,7 @@
 /** Recognising a qcow2 image and reading its header without opening it for I/O. */
 import type { BlockDevice } from '@fstool/blockdev';
 import { decodeHeader, hasQcow2Magic, MAX_CLUSTER_BITS, type Qcow2Header } from './format/header.js';
-import { describeHeader, type Qcow2Info } from './info.js';
+import type { Qcow2Info } from './info.js';
 
 /** Reads the header cluster: the whole first cluster, or the whole file when smaller. */
 export async function readHeader(container: BlockDevice): Promise<{ header: Qcow2Header; cluster0: Uint8Array }> {
@@ -22,5 +22,6 @@ export async function isQcow2(dev: BlockDevice): Promise<boolean> {
 /** The header summary of an image without opening it for I/O (works for dirty or read-only-only images too). */
 export async function readQcow2Info(container: BlockDevice): Promise<Qcow2Info> {
   const { header } = await readHeader(container);
-  return describeHeader(header, container);
+  // The summary's code loads only for a qcow2 image: telling raw from qcow2 needs the magic alone.
+  return (await import('./info.js')).describeHeader(header, container);
 }

@@ -60,9 +60,10 @@ describe.skipIf(!haveTools('qemu-img'))('conversion', () => {
   it('a pool splits a batch over its workers and keeps the order', async () => {
     const pool = new DeflatePool(3);
     try {
-      const clusters = Array.from({ length: 7 }, (_, i) => new Uint8Array(65536).fill(i));
+      // More clusters than one job holds, so several workers share the batch.
+      const clusters = Array.from({ length: 37 }, (_, i) => new Uint8Array(65536).fill(i));
       const packed = await pool.deflate(clusters);
-      expect(packed).toHaveLength(7);
+      expect(packed).toHaveLength(37);
       packed.forEach((p, i) => {
         expect(p.length).toBeLessThan(200);
         expect(inflateRawSync(p)).toEqual(Buffer.from(clusters[i] as Uint8Array));
@@ -70,6 +71,25 @@ describe.skipIf(!haveTools('qemu-img'))('conversion', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('compressed output is the same bytes with one worker thread or several', async () => {
+    const data = mixed(6 * MiB);
+    const images: Uint8Array[] = [];
+    for (const threads of [1, 3]) {
+      const pool = new DeflatePool(threads);
+      try {
+        const path = tmp.join(`threads-${threads}.qcow2`);
+        const out = await FileDevice.create(path, { size: 0, growable: true });
+        await convertToQcow2(new MemoryDevice(data), out, { compress: true, deflater: pool.deflate });
+        expectQemuCheckClean(path);
+        expect(runTool('qemu-img', ['check', path]).stdout).not.toMatch(/0\.00% compressed/);
+        images.push(fileBytes(path));
+      } finally {
+        await pool.close();
+      }
+    }
+    expect(Buffer.compare(images[0] as Uint8Array, images[1] as Uint8Array)).toBe(0);
   });
 
   it('packs compressed clusters only as far as narrow refcounts allow (1- and 4-bit)', async () => {

@@ -1,7 +1,7 @@
+import { formatSize } from '@fstool/blockdev';
 import { describe } from './describe.js';
 import { readFilesystem } from './filesystem.js';
 import { isTable, type RawIssue, TableReader } from './reader.js';
-import { formatSize } from './size.js';
 import type { DiskSpec, PartitionSpec } from './types.js';
 import { readUuid } from './values.js';
 

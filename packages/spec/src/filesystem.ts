@@ -1,6 +1,6 @@
+import { formatSize, InvalidArgumentError } from '@fstool/blockdev';
 import { describe } from './describe.js';
-import { isPowerOfTwo, orList, readInt, type TableReader } from './reader.js';
-import { formatSize } from './size.js';
+import { isPowerOfTwo, orList, type RawIssue, readInt, TableReader, type TomlTable } from './reader.js';
 import { didYouMean } from './suggest.js';
 import {
   type BareFilesystemSpec,
@@ -220,4 +220,18 @@ export function readFilesystem(t: TableReader, bare: boolean, plugins: boolean):
   if (kind === undefined) return undefined;
   if (family === 'ext') checkExt(t, kind.type, fs);
   return { type: kind.type, ...fs } as FilesystemSpec;
+}
+
+/**
+ * Checks a bare filesystem given as command-line flags by the same rules as a `[filesystem]` table.
+ * `values` holds the flags' parsed values under their spec keys (`block_size`); `flags` names the
+ * flag each key came from, so a problem says `--block-size`, not `block_size` or `blockSize`.
+ * Throws InvalidArgumentError with every problem, one per line.
+ */
+export function readFilesystemFlags(values: TomlTable, flags: Readonly<Record<string, string>>): BareFilesystemSpec {
+  const issues: RawIssue[] = [];
+  const defined = Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined));
+  const fs = readFilesystem(new TableReader(issues, [], defined, undefined, flags), true, false);
+  if (issues.length > 0 || fs === undefined) throw new InvalidArgumentError(issues.map((i) => i.message).join('\n'));
+  return fs;
 }

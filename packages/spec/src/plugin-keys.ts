@@ -1,10 +1,11 @@
+import { formatSize } from '@fstool/blockdev';
 import type { FileSystemDriver, SpecKey } from '@fstool/fs';
 import { describe } from './describe.js';
 import { SpecError } from './errors.js';
 import { COMMON_KEYS } from './filesystem.js';
 import { locateIssues } from './locate.js';
 import { type KeyPath, orList, type RawIssue, readInt, TableReader } from './reader.js';
-import { formatSize, readSize } from './size.js';
+import { readSize } from './size.js';
 import { didYouMean } from './suggest.js';
 import { BUILTIN_FS_TYPES, type FilesystemSpec, type ImageSpec } from './types.js';
 

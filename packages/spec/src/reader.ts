@@ -41,14 +41,20 @@ export class TableReader {
 
   /**
    * `owner` names whose keys these are when it is not fstool's (`for the flatfs plugin`); messages
-   * then say so.
+   * then say so. `names` shows a key under another name: the command-line flag it came from.
    */
   constructor(
     readonly issues: RawIssue[],
     readonly path: KeyPath,
     readonly table: TomlTable,
     readonly owner?: string,
+    readonly names: Readonly<Record<string, string>> = {},
   ) {}
+
+  /** How messages name `key`: its flag when it came from one (`--block-size`), else the key. */
+  private name(key: string): string {
+    return Object.hasOwn(this.names, key) ? (this.names[key] as string) : key;
+  }
 
   has(key: string): boolean {
     return Object.hasOwn(this.table, key);
@@ -61,7 +67,7 @@ export class TableReader {
   /** Records a problem with `key`; the message starts with the key name. */
   fail(key: string, message: string): void {
     const owner = this.owner === undefined ? '' : ` (${this.owner})`;
-    this.issues.push({ path: this.at(key), message: `${key} ${message}${owner}` });
+    this.issues.push({ path: this.at(key), message: `${this.name(key)} ${message}${owner}` });
   }
 
   /** The raw value (marks the key as known). */
@@ -84,7 +90,7 @@ export class TableReader {
   require(key: string, what: string): void {
     if (this.has(key)) return;
     const owner = this.owner === undefined ? '' : ` ${this.owner}`;
-    this.issues.push({ path: this.at(key), message: `${key} is required${owner} (${what})` });
+    this.issues.push({ path: this.at(key), message: `${this.name(key)} is required${owner} (${what})` });
   }
 
   string(key: string): string | undefined {

@@ -47,16 +47,3 @@ export function parseSize(value: string | number): number {
   if (typeof r === 'number') return r;
   throw new SpecError([{ path: '', message: `size ${r.error}` }]);
 }
-
-const UNITS = ['KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
-
-/** A byte count for messages: `"64 MiB"`, `"1.5 GiB"`, `"1000 bytes"`; inexact values also show the bytes. */
-export function formatSize(bytes: number): string {
-  if (bytes < 1024) return bytes === 1 ? '1 byte' : `${bytes} bytes`;
-  let unit = 0;
-  while (unit < UNITS.length - 1 && bytes >= 1024 ** (unit + 2)) unit++;
-  const value = bytes / 1024 ** (unit + 1);
-  const rounded = Math.round(value * 100) / 100;
-  const text = `${rounded} ${UNITS[unit]}`;
-  return rounded === value ? text : `${text} (${bytes} bytes)`;
-}

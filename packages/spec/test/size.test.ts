@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSize, parseSize, SpecError } from '../src/index.js';
+import { parseSize, SpecError } from '../src/index.js';
 
 describe('parseSize', () => {
   it.each([
@@ -41,20 +41,5 @@ describe('parseSize', () => {
     expect(err).toBeInstanceOf(SpecError);
     expect(err.code).toBe('SPEC');
     expect(err.issues).toEqual([{ path: '', message }]);
-  });
-});
-
-describe('formatSize', () => {
-  it.each([
-    [0, '0 bytes'],
-    [1, '1 byte'],
-    [1000, '1000 bytes'],
-    [1024, '1 KiB'],
-    [64 * 2 ** 20, '64 MiB'],
-    [1.5 * 2 ** 30, '1.5 GiB'],
-    [2e9, '1.86 GiB (2000000000 bytes)'],
-    [2 ** 40, '1 TiB'],
-  ])('%d → %s', (bytes, text) => {
-    expect(formatSize(bytes)).toBe(text);
   });
 });

@@ -1,3 +1,4 @@
+export { type ModuleTrace, traceModules } from './node/modules.js';
 export { withLoopMount } from './node/mount.js';
 export { COPY_FIELDS, type NodeRecord, pick, type SnapshotOptions, snapshotTree } from './node/snapshot.js';
 export { tempDir } from './node/temp.js';

@@ -5,6 +5,7 @@ import { lockOption, registryWith } from '../context.js';
 import { columns, humanSize, toJson } from '../format.js';
 import { escapeMessage } from '../names.js';
 import { progressBar, verbosity } from '../progress.js';
+import { replaceNotice } from '../replace.js';
 import { xattrsOption } from './fs-build.js';
 import type { Register } from './index.js';
 
@@ -34,6 +35,7 @@ export const registerBuild: Register = (program, io) => {
           ...(opts.format ? { format: opts.format } : {}),
           ...(opts.force ? { force: true } : {}),
           ...lockOption(),
+          ...replaceNotice(io),
           ...(opts.xattrs ? { xattrs: opts.xattrs } : {}),
           onProgress: (_v, p) => bar.onProgress(p),
           onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),

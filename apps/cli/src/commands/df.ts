@@ -11,7 +11,7 @@ export const registerDf: Register = (program, io) => {
     .addHelpText('after', '\nDefaults: 1K blocks, every filesystem of the image.\n\nExample:\n  fstool df -h disk.img')
     .action(async (ref, o) => {
       const [{ OpenImage, parseImageRef }, { registryWith }, { space, dfText }, { toJson }] = await Promise.all([
-        import('fstool/node'),
+        import('fstool/node/open'),
         import('../context.js'),
         import('../ops/space.js'),
         import('../format.js'),

@@ -1,17 +1,34 @@
 import { Option } from '@commander-js/extra-typings';
-import type { BareFilesystemSpec } from '@fstool/spec';
-import { parseSize } from '@fstool/spec';
+import { readFilesystemFlags } from '@fstool/spec';
 
 import {
+  FS_FLAGS,
   formatOption,
   headroomOption,
   intOption,
   mtimeOption,
   runFsBuild,
+  sizeFlag,
   sizeOption,
   xattrsOption,
 } from './fs-build.js';
 import type { Register } from './index.js';
+
+/** The flag each spec key of an ext build comes from, for messages. */
+const EXT_FLAGS = {
+  ...FS_FLAGS,
+  type: '--kind',
+  sparse: '--no-sparse',
+  block_size: '--block-size',
+  inode_size: '--inode-size',
+  inodes: '--inodes',
+  uuid: '--uuid',
+  hash_seed: '--hash-seed',
+  squash_owner: '--squash-owner',
+  device_table: '--device-table',
+  rootdevs: '--rootdevs',
+  xattrs: '--xattrs',
+};
 
 export const registerExtBuild: Register = (program, io) => {
   program
@@ -37,33 +54,43 @@ export const registerExtBuild: Register = (program, io) => {
     .option('--uuid <uuid>', 'filesystem UUID (default random)')
     .option('--hash-seed <uuid>', 'directory hash seed (default random)')
     .option('--features <list>', 'features to add/remove, e.g. +inline_data,-huge_file (or ^huge_file)')
-    .option('--journal-size <size>', 'journal size (ext3/ext4), e.g. 4MiB', (v) => parseSize(v))
+    .option('--journal-size <size>', 'journal size (ext3/ext4), e.g. 4MiB', sizeFlag('--journal-size'))
     .option('--squash-owner', 'make root own every file (genext2fs -U)')
     .addOption(mtimeOption())
     .option('--device-table <file>', 'genext2fs device table to add or override entries')
     .addOption(new Option('--rootdevs <preset>', '/dev nodes to add').choices(['none', 'minimal', 'standard'] as const))
     .option('--no-sparse', 'keep all-zero file blocks allocated and written instead of leaving holes')
     .addOption(xattrsOption())
-    .option('--cluster-size <size>', 'qcow2 cluster size when writing qcow2', (v) => parseSize(v))
+    .option('--cluster-size <size>', 'qcow2 cluster size when writing qcow2', sizeFlag('--cluster-size'))
     .addOption(formatOption())
     .option('--force', 'allow writing onto a block device (everything on it is lost)')
     .option('--json', 'print the result as JSON')
     .action(async (dir, o) => {
-      const fs: BareFilesystemSpec = { type: o.kind, source: dir, size: o.size, sparse: o.sparse };
-      if (o.blockSize !== undefined) fs.blockSize = o.blockSize;
-      if (o.inodeSize !== undefined) fs.inodeSize = o.inodeSize;
-      if (o.inodes !== undefined) fs.inodes = o.inodes;
-      if (o.label !== undefined) fs.volumeLabel = o.label;
-      if (o.uuid !== undefined) fs.uuid = o.uuid;
-      if (o.hashSeed !== undefined) fs.hashSeed = o.hashSeed;
-      if (o.squashOwner) fs.squashOwner = true;
-      if (o.mtime !== undefined) fs.mtime = o.mtime;
-      if (o.deviceTable !== undefined) fs.deviceTable = o.deviceTable;
-      if (o.rootdevs !== undefined) fs.rootdevs = o.rootdevs;
-      if (o.xattrs !== undefined) fs.xattrs = o.xattrs;
+      // Checked by the spec's rules; a problem names the flag.
+      const fs = readFilesystemFlags(
+        {
+          type: o.kind,
+          source: dir,
+          size: o.size,
+          sparse: o.sparse,
+          block_size: o.blockSize,
+          inode_size: o.inodeSize,
+          inodes: o.inodes,
+          volume_label: o.label,
+          uuid: o.uuid,
+          hash_seed: o.hashSeed,
+          squash_owner: o.squashOwner,
+          mtime: o.mtime,
+          device_table: o.deviceTable,
+          rootdevs: o.rootdevs,
+          xattrs: o.xattrs,
+        },
+        EXT_FLAGS,
+      );
       await runFsBuild(io, {
         output: o.output,
         fs,
+        flags: EXT_FLAGS,
         ...(o.format ? { format: o.format } : {}),
         ...(o.clusterSize !== undefined ? { clusterSize: o.clusterSize } : {}),
         driverOptions: {

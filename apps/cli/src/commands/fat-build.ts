@@ -1,9 +1,8 @@
 import { Option } from '@commander-js/extra-typings';
 import { InvalidArgumentError } from '@fstool/blockdev';
-import type { BareFilesystemSpec } from '@fstool/spec';
-import { parseSize } from '@fstool/spec';
+import { readFilesystemFlags } from '@fstool/spec';
 
-import { formatOption, headroomOption, mtimeOption, runFsBuild, sizeOption } from './fs-build.js';
+import { FS_FLAGS, formatOption, headroomOption, mtimeOption, runFsBuild, sizeFlag, sizeOption } from './fs-build.js';
 import type { Register } from './index.js';
 
 /** `--volume-id DEADBEEF`, `0xdeadbeef` or `dead-beef`. */
@@ -13,6 +12,9 @@ function parseVolumeId(v: string): number {
     throw new InvalidArgumentError(`--volume-id must be up to 8 hex digits, got "${v}"`);
   return Number.parseInt(hex, 16);
 }
+
+/** The flag each spec key of a FAT build comes from, for messages. */
+const FAT_FLAGS = { ...FS_FLAGS, type: '--fat', volume_id: '--volume-id', cluster_size: '--cluster-size' };
 
 export const registerFatBuild: Register = (program, io) => {
   program
@@ -31,21 +33,30 @@ export const registerFatBuild: Register = (program, io) => {
     .addOption(headroomOption())
     .option('--label <label>', 'volume label (up to 11 characters)')
     .option('--volume-id <hex>', 'volume serial number (default fixed, for reproducible output)', parseVolumeId)
-    .option('--cluster-size <size>', 'bytes per cluster (default as mkfs.fat)', (v) => parseSize(v))
+    .option('--cluster-size <size>', 'bytes per cluster (default as mkfs.fat)', sizeFlag('--cluster-size'))
     .addOption(mtimeOption())
     .option('--strict', 'fail on entries FAT cannot hold (symlinks, devices, …) instead of skipping them')
     .addOption(formatOption())
     .option('--force', 'allow writing onto a block device (everything on it is lost)')
     .option('--json', 'print the result as JSON')
     .action(async (dir, o) => {
-      const fs: BareFilesystemSpec = { type: o.fat ? `fat${o.fat}` : 'vfat', source: dir, size: o.size };
-      if (o.label !== undefined) fs.volumeLabel = o.label;
-      if (o.volumeId !== undefined) fs.volumeId = o.volumeId;
-      if (o.clusterSize !== undefined) fs.clusterSize = o.clusterSize;
-      if (o.mtime !== undefined) fs.mtime = o.mtime;
+      // Checked by the spec's rules; a problem names the flag.
+      const fs = readFilesystemFlags(
+        {
+          type: o.fat ? `fat${o.fat}` : 'vfat',
+          source: dir,
+          size: o.size,
+          volume_label: o.label,
+          volume_id: o.volumeId,
+          cluster_size: o.clusterSize,
+          mtime: o.mtime,
+        },
+        FAT_FLAGS,
+      );
       await runFsBuild(io, {
         output: o.output,
         fs,
+        flags: FAT_FLAGS,
         ...(o.format ? { format: o.format } : {}),
         driverOptions: {
           ...(o.strict ? { strict: true } : {}),

@@ -18,10 +18,10 @@ export async function onFilesystem<T>(
   fn: (fs: FileSystem) => Promise<T>,
   io?: Io,
 ): Promise<T> {
-  const { withFilesystem } = await import('fstool/node');
+  const [{ withFilesystem }, registry] = await Promise.all([import('fstool/node/open'), registryWith()]);
   return withFilesystem(
     ref,
-    await registryWith(),
+    registry,
     { writable, ...lockOptions(), ...imageOptions, backing: backingPolicy() },
     (fs) => {
       if (io) for (const w of fs.warnings) io.err(`warning: ${w}\n`);

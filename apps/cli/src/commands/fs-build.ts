@@ -1,7 +1,7 @@
 import { Option } from '@commander-js/extra-typings';
 import { InvalidArgumentError } from '@fstool/blockdev';
 import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
-import { parseSize, XATTR_POLICIES } from '@fstool/spec';
+import { readSize, XATTR_POLICIES } from '@fstool/spec';
 
 import { lockOption, registryWith } from '../context.js';
 
@@ -9,6 +9,7 @@ import { humanSize, toJson } from '../format.js';
 import type { Io } from '../io.js';
 import { escapeMessage } from '../names.js';
 import { progressBar, verbosity } from '../progress.js';
+import { replaceNotice } from '../replace.js';
 import { parseTime } from '../time.js';
 
 export const formatOption = () =>
@@ -17,8 +18,20 @@ export const formatOption = () =>
     'qcow2',
   ] as const);
 
+/** The flags every `*-build` command maps to spec keys, for messages that name the flag. */
+export const FS_FLAGS = { source: 'DIR', size: '--size', volume_label: '--label', mtime: '--mtime' };
+
+/** A byte-size flag (`64MiB`, `1G`, bytes); a bad value is reported under the flag's name. */
+export const sizeFlag =
+  (name: string) =>
+  (v: string): number => {
+    const r = readSize(v);
+    if (typeof r === 'number') return r;
+    throw new InvalidArgumentError(`${name} ${r.error}`);
+  };
+
 /** `--size 64MiB` or `auto`. */
-export const parseSizeOrAuto = (v: string): number | 'auto' => (v === 'auto' ? 'auto' : parseSize(v));
+export const parseSizeOrAuto = (v: string): number | 'auto' => (v === 'auto' ? 'auto' : sizeFlag('--size')(v));
 
 /** The options every `*-build` command shares. */
 export const sizeOption = () =>
@@ -38,7 +51,13 @@ export const headroomOption = () =>
   );
 export const mtimeOption = () =>
   new Option('--mtime <time>', 'set every time to this (seconds or ISO 8601); else SOURCE_DATE_EPOCH clamps').argParser(
-    parseTime,
+    (v) => {
+      try {
+        return parseTime(v);
+      } catch (err) {
+        throw new InvalidArgumentError(`--mtime: ${(err as Error).message}`);
+      }
+    },
   );
 
 /** `--headroom 20%` or `0.2`: extra free space for `--size auto`, as a fraction of the contents. */
@@ -64,6 +83,8 @@ export interface FsBuildRequest {
   json?: boolean;
   /** Allow writing onto a block device. */
   force?: boolean;
+  /** The flag each spec key came from, so build messages name it (`--size`, `--device-table`). */
+  flags: Readonly<Record<string, string>>;
 }
 
 /** Builds a bare filesystem image from a host directory: the same path as `fstool build`. */
@@ -85,7 +106,9 @@ export async function runFsBuild(io: Io, req: FsBuildRequest): Promise<void> {
       ...(req.format ? { format: req.format } : {}),
       ...(req.driverOptions ? { driverOptions: req.driverOptions } : {}),
       ...(req.force ? { force: true } : {}),
+      flags: req.flags,
       ...lockOption(),
+      ...replaceNotice(io),
       onProgress: (_v, p) => bar.onProgress(p),
       onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),
     });

@@ -1,3 +1,4 @@
+import { formatSize } from '@fstool/blockdev';
 import type { FsInfo } from '@fstool/fs';
 import type { ContainerInfo, ImageInfo } from 'fstool/node';
 import { backingPolicy } from '../backing.js';
@@ -13,7 +14,7 @@ export const registerInfo: Register = (program, io) => {
     .argument('<image>', 'image file, or IMG:N for partition N')
     .option('--json', 'print as JSON')
     .action(async (ref, o) => {
-      const { describeContainer, OpenImage, parseImageRef } = await import('fstool/node');
+      const { describeContainer, OpenImage, parseImageRef } = await import('fstool/node/open');
       const { path, partition } = parseImageRef(ref);
       const backing = backingPolicy();
       const image = await OpenImage.open(path, await registryWith(), {
@@ -63,7 +64,7 @@ export function formatFsInfo(info: FsInfo, warnings: readonly string[]): string 
 /** The container lines: path, format, virtual size, qcow2 header summary, one line per backing file. */
 function formatContainer(c: ContainerInfo, size = c.qcow2?.virtualSize): string {
   let out = `image:      ${c.path}\nformat:     ${c.format}\n`;
-  if (size !== undefined) out += `size:       ${humanSize(size)} (${size} bytes)\n`;
+  if (size !== undefined) out += `size:       ${formatSize(size)}\n`;
   if (c.qcow2) {
     const q = c.qcow2;
     out += `qcow2:      version ${q.version}, cluster ${humanSize(q.clusterSize)}, ${humanSize(q.allocatedBytes)} allocated\n`;
@@ -88,7 +89,7 @@ function formatImageInfo(info: ImageInfo): string {
       humanSize(p ? p.size : info.size),
       p ? p.type : '-',
       p?.name ?? '',
-      v.filesystem?.type ?? (v.error ? `error: ${v.error}` : '-'),
+      p?.truncated ? 'truncated' : (v.filesystem?.type ?? (v.error ? `error: ${v.error}` : '-')),
       escapeMessage(v.filesystem?.label ?? ''),
     ]);
   }

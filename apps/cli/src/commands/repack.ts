@@ -4,6 +4,7 @@ import { imageOptions, lockOption, registryWith } from '../context.js';
 import { humanSize, toJson } from '../format.js';
 import { escapeMessage } from '../names.js';
 import { progressBar, verbosity } from '../progress.js';
+import { replaceNotice } from '../replace.js';
 import { formatOption, intOption, parseSizeOrAuto } from './fs-build.js';
 import type { Register } from './index.js';
 
@@ -39,6 +40,7 @@ export const registerRepack: Register = (program, io) => {
           ...(o.force ? { force: true } : {}),
           backing: backingPolicy(),
           ...lockOption(),
+          ...replaceNotice(io),
           ...imageOptions,
           onProgress: (p) => bar.onProgress(p),
           onWarning: (m) => io.err(`warning: ${escapeMessage(m)}\n`),

@@ -20,7 +20,6 @@ import {
   splitPath,
 } from '@fstool/fs';
 import { decodeDevice, INO } from '../format/inode.js';
-import { checkExt } from './check.js';
 import { FileReader, inlineData } from './content.js';
 import { isInline, lookup, readDir } from './dir.js';
 import { fsInfo, fsType } from './info.js';
@@ -98,8 +97,8 @@ export class ExtFileSystem implements FileSystem {
     throw this.readOnly();
   }
 
-  check(): Promise<CheckReport> {
-    return checkExt(this.vol);
+  async check(): Promise<CheckReport> {
+    return (await import('./check.js')).checkExt(this.vol); // only `fstool check` needs it
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 export { ExtEditor } from '../edit/editor.js';
 export { ExtFileSystem } from './filesystem.js';
-export { type OpenOptions, openExt, probeExt } from './open.js';
+export { type OpenOptions, openExt } from './open.js';
+export { probeExt } from './probe.js';
 export { ChecksumError } from './volume.js';

@@ -47,6 +47,13 @@ export function staleTemporaryFiles(target: string): string[] {
     .map((n) => join(dir, n));
 }
 
+export interface AtomicWriteOptions {
+  onWarning?: (message: string) => void;
+  /** Told, before `fn` runs, that `target` exists and will be replaced (as qemu-img convert does). */
+  onReplace?: (target: string) => void;
+  lock?: LockOptions;
+}
+
 /**
  * Runs `fn` with a temporary path beside `target` and renames it into place only when `fn`
  * succeeds; on any failure the temporary file is removed and `target` is untouched. An existing
@@ -56,13 +63,14 @@ export function staleTemporaryFiles(target: string): string[] {
 export async function writeAtomically<T>(
   target: string,
   fn: (tmpPath: string) => Promise<T>,
-  opts: { onWarning?: (message: string) => void; lock?: LockOptions } = {},
+  opts: AtomicWriteOptions = {},
 ): Promise<T> {
   for (const stale of staleTemporaryFiles(target)) {
     opts.onWarning?.(`${stale} was left by an fstool process that no longer runs (killed?); remove it`);
   }
-  const lock =
-    existsSync(target) && statSync(target).isFile() ? await ImageLock.take(target, 'exclusive', opts.lock) : undefined;
+  const exists = existsSync(target) && statSync(target).isFile();
+  const lock = exists ? await ImageLock.take(target, 'exclusive', opts.lock) : undefined;
+  if (exists) opts.onReplace?.(target);
   const tmp = join(dirname(target), `.${basename(target)}.fstool-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
   live.add(tmp);
   try {

@@ -40,9 +40,16 @@ export interface BuildOptions {
   driverOptions?: Record<string, unknown>;
   /** The spec's text and file name, so problems found once plugins are loaded name their lines. */
   source?: { text: string; file?: string };
+  /**
+   * A bare filesystem given as command-line flags: the flag each spec key came from (`size` →
+   * `--size`), so messages name the flag rather than `filesystem.size`.
+   */
+  flags?: Readonly<Record<string, string>>;
   onPlan?: (plan: BuildPlan) => void;
   onProgress?: (volume: number, p: Progress) => void;
   onWarning?: (message: string) => void;
+  /** Told before any writing that an existing output file will be replaced. */
+  onReplace?: (output: string) => void;
 }
 
 export interface BuildResult {
@@ -89,11 +96,14 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
       fresh: !target,
       prepare: async (fs, where, i) => {
         const given = opts.trees?.[i];
-        if (!given) return prepareTree(fs, where, opts.baseDir, env, opts.xattrs ? { xattrs: opts.xattrs } : {});
+        const flags = opts.flags;
+        const name = flags ? (key: string) => flags[key] ?? `${where}.${key}` : where;
+        if (!given) return prepareTree(fs, name, opts.baseDir, env, opts.xattrs ? { xattrs: opts.xattrs } : {});
         return { tree: given, ...(fs.mtime !== undefined ? { epoch: fs.mtime } : {}) };
       },
       ...(opts.driverOptions ? { driverOptions: opts.driverOptions } : {}),
       ...(opts.source ? { source: opts.source } : {}),
+      ...(opts.flags ? { flags: opts.flags } : {}),
     });
     opts.onPlan?.(plan);
     const write = async (dev: BlockDevice) => {
@@ -125,7 +135,11 @@ export async function buildImage(spec: ImageSpec, opts: BuildOptions): Promise<B
             await dev.close();
           }
         },
-        { onWarning, ...(opts.lock ? { lock: opts.lock } : {}) },
+        {
+          onWarning,
+          ...(opts.onReplace ? { onReplace: opts.onReplace } : {}),
+          ...(opts.lock ? { lock: opts.lock } : {}),
+        },
       );
     }
     return {

@@ -1,4 +1,5 @@
 import type { FileSystem } from '@fstool/fs';
+import { TruncatedPartitionError } from '@fstool/mbr';
 import { checkQcow2File } from '@fstool/qcow2/node';
 import type { DriverRegistry } from '../registry.js';
 import { OpenImage, parseImageRef } from './image.js';
@@ -30,8 +31,9 @@ async function checkOne(fs: FileSystem, index: number): Promise<VolumeCheck> {
 }
 
 /**
- * `fstool check`: the container (qcow2 refcounts), then each filesystem's own consistency check
- * (IMG:N: that partition's only). Read-only; nothing is repaired.
+ * `fstool check`: the container (qcow2 refcounts), a partition cut off by the end of a truncated
+ * image, then each filesystem's own consistency check (IMG:N: that partition's only). Read-only;
+ * nothing is repaired.
  */
 export async function checkImage(ref: string, registry: DriverRegistry): Promise<ImageCheck> {
   const { path, partition } = parseImageRef(ref);
@@ -47,14 +49,25 @@ export async function checkImage(ref: string, registry: DriverRegistry): Promise
         problems: q.problems.map((p) => p.message),
       };
     }
-    const indexes =
-      partition !== undefined
-        ? [partition]
-        : (await image.info()).volumes.filter((v) => v.filesystem).map((v) => v.index);
-    for (const index of indexes) {
-      const fs = await image.openFilesystem(index || undefined, { writable: false });
+    // IMG:N: that partition only; else every volume with a filesystem, and every truncated one.
+    const volumes = partition !== undefined ? [{ index: partition, filesystem: true }] : (await image.info()).volumes;
+    for (const v of volumes) {
+      if ('partition' in v && v.partition?.truncated) {
+        // Cut off by the end of the image: a problem in itself, its filesystem unreadable.
+        const problem = new TruncatedPartitionError(v.partition, image.disk.device.size).message;
+        out.volumes.push({
+          index: v.index,
+          type: 'unknown',
+          supported: true,
+          checked: 'the partition table',
+          problems: [problem],
+        });
+        continue;
+      }
+      if (!v.filesystem) continue;
+      const fs = await image.openFilesystem(v.index || undefined, { writable: false });
       try {
-        out.volumes.push(await checkOne(fs, index));
+        out.volumes.push(await checkOne(fs, v.index));
       } finally {
         await fs.close();
       }

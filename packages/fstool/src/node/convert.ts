@@ -1,5 +1,4 @@
 import { type BlockDevice, copy, InvalidArgumentError, SliceDevice } from '@fstool/blockdev';
-import { detectPartitionTable, moveBackupToEnd } from '@fstool/gpt';
 import { Qcow2Device, type Qcow2Info } from '@fstool/qcow2';
 import { type ConvertFileOptions, convertFile, openImageFile } from '@fstool/qcow2/node';
 import { writeAtomically } from './atomic.js';
@@ -16,6 +15,8 @@ export interface ConvertImageOptions extends Omit<ConvertFileOptions, 'format' |
   /** Allow writing onto a block device (everything on it is lost). */
   force?: boolean;
   onWarning?: (message: string) => void;
+  /** Told before any writing that an existing output file will be replaced. */
+  onReplace?: (output: string) => void;
   /** How to take the locks on the input and an existing output (e.g. wait for an editor). */
   lock?: LockOptions;
 }
@@ -38,19 +39,28 @@ export async function convertImage(
   opts: ConvertImageOptions = {},
 ): Promise<ConvertResult> {
   checkOutputPath(output, [input]);
+  const format = outputFormat(output, opts.format);
   // Readers hold a shared lock: no fstool edits the input while it is copied.
   const lock = await ImageLock.take(input, 'shared', opts.lock);
   try {
-    return await convertLocked(input, output, opts);
+    return await convertLocked(input, output, format, opts);
   } finally {
     await lock.release();
   }
 }
 
-async function convertLocked(input: string, output: string, opts: ConvertImageOptions): Promise<ConvertResult> {
-  const format = outputFormat(output, opts.format);
-  const { size, force, format: _asked, onWarning, lock, ...rest } = opts;
-  const atomic = { ...(onWarning ? { onWarning } : {}), ...(lock ? { lock } : {}) };
+async function convertLocked(
+  input: string,
+  output: string,
+  format: OutputFormat,
+  opts: ConvertImageOptions,
+): Promise<ConvertResult> {
+  const { size, force, format: _asked, onWarning, onReplace, lock, ...rest } = opts;
+  const atomic = {
+    ...(onWarning ? { onWarning } : {}),
+    ...(onReplace ? { onReplace } : {}),
+    ...(lock ? { lock } : {}),
+  };
   const device = isBlockDevicePath(output);
   if (size === undefined && !device)
     return writeAtomically(output, (tmp) => convertFile(input, tmp, { ...rest, format }), atomic);
@@ -117,6 +127,8 @@ async function convertLocked(input: string, output: string, opts: ConvertImageOp
  * MBR and bare filesystems need nothing.
  */
 async function growPartitionTable(dev: BlockDevice, oldSize: number): Promise<void> {
+  // Loaded only here: a plain conversion (the `fstool convert` command) never needs the GPT code.
+  const { detectPartitionTable, moveBackupToEnd } = await import('@fstool/gpt');
   if ((await detectPartitionTable(dev)) !== 'gpt') return;
   const table = await moveBackupToEnd(dev);
   const ss = table.sectorSize;

@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import type { BlockDevice } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
 import type { FileSystem } from '@fstool/fs';
-import { isQcow2, type Qcow2Info, readQcow2Info } from '@fstool/qcow2';
-import { type BackingLink, type BackingPolicy, backingChain, openQcow2File } from '@fstool/qcow2/node';
-import { Disk, type DiskInfo } from '../disk.js';
+import type { Qcow2Info } from '@fstool/qcow2';
+import type { BackingLink, BackingPolicy } from '@fstool/qcow2/node';
+import type { Disk, DiskInfo } from '../disk.js';
 import type { DriverRegistry } from '../registry.js';
 import { ImageLock } from './lock.js';
 import { assertNotMounted } from './mounted.js';
@@ -30,7 +30,7 @@ export interface ImageInfo extends DiskInfo, ContainerInfo {}
 
 /** Describes the container without opening the disk inside: shown even when a backing file is refused. */
 export async function describeContainer(path: string, backing?: BackingPolicy): Promise<ContainerInfo> {
-  const probe = await FileDevice.open(path);
+  const [probe, { isQcow2, readQcow2Info }] = await Promise.all([FileDevice.open(path), import('@fstool/qcow2/probe')]);
   let qcow2: Qcow2Info | undefined;
   try {
     if (await isQcow2(probe)) qcow2 = await readQcow2Info(probe);
@@ -38,7 +38,10 @@ export async function describeContainer(path: string, backing?: BackingPolicy): 
     await probe.close();
   }
   if (!qcow2) return { path, format: 'raw' };
-  const chain = qcow2.backingFile !== undefined ? { backingChain: await backingChain(path, backing) } : {};
+  const chain =
+    qcow2.backingFile !== undefined
+      ? { backingChain: await (await import('@fstool/qcow2/node')).backingChain(path, backing) }
+      : {};
   return { path, format: 'qcow2', qcow2, ...chain };
 }
 
@@ -84,13 +87,21 @@ export class OpenImage {
    */
   static async open(path: string, registry: DriverRegistry, opts: OpenImageOptions = {}): Promise<OpenImage> {
     const writable = opts.writable ?? false;
+    // What reads the image (container probe, partition tables) loads while flock(1) takes the
+    // lock: start-up work that overlaps the spawn without touching the image before it is locked.
+    const loading = Promise.all([import('../disk.js'), import('@fstool/qcow2/probe')]);
+    loading.catch(() => {}); // awaited below; a failed lock must not leave it unhandled
     const lock = await ImageLock.take(path, writable ? 'exclusive' : 'shared', opts);
     try {
+      const [{ Disk }] = await loading;
       if (writable) assertNotMounted(path);
       const container = await describeContainer(path, opts.backing);
       const device: BlockDevice =
         container.format === 'qcow2'
-          ? await openQcow2File(path, { writable, ...(opts.backing ? { backing: opts.backing } : {}) })
+          ? await (await import('@fstool/qcow2/node')).openQcow2File(path, {
+              writable,
+              ...(opts.backing ? { backing: opts.backing } : {}),
+            })
           : await FileDevice.open(path, { writable });
       try {
         const sectorSize = opts.sectorSize ?? blockDeviceSectorSize(path);

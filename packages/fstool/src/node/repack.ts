@@ -1,12 +1,12 @@
 import { collectTree, type Entry, type FsInfo, fileSystemTree, type Progress, type SourceTree } from '@fstool/fs';
 import type { BackingPolicy } from '@fstool/qcow2/node';
-import type { BareFilesystemSpec, FilesystemImage } from '@fstool/spec';
+import { type BareFilesystemSpec, type FilesystemImage, readFilesystemFlags } from '@fstool/spec';
 import { isExtType, isFatType } from '../driver-options.js';
 import type { DriverRegistry } from '../registry.js';
 import { type BuildResult, buildImage } from './build-image.js';
 import { parseImageRef, withFilesystem } from './image.js';
 import type { LockOptions } from './lock.js';
-import type { OutputFormat } from './output.js';
+import { type OutputFormat, outputFormat } from './output.js';
 import { checkOutputPath } from './output-path.js';
 import { isBlockDevicePath } from './target.js';
 
@@ -32,6 +32,8 @@ export interface RepackOptions {
   /** One message per kind of problem, with a count (not one per path). */
   onWarning?: (message: string) => void;
   onProgress?: (p: Progress) => void;
+  /** Told before any writing that an existing output file will be replaced. */
+  onReplace?: (output: string) => void;
 }
 
 /**
@@ -42,6 +44,7 @@ export interface RepackOptions {
 export async function repack(src: string, dst: string, opts: RepackOptions): Promise<BuildResult> {
   const { path } = parseImageRef(src);
   checkOutputPath(dst, [path]);
+  outputFormat(dst, opts.format); // a name of another format is refused before the source is walked
   const open = {
     writable: false,
     ...opts.lock,
@@ -54,6 +57,11 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
     const info = await fs.info();
     const type = opts.fsType ?? fs.type;
     opts.registry.get(type); // unknown types fail before any walk
+    if (opts.blockSize !== undefined && (isExtType(type) || isFatType(type))) {
+      // The spec's rules for the target type, before any walk; the problem names the flag.
+      const key = isFatType(type) ? 'cluster_size' : 'block_size';
+      readFilesystemFlags({ type, [key]: opts.blockSize }, { [key]: '--block-size' });
+    }
     const spec: BareFilesystemSpec = {
       type,
       // On a block device 'auto' means its capacity, the natural default there.
@@ -80,6 +88,7 @@ export async function repack(src: string, dst: string, opts: RepackOptions): Pro
       ...(opts.format ? { format: opts.format } : {}),
       ...(opts.force ? { force: true } : {}),
       ...(opts.lock ? { lock: opts.lock } : {}),
+      ...(opts.onReplace ? { onReplace: opts.onReplace } : {}),
       ...(onProgress ? { onProgress: (_v: number, p: Progress) => onProgress(p) } : {}),
       onWarning: (m) => warnings.add(m),
     });

@@ -22,11 +22,13 @@ export class SourceError extends FsError {
  */
 export async function prepareTree(
   fs: FilesystemSpec,
-  where: string,
+  where: string | ((key: string) => string),
   baseDir: string,
   env: Record<string, string | undefined>,
   scan: ScanOptions = {},
 ): Promise<PreparedTree> {
+  // `where` is the filesystem's place in the spec, or names each key (a flag it came from).
+  const name = typeof where === 'string' ? (key: string) => `${where}.${key}` : where;
   let tree: SourceTree | undefined;
   if (fs.source !== undefined) {
     const dir = resolve(baseDir, fs.source);
@@ -34,9 +36,9 @@ export async function prepareTree(
     try {
       isDir = statSync(dir).isDirectory();
     } catch {
-      throw new SourceError(`${where}.source: ${dir} does not exist`);
+      throw new SourceError(`${name('source')}: ${dir} does not exist`);
     }
-    if (!isDir) throw new SourceError(`${where}.source: ${dir} is not a directory`);
+    if (!isDir) throw new SourceError(`${name('source')}: ${dir} is not a directory`);
     tree = scanDirectory(dir, { ...(fs.xattrs ? { xattrs: fs.xattrs } : {}), ...scan });
   }
   let deviceTable: { text: string; name: string } | undefined;
@@ -45,7 +47,7 @@ export async function prepareTree(
     try {
       deviceTable = { text: readFileSync(path, 'utf8'), name: path };
     } catch {
-      throw new SourceError(`${where}.device_table: cannot read ${path}`);
+      throw new SourceError(`${name('device_table')}: cannot read ${path}`);
     }
   }
   const epoch = sourceDateEpoch(env);

@@ -4,6 +4,13 @@ import { bytes, struct, u32, u64 } from '@fstool/blockdev/struct';
 export const ENTRY_SIZE = 128;
 export const NAME_UNITS = 36;
 
+/** Entry arrays larger than this are treated as corrupt (128 entries take 16 KiB). */
+export const MAX_ENTRY_ARRAY_BYTES = 2 ** 20;
+
+/** Sectors the entry array takes. */
+export const arraySectors = (entryCount: number, entrySize: number, sectorSize: number) =>
+  Math.ceil((entryCount * entrySize) / sectorSize);
+
 export const gptEntry = struct('GPT partition entry', ENTRY_SIZE, {
   typeGuid: bytes(0x00, 16),
   uniqueGuid: bytes(0x10, 16),

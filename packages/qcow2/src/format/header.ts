@@ -72,6 +72,13 @@ export const Incompatible = { dirty: 0, corrupt: 1, externalData: 2, compression
 export const Compatible = { lazyRefcounts: 0 } as const;
 export const Autoclear = { bitmaps: 0, rawExternalData: 1 } as const;
 
+/** The header's compression type byte (offset 104). */
+export const CompressionType = { deflate: 0, zstd: 1 } as const;
+
+export function compressionName(type: number): string {
+  return type === CompressionType.deflate ? 'deflate' : type === CompressionType.zstd ? 'zstd' : `type ${type}`;
+}
+
 /** Names QEMU writes in its feature name table; also what `info()` reports. */
 export const FEATURE_NAMES: ReadonlyArray<{ kind: 0 | 1 | 2; bit: number; name: string }> = [
   { kind: 0, bit: Incompatible.dirty, name: 'dirty bit' },

@@ -35,6 +35,23 @@ export function setEntryCopied(table: Uint8Array, i: number, copied: boolean): v
   tableEntry.set(table, i * 8, 'hi', (copied ? hi | COPIED : hi & ~COPIED) >>> 0);
 }
 
+/**
+ * The index of the first entry in [from, to) of a table whose 64 bits are not all zero (`to` when
+ * there is none): an all-zero L2 entry is an unallocated cluster, so a map walk skips runs of them
+ * a word at a time instead of decoding each.
+ */
+export function nextNonZeroEntry(table: Uint8Array, from: number, to: number): number {
+  if (table.byteOffset % 4 === 0) {
+    const words = new Uint32Array(table.buffer, table.byteOffset, table.length >>> 2);
+    for (let i = from; i < to; i++) if (words[2 * i] !== 0 || words[2 * i + 1] !== 0) return i;
+    return to;
+  }
+  for (let i = from; i < to; i++) {
+    for (let b = i * 8; b < i * 8 + 8; b++) if (table[b] !== 0) return i;
+  }
+  return to;
+}
+
 export type L2Kind = 'unallocated' | 'zero' | 'normal' | 'compressed';
 
 export interface L2Entry {

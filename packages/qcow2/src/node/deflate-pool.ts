@@ -17,55 +17,79 @@ parentPort.on('message', ({ id, clusters }) => {
 });
 `;
 
-interface Waiting {
+/** Clusters per job: small jobs keep every worker busy to the end of a batch, whatever each cluster costs. */
+const JOB = 8;
+/** Jobs handed to one worker at a time, so it never waits for the next one to arrive. */
+const DEPTH = 2;
+
+interface Job {
+  id: number;
+  clusters: Uint8Array<ArrayBuffer>[];
   resolve: (out: Uint8Array[]) => void;
   reject: (err: unknown) => void;
 }
 
 export class DeflatePool {
   readonly #workers: Worker[];
-  readonly #waiting = new Map<number, Waiting>();
+  /** Jobs sent to a worker, by id. */
+  readonly #running = new Map<number, Job>();
+  readonly #queue: Job[] = [];
+  /** Free job slots: each worker appears once per job it can take now. */
+  readonly #free: Worker[] = [];
   #nextId = 0;
+  #failure: unknown;
 
   /** `threads` workers (default: one per core). */
   constructor(threads = availableParallelism()) {
     this.#workers = Array.from({ length: Math.max(1, threads) }, () => {
       const w = new Worker(WORKER, { eval: true });
       w.on('message', ({ id, out }: { id: number; out: Uint8Array[] }) => {
-        this.#waiting.get(id)?.resolve(out);
-        this.#waiting.delete(id);
+        this.#running.get(id)?.resolve(out);
+        this.#running.delete(id);
+        this.#free.push(w);
+        this.#pump();
       });
       w.on('error', (err) => this.#failAll(err));
       return w;
     });
+    for (let d = 0; d < DEPTH; d++) this.#free.push(...this.#workers);
   }
 
-  /** Splits the clusters over the workers in contiguous shares and keeps their order. */
+  /** Deflates the clusters in small jobs taken by whichever worker is free; keeps their order. */
   readonly deflate: Deflater = async (clusters) => {
-    const share = Math.ceil(clusters.length / this.#workers.length);
-    const parts = await Promise.all(
-      this.#workers.map((w, k) => this.#send(w, clusters.slice(k * share, (k + 1) * share))),
-    );
-    return parts.flat();
+    const parts: Promise<Uint8Array[]>[] = [];
+    for (let k = 0; k < clusters.length; k += JOB) {
+      // Copies: the caller's clusters are views of its buffer, which stays in use.
+      const copies = clusters.slice(k, k + JOB).map((c) => c.slice());
+      parts.push(
+        new Promise((resolve, reject) => {
+          if (this.#failure !== undefined) return reject(this.#failure);
+          this.#queue.push({ id: this.#nextId++, clusters: copies, resolve, reject });
+        }),
+      );
+    }
+    this.#pump();
+    return (await Promise.all(parts)).flat();
   };
 
-  #send(worker: Worker, clusters: Uint8Array[]): Promise<Uint8Array[]> {
-    if (clusters.length === 0) return Promise.resolve([]);
-    const id = this.#nextId++;
-    // Copies: the caller's clusters are views of its buffer, which stays in use.
-    const copies = clusters.map((c) => c.slice());
-    return new Promise((resolve, reject) => {
-      this.#waiting.set(id, { resolve, reject });
+  #pump(): void {
+    while (this.#queue.length > 0 && this.#free.length > 0) {
+      const job = this.#queue.shift() as Job;
+      const worker = this.#free.shift() as Worker;
+      this.#running.set(job.id, job);
       worker.postMessage(
-        { id, clusters: copies },
-        copies.map((c) => c.buffer),
+        { id: job.id, clusters: job.clusters },
+        job.clusters.map((c) => c.buffer),
       );
-    });
+    }
   }
 
   #failAll(err: unknown): void {
-    for (const w of this.#waiting.values()) w.reject(err);
-    this.#waiting.clear();
+    this.#failure ??= err;
+    for (const job of this.#running.values()) job.reject(err);
+    for (const job of this.#queue) job.reject(err);
+    this.#running.clear();
+    this.#queue.length = 0;
   }
 
   async close(): Promise<void> {
