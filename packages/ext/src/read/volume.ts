@@ -277,8 +277,10 @@ export class Volume {
   async block(n: number, ahead = 1): Promise<Uint8Array> {
     const hit = this.cache.get(n);
     if (hit) return hit;
-    const count = Math.max(1, Math.min(ahead, this.blocksCount - n));
     const bs = this.blockSize;
+    // Read-ahead stops at the filesystem's and the device's end (a truncated image fails only
+    // for the block asked for).
+    const count = Math.max(1, Math.min(ahead, this.blocksCount - n, Math.floor(this.dev.size / bs) - n));
     const all = new Uint8Array(count * bs);
     await this.readBlocks(n, all);
     for (let i = count - 1; i > 0; i--)
