@@ -238,15 +238,26 @@ async function rebuild(ctx: EditContext, original: Inode, extra?: NewDirent, exc
   return updated;
 }
 
+/** Per volume, an empty directory's block with '.' and '..' at inode 0 (firstDirBlock fills them in). */
+const emptyDirTemplates = new WeakMap<Volume, Uint8Array>();
+
 /** The only block of a new, empty directory: '.' and '..'. */
 export function firstDirBlock(vol: Volume, ino: number, parent: number): Uint8Array {
-  const empty = { order: new Uint32Array(0), leafStart: [0], blocks: 1 };
-  const [block] = directoryBlocks(empty, ino, parent, () => ({ ino: 0, fileType: 0, name: new Uint8Array(0) }), {
-    blockSize: vol.blockSize,
-    seed: vol.metadataCsum ? inodeChecksumSeed(vol.csumSeed, ino, 0) : undefined,
-    filetype: vol.hasIncompat(INCOMPAT.filetype),
-  });
-  return block as Uint8Array;
+  let template = emptyDirTemplates.get(vol);
+  if (!template) {
+    const empty = { order: new Uint32Array(0), leafStart: [0], blocks: 1 };
+    [template] = directoryBlocks(empty, 0, 0, () => ({ ino: 0, fileType: 0, name: new Uint8Array(0) }), {
+      blockSize: vol.blockSize,
+      seed: vol.metadataCsum ? 0 : undefined,
+      filetype: vol.hasIncompat(INCOMPAT.filetype),
+    }) as [Uint8Array];
+    emptyDirTemplates.set(vol, template);
+  }
+  const block = template.slice();
+  dirEntry.set(block, 0, 'inode', ino);
+  dirEntry.set(block, dirEntry.get(block, 0, 'rec_len'), 'inode', parent);
+  if (vol.metadataCsum) sealLeaf(vol, inodeChecksumSeed(vol.csumSeed, ino, 0), block);
+  return block;
 }
 
 /** Removes the entry `rec`; returns the directory's inode as it is afterwards. */

@@ -32,7 +32,7 @@ import { INO, INODE_FLAGS, inodeBase } from '../format/inode.js';
 import { COMPAT, INCOMPAT, RO_COMPAT, STATE, superblock } from '../format/superblock.js';
 import { FAST_SYMLINK_MAX, LINK_MAX, type XattrBlockPlan } from '../plan/plan.js';
 import { splitXattrs } from '../plan/xattrs.js';
-import { type DirRecord, dirBlockCount, lookup, readDir } from '../read/dir.js';
+import { type DirRecord, dirBlockCount, lookup, readDir, sameBytes } from '../read/dir.js';
 import { ExtFileSystem, type Resolved } from '../read/filesystem.js';
 import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
 import type { Run } from '../read/mapping.js';
@@ -442,7 +442,10 @@ export class ExtEditor extends ExtFileSystem {
     return Math.max(n, 2);
   }
 
-  /** Patches base fields and stamps the named times with `now`, then writes the inode. */
+  /**
+   * Patches base fields and stamps the named times with `now`, then writes the inode. Bytes that
+   * come out unchanged are not written (a directory filled within one second keeps its times).
+   */
   private async writeRaw(
     ctx: EditContext,
     inode: Inode,
@@ -452,6 +455,7 @@ export class ExtEditor extends ExtFileSystem {
     const raw = inode.raw.slice();
     inodeBase.patch(patch, raw);
     for (const t of times) setTime(this.vol, raw, t, ctx.now);
+    if (sameBytes(raw, inode.raw)) return inode;
     await writeInode(this.vol, inode.ino, raw);
     return decodeInode(this.vol, inode.ino, raw);
   }

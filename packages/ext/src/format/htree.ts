@@ -13,12 +13,21 @@ export interface NameHash {
 
 const DEFAULT_SEED = [0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476];
 
-/** Parses `s_hash_seed` (16 bytes, four little-endian u32) into the hash buffer's start, or the MD4 constants when all zero. */
-export function seedWords(seed: Uint8Array | undefined): number[] {
-  if (!seed) return [...DEFAULT_SEED];
-  const dv = new DataView(seed.buffer, seed.byteOffset, 16);
-  const words = [0, 1, 2, 3].map((i) => dv.getUint32(i * 4, true));
-  return words.some((w) => w !== 0) ? words : [...DEFAULT_SEED];
+/** Puts `s_hash_seed` (16 bytes, four little-endian u32) into `out`, or the MD4 constants when all zero. */
+function seedWords(seed: Uint8Array | undefined, out: Uint32Array): void {
+  let any = 0;
+  for (let i = 0; i < 4; i++) {
+    const w = seed
+      ? ((seed[i * 4] as number) |
+          ((seed[i * 4 + 1] as number) << 8) |
+          ((seed[i * 4 + 2] as number) << 16) |
+          ((seed[i * 4 + 3] as number) << 24)) >>>
+        0
+      : 0;
+    out[i] = w;
+    any |= w;
+  }
+  if (any === 0) out.set(DEFAULT_SEED);
 }
 
 /** Packs name bytes into `num` u32 words, padded with a length-derived pattern (str2hashbuf). */
@@ -141,13 +150,36 @@ function legacy(name: Uint8Array, signed: boolean): number {
   return (hash0 << 1) >>> 0;
 }
 
+/** Work buffers of nameHash (no allocation per name). */
+const scratch = { buf: new Uint32Array(4), inp: new Uint32Array(8) };
+
+/** nameHash's last name (a copy), its parameters and its hash. */
+const last: { name: Uint8Array; version: number; seed: Uint8Array | undefined; hash: number; minor: number } = {
+  name: new Uint8Array(0),
+  version: -1,
+  seed: undefined,
+  hash: 0,
+  minor: 0,
+};
+
+function sameName(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * The htree hash of a name. `version` is a `HASH` value; the unsigned variants (3–5) read name
  * bytes as unsigned chars. The low bit of the major hash is always clear (it marks collisions).
  */
 export function nameHash(name: Uint8Array, version: number, seed?: Uint8Array): NameHash {
-  const buf = Uint32Array.from(seedWords(seed));
-  const inp = new Uint32Array(8);
+  // An insert hashes its name to look it up and again to place it: the second time is the last result.
+  if (version === last.version && seed === last.seed && sameName(name, last.name)) {
+    return { hash: last.hash, minor: last.minor };
+  }
+  const buf = scratch.buf;
+  const inp = scratch.inp;
+  seedWords(seed, buf);
   let hash: number;
   let minor = 0;
   switch (version) {
@@ -178,6 +210,7 @@ export function nameHash(name: Uint8Array, version: number, seed?: Uint8Array): 
   }
   hash = (hash & ~1) >>> 0;
   if (hash === 0xfffffffe) hash = 0xfffffffc;
+  Object.assign(last, { name: name.slice(), version, seed, hash, minor });
   return { hash, minor };
 }
 

@@ -108,7 +108,7 @@ export function inodeWritten(vol: Volume, ino: number, raw: Uint8Array): void {
   if (!same) byIno?.delete(ino);
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
