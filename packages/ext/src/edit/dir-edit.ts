@@ -89,10 +89,13 @@ async function remap(
   return updated;
 }
 
-/** Writes a leaf block after sealing it (`fresh`: newly allocated, see writeFresh). */
+/**
+ * Writes a leaf block after sealing it (`fresh`: newly allocated, see writeFresh). `buf` is handed
+ * over: the cache keeps it.
+ */
 async function writeLeaf(ctx: EditContext, dir: Inode, pb: number, buf: Uint8Array, fresh = false): Promise<void> {
   sealLeaf(ctx.vol, dirSeed(ctx.vol, dir), buf);
-  await (fresh ? writeFresh(ctx.vol, pb, buf, true) : ctx.vol.writeBlocks(pb, buf));
+  await (fresh ? writeFresh(ctx.vol, pb, buf, true) : ctx.vol.writeBlocks(pb, buf, true, true));
 }
 
 /** Appends one block holding `content` to a directory. */

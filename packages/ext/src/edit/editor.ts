@@ -575,8 +575,9 @@ export class ExtEditor extends ExtFileSystem {
           ...(xattrs?.inInode.length ? { xattrsInInode: xattrs.inInode } : {}),
           ...(xattrBlock ? { xattrBlock } : {}),
         },
+        entry: e,
         // The creation time is this inode's, not the source's.
-        entry: { ...e, crtime: ctx.now, crtimeNsec: 0 },
+        crtime: ctx.now,
         typeBits: typeBits(e.kind),
         iblock,
         flags,

@@ -20,7 +20,7 @@ export async function writeInode(vol: Volume, ino: number, raw: Uint8Array): Pro
   const { block, offset, ahead } = inodeLocation(vol, ino);
   const buf = (await vol.block(block, ahead)).slice();
   buf.set(raw.subarray(0, vol.inodeSize), offset);
-  await vol.writeBlocks(block, buf);
+  await vol.writeBlocks(block, buf, true, true);
 }
 
 /** Patches fields of an inode already read and writes it; returns the re-decoded inode. */

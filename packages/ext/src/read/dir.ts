@@ -311,8 +311,8 @@ export async function lookup(vol: Volume, dir: Inode, name: string): Promise<Dir
 
 /** Hash parameters of an indexed directory from its root block. */
 export function dxHashVersion(vol: Volume, root: Uint8Array): number {
-  const r = dxRoot.decode(root);
-  return effectiveHashVersion(r.hash_version, (vol.sb.s_flags & SB_FLAGS.unsigned_hash) !== 0);
+  const version = dxRoot.get(root, 0, 'hash_version');
+  return effectiveHashVersion(version, (vol.sb.s_flags & SB_FLAGS.unsigned_hash) !== 0);
 }
 
 function hashName(vol: Volume, name: string, version: number): number {

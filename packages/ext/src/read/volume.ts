@@ -306,17 +306,19 @@ export class Volume {
   /**
    * Writes whole blocks and keeps the cache coherent. A single block written (metadata: an inode
    * table block, a directory leaf) is cached, so the next change to it needs no read; file data
-   * passes `cache = false`.
+   * passes `cache = false`. `owned`: the caller hands `data` over and never changes it again, so
+   * it is cached without a copy.
    */
-  async writeBlocks(n: number, data: Uint8Array, cache = true): Promise<void> {
+  async writeBlocks(n: number, data: Uint8Array, cache = true, owned = false): Promise<void> {
     const count = Math.ceil(data.length / this.blockSize);
     if (!this.validBlock(n) || n + count > this.blocksCount) {
       throw new CorruptError(`ext: refusing to write block ${n} (+${count}) outside the filesystem`);
     }
     await this.dev.write(n * this.blockSize, data);
     if (cache && data.length === this.blockSize) {
-      if (this.cache.has(n)) this.cache.set(n, data.slice());
-      else this.remember(n, data.slice());
+      const copy = owned ? data : data.slice();
+      if (this.cache.has(n)) this.cache.set(n, copy);
+      else this.remember(n, copy);
       return;
     }
     for (let i = 0; i < count; i++) {

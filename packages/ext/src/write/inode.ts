@@ -46,6 +46,8 @@ export interface InodeContent {
   flags: number;
   /** Inode checksum seed, or undefined without metadata_csum. */
   seed: number | undefined;
+  /** Creation time in seconds instead of the entry's (an editor's new inode is born now). */
+  crtime?: number;
 }
 
 const clamp = (t: number, large: boolean) => Math.min(Math.max(t, TIME_MIN), large ? TIME_MAX : 2 ** 31 - 1);
@@ -80,7 +82,10 @@ export function encodeInode(
     ...(pi.xattrBlock ? { i_file_acl: pi.xattrBlock.block } : {}),
   });
   if (large) {
-    const cr = time(entry.crtime ?? entry.mtime, entry.crtime === undefined ? entry.mtimeNsec : entry.crtimeNsec);
+    const cr =
+      c.crtime !== undefined
+        ? time(c.crtime, 0)
+        : time(entry.crtime ?? entry.mtime, entry.crtime === undefined ? entry.mtimeNsec : entry.crtimeNsec);
     putFields(inodeExtra, table, at + GOOD_OLD_INODE_SIZE, {
       i_extra_isize: EXTRA_ISIZE,
       i_ctime_extra: ch.extra,
