@@ -315,10 +315,6 @@ export function dxHashVersion(vol: Volume, root: Uint8Array): number {
   return effectiveHashVersion(version, (vol.sb.s_flags & SB_FLAGS.unsigned_hash) !== 0);
 }
 
-function hashName(vol: Volume, name: string, version: number): number {
-  return nameHash(encodeName(name), version, vol.sb.s_hash_seed).hash;
-}
-
 /** Levels of index below the root this filesystem allows. */
 function maxDxLevels(vol: Volume): number {
   return vol.hasIncompat(INCOMPAT.large_dir) ? 3 : 2;
@@ -391,13 +387,14 @@ async function htreeLookup(vol: Volume, dir: Inode, name: string): Promise<DirRe
   const blocks = await dirBlocks(vol, dir);
   const root = await readDirBlock(vol, dir, blocks, 0);
   if (!root) return 'linear';
-  const hash = hashName(vol, name, dxHashVersion(vol, root));
+  const bytes = encodeName(name);
+  const hash = nameHash(bytes, dxHashVersion(vol, root), vol.sb.s_hash_seed).hash;
   const { leaf, nextHash } = await dxPath(vol, dir, blocks, hash);
   const buf = await readDirBlock(vol, dir, blocks, leaf);
   if (!buf) return 'linear';
   const out: DirRecord[] = [];
   const region = vol.metadataCsum && hasDirTail(buf) ? buf.subarray(0, buf.length - DIR_TAIL_SIZE) : buf;
-  parseEntries(region, leaf, `directory inode ${dir.ino} block ${leaf}`, out, vol.blockSize, encodeName(name));
+  parseEntries(region, leaf, `directory inode ${dir.ino} block ${leaf}`, out, vol.blockSize, bytes);
   const hit = out.find((r) => r.name === name);
   if (hit) return hit;
   // A run of equal hashes continued into the next leaf (collision bit set): search everything.

@@ -217,7 +217,9 @@ export class Volume {
 
   setDesc(group: number, value: Partial<GroupDesc>): void {
     this.descCodec.patch(value, this.gdt, group * this.descSize);
-    this.#descs[group] = undefined;
+    // A new object (callers may hold the old one) with the fields written: cheaper than decoding again.
+    const cached = this.#descs[group];
+    this.#descs[group] = cached && { ...cached, ...value };
   }
 
   /** Checksum of descriptor `group` as stored on disk would need it (0 without gdt/metadata csum). */
