@@ -274,6 +274,7 @@ export class Qcow2Device implements BlockDevice {
           backing: this.#backing,
           table: (vc) => this.#table(vc),
           entry: (table, vc) => this.#decode(table, vc),
+          prefetch: (from, to) => this.#prefetch(from, to),
         },
         offset,
         length,
@@ -325,6 +326,16 @@ export class Qcow2Device implements BlockDevice {
   async #table(vc: number): Promise<Uint8Array | undefined> {
     const off = this.#l2Offset(Math.floor(vc / this.#l2Entries));
     return off === 0 ? undefined : this.#l2.get(off);
+  }
+
+  /** Reads the L2 tables covering virtual clusters [from, to) that are not cached, in one round. */
+  async #prefetch(from: number, to: number): Promise<void> {
+    const offsets: number[] = [];
+    for (let i = Math.floor(from / this.#l2Entries); i < Math.ceil(to / this.#l2Entries); i++) {
+      const off = this.#l2Offset(i);
+      if (off !== 0) offsets.push(off);
+    }
+    await this.#l2.prefetch(offsets);
   }
 
   #decode(table: Uint8Array | undefined, vc: number): L2Entry {
