@@ -49,8 +49,8 @@ export class FileDevice implements ResizableDevice {
   #syncError: unknown;
   /** False: never synced (see CreateFileOptions.sync). */
   #sync = true;
-  /** The file's extent map (null: none to be had), read on first use. */
-  #extents: DataRange[] | null | undefined;
+  /** The file's extent map (null: none to be had), read once on first use; callers meanwhile share the read. */
+  #extents: Promise<DataRange[] | null> | undefined;
   readonly readOnly: boolean;
   readonly growable: boolean;
 
@@ -168,9 +168,9 @@ export class FileDevice implements ResizableDevice {
     if (this.readOnly && this.#extents === undefined) {
       // One cheap syscall, made in place: a trip through the thread pool costs more than it does.
       const st = fstatSync(fh.fd);
-      this.#extents = st.isFile() ? ((await fileExtents(this.path, st)) ?? null) : null;
+      this.#extents = st.isFile() ? fileExtents(this.path, st).then((m) => m ?? null) : Promise.resolve(null);
     }
-    const map = this.readOnly ? this.#extents : null;
+    const map = this.readOnly ? await this.#extents : null;
     if (!map) return [[offset, offset + length]];
     const end = offset + length;
     const out: DataRange[] = [];
