@@ -70,7 +70,7 @@ export async function dataRanges(m: MapSource, offset: number, length: number): 
         if (through < 0) through = vc * cs;
         continue;
       }
-      await endThrough(vc * cs);
+      if (through >= 0) await endThrough(vc * cs);
       if (kind !== 'zero') push(vc * cs, (vc + 1) * cs);
     }
   }
