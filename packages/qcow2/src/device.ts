@@ -363,11 +363,15 @@ export class Qcow2Device implements BlockDevice {
       else dst.fill(0);
       run = undefined;
     };
-    const add = async (kind: 'host' | 'zero' | 'backing', host: number, at: number, len: number) => {
-      if (run && run.kind === kind && (kind !== 'host' || run.host + run.len === host)) {
-        run.len += len;
-        return;
-      }
+    type Kind = 'host' | 'zero' | 'backing';
+    /** Grows the pending run by a piece that continues it (no await per cluster); false when it does not. */
+    const grow = (kind: Kind, host: number, len: number) => {
+      if (!run || run.kind !== kind || (kind === 'host' && run.host + run.len !== host)) return false;
+      run.len += len;
+      return true;
+    };
+    /** Starts a new run with a piece, after reading (or filling) the pending one. */
+    const start = async (kind: Kind, host: number, at: number, len: number) => {
       await flushRun();
       run = { kind, host, at, len };
     };
@@ -384,20 +388,22 @@ export class Qcow2Device implements BlockDevice {
       }
       if (!table) {
         const n = Math.min(span - (voff % span), into.length - pos);
-        await add(this.#backing ? 'backing' : 'zero', 0, pos, n);
+        const kind = this.#backing ? 'backing' : 'zero';
+        if (!grow(kind, 0, n)) await start(kind, 0, pos, n);
         pos += n;
         continue;
       }
       const inner = voff % cs;
       const n = Math.min(cs - inner, into.length - pos);
       const e = this.#decode(table, vc);
-      if (e.kind === 'normal') await add('host', e.offset + inner, pos, n);
-      else if (e.kind === 'zero') await add('zero', 0, pos, n);
-      else if (e.kind === 'unallocated') await add(this.#backing ? 'backing' : 'zero', 0, pos, n);
-      else {
+      if (e.kind === 'compressed') {
         await flushRun();
         const data = await this.#inflate(e, vc);
         into.set(data.subarray(inner, inner + n), pos);
+      } else {
+        const kind = e.kind === 'normal' ? 'host' : e.kind === 'unallocated' && this.#backing ? 'backing' : 'zero';
+        const host = e.kind === 'normal' ? e.offset + inner : 0;
+        if (!grow(kind, host, n)) await start(kind, host, pos, n);
       }
       pos += n;
     }
