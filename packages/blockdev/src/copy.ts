@@ -1,6 +1,6 @@
 import type { BlockDevice, DataRange } from './device.js';
 import { InvalidArgumentError } from './errors.js';
-import { isZero } from './zero.js';
+import { dataRuns } from './zero.js';
 
 export interface CopyOptions {
   /** Bytes to copy (default: the whole source). */
@@ -66,16 +66,9 @@ export async function copy(src: BlockDevice, dst: BlockDevice, opts: CopyOptions
       await dst.write(dstOffset + at, chunk);
       written += n;
     } else {
-      let runStart = -1;
-      for (let b = 0; b <= n; b += blockSize) {
-        const zero = b < n ? isZero(chunk.subarray(b, Math.min(b + blockSize, n))) : true;
-        if (!zero && runStart < 0) runStart = b;
-        if (zero && runStart >= 0) {
-          const end = Math.min(b, n);
-          await dst.write(dstOffset + at + runStart, chunk.subarray(runStart, end));
-          written += end - runStart;
-          runStart = -1;
-        }
+      for (const [from, to] of dataRuns(chunk, blockSize)) {
+        await dst.write(dstOffset + at + from, chunk.subarray(from, to));
+        written += to - from;
       }
     }
     opts.onProgress?.(at + n, total);

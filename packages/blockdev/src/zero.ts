@@ -17,6 +17,42 @@ export function isZero(buf: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * The runs [start, end) of `buf` made of whole `blockSize`-byte blocks (the last may be short)
+ * that are not all zero, in order. One word view for the whole buffer: scanning a 4 MiB chunk in
+ * 4 KiB blocks makes no object per block.
+ */
+export function dataRuns(buf: Uint8Array, blockSize: number): Array<[number, number]> {
+  const n = buf.length;
+  const runs: Array<[number, number]> = [];
+  const aligned = buf.byteOffset % 4 === 0 && blockSize % 4 === 0;
+  const words = aligned ? new Uint32Array(buf.buffer, buf.byteOffset, n >>> 2) : undefined;
+  let start = -1;
+  for (let b = 0; b < n; b += blockSize) {
+    const end = Math.min(b + blockSize, n);
+    let zero = true;
+    if (words) {
+      const last = end >>> 2;
+      for (let w = b >>> 2; w < last; w++) {
+        if (words[w] !== 0) {
+          zero = false;
+          break;
+        }
+      }
+      for (let i = last * 4; zero && i < end; i++) if (buf[i] !== 0) zero = false;
+    } else {
+      zero = isZero(buf.subarray(b, end));
+    }
+    if (!zero && start < 0) start = b;
+    if (zero && start >= 0) {
+      runs.push([start, b]);
+      start = -1;
+    }
+  }
+  if (start >= 0) runs.push([start, n]);
+  return runs;
+}
+
 /** A read-only view of `length` zero bytes, reused to avoid allocating per call. */
 export function zeroChunk(length: number): Uint8Array {
   return length <= ZERO_CHUNK.length ? ZERO_CHUNK.subarray(0, length) : new Uint8Array(length);

@@ -9,6 +9,7 @@ import {
   ReadOnlyError,
   SliceDevice,
 } from '../src/index.js';
+import { dataRuns } from '../src/zero.js';
 
 describe('MemoryDevice', () => {
   it('reads back what was written, exactly', async () => {
@@ -75,6 +76,29 @@ describe('copy and isZero', () => {
       expect(isZero(buf.subarray(1))).toBe(at === 0);
       buf[at] = 0;
     }
+  });
+
+  it('dataRuns gives the runs of non-zero blocks, the last block short or the view unaligned', () => {
+    const buf = new Uint8Array(10_001);
+    expect(dataRuns(buf, 1024)).toEqual([]);
+    for (const at of [0, 1023, 1024, 5000, 10_000]) buf[at] = 1;
+    expect(dataRuns(buf, 1024)).toEqual([
+      [0, 2048],
+      [4096, 5120],
+      [9216, 10_001],
+    ]);
+    // Unaligned: blocks count from the view's start.
+    expect(dataRuns(buf.subarray(1), 1024)).toEqual([
+      [0, 1024],
+      [4096, 5120],
+      [9216, 10_000],
+    ]);
+    expect(dataRuns(buf, 4)).toEqual([
+      [0, 4],
+      [1020, 1028],
+      [5000, 5004],
+      [10_000, 10_001],
+    ]);
   });
 
   it('skips zero runs and writes data runs', async () => {

@@ -55,6 +55,27 @@ export class TableCache {
     return buf;
   }
 
+  /**
+   * Reads the tables at `offsets` not cached yet, all at once (at most what the cache holds):
+   * a walk over many tables then waits for one round of reads instead of one per table. The
+   * reads run in parallel into fresh buffers; they join the cache one by one, as `get` adds them.
+   */
+  async prefetch(offsets: number[]): Promise<void> {
+    const missing = [...new Set(offsets)].filter((o) => !this.#slots.has(o)).slice(0, this.#capacity);
+    if (missing.length < 2) return;
+    const bufs = await Promise.all(
+      missing.map(async (offset) => {
+        const buf = new Uint8Array(this.tableBytes);
+        await readPadded(this.dev, offset, buf);
+        return buf;
+      }),
+    );
+    for (const [k, offset] of missing.entries()) {
+      // Never replace a cached (maybe dirty) table.
+      if (!this.#slots.has(offset)) await this.#insert(offset, { buf: bufs[k] as Uint8Array, lo: 0, hi: 0 });
+    }
+  }
+
   /** A new all-zero table at `offset` (a freshly allocated cluster), already marked dirty. */
   async create(offset: number): Promise<Uint8Array> {
     const buf = new Uint8Array(this.tableBytes);

@@ -274,6 +274,7 @@ export class Qcow2Device implements BlockDevice {
           backing: this.#backing,
           table: (vc) => this.#table(vc),
           entry: (table, vc) => this.#decode(table, vc),
+          prefetch: (from, to) => this.#prefetch(from, to),
         },
         offset,
         length,
@@ -327,6 +328,16 @@ export class Qcow2Device implements BlockDevice {
     return off === 0 ? undefined : this.#l2.get(off);
   }
 
+  /** Reads the L2 tables covering virtual clusters [from, to) that are not cached, in one round. */
+  async #prefetch(from: number, to: number): Promise<void> {
+    const offsets: number[] = [];
+    for (let i = Math.floor(from / this.#l2Entries); i < Math.ceil(to / this.#l2Entries); i++) {
+      const off = this.#l2Offset(i);
+      if (off !== 0) offsets.push(off);
+    }
+    await this.#l2.prefetch(offsets);
+  }
+
   #decode(table: Uint8Array | undefined, vc: number): L2Entry {
     if (!table) return UNALLOCATED;
     const e = readL2(table, vc % this.#l2Entries, this.#h.clusterBits, this.#h.version === 3);
@@ -352,11 +363,15 @@ export class Qcow2Device implements BlockDevice {
       else dst.fill(0);
       run = undefined;
     };
-    const add = async (kind: 'host' | 'zero' | 'backing', host: number, at: number, len: number) => {
-      if (run && run.kind === kind && (kind !== 'host' || run.host + run.len === host)) {
-        run.len += len;
-        return;
-      }
+    type Kind = 'host' | 'zero' | 'backing';
+    /** Grows the pending run by a piece that continues it (no await per cluster); false when it does not. */
+    const grow = (kind: Kind, host: number, len: number) => {
+      if (!run || run.kind !== kind || (kind === 'host' && run.host + run.len !== host)) return false;
+      run.len += len;
+      return true;
+    };
+    /** Starts a new run with a piece, after reading (or filling) the pending one. */
+    const start = async (kind: Kind, host: number, at: number, len: number) => {
       await flushRun();
       run = { kind, host, at, len };
     };
@@ -373,20 +388,22 @@ export class Qcow2Device implements BlockDevice {
       }
       if (!table) {
         const n = Math.min(span - (voff % span), into.length - pos);
-        await add(this.#backing ? 'backing' : 'zero', 0, pos, n);
+        const kind = this.#backing ? 'backing' : 'zero';
+        if (!grow(kind, 0, n)) await start(kind, 0, pos, n);
         pos += n;
         continue;
       }
       const inner = voff % cs;
       const n = Math.min(cs - inner, into.length - pos);
       const e = this.#decode(table, vc);
-      if (e.kind === 'normal') await add('host', e.offset + inner, pos, n);
-      else if (e.kind === 'zero') await add('zero', 0, pos, n);
-      else if (e.kind === 'unallocated') await add(this.#backing ? 'backing' : 'zero', 0, pos, n);
-      else {
+      if (e.kind === 'compressed') {
         await flushRun();
         const data = await this.#inflate(e, vc);
         into.set(data.subarray(inner, inner + n), pos);
+      } else {
+        const kind = e.kind === 'normal' ? 'host' : e.kind === 'unallocated' && this.#backing ? 'backing' : 'zero';
+        const host = e.kind === 'normal' ? e.offset + inner : 0;
+        if (!grow(kind, host, n)) await start(kind, host, pos, n);
       }
       pos += n;
     }

@@ -15,6 +15,8 @@ export interface MapSource {
   /** The L2 table covering virtual cluster `vc`, undefined when its L1 entry is empty. */
   table(vc: number): Promise<Uint8Array | undefined>;
   entry(table: Uint8Array, vc: number): L2Entry;
+  /** Reads the L2 tables for virtual clusters [from, to) ahead, all at once. */
+  prefetch(from: number, to: number): Promise<void>;
 }
 
 /** Sorted, merged ranges of [offset, offset + length) that may hold data. */
@@ -45,6 +47,7 @@ export async function dataRanges(m: MapSource, offset: number, length: number): 
   const cs = m.clusterSize;
   let vc = Math.floor(offset / cs);
   const stop = Math.ceil(end / cs);
+  await m.prefetch(vc, stop);
   while (vc < stop) {
     const table = await m.table(vc);
     const tableEnd = Math.min(stop, (Math.floor(vc / m.l2Entries) + 1) * m.l2Entries);
@@ -67,7 +70,7 @@ export async function dataRanges(m: MapSource, offset: number, length: number): 
         if (through < 0) through = vc * cs;
         continue;
       }
-      await endThrough(vc * cs);
+      if (through >= 0) await endThrough(vc * cs);
       if (kind !== 'zero') push(vc * cs, (vc + 1) * cs);
     }
   }

@@ -125,7 +125,9 @@ export async function convertFile(
 ): Promise<{ format: ImageFormat; info?: Qcow2Info; bytesWritten?: number }> {
   const { format: wanted, overwrite, backing, ...convert } = opts;
   const format = wanted ?? formatFromPath(output);
-  const { device: src } = await openImageFile(input, backing ? { backing } : {});
+  const { format: from, device: src } = await openImageFile(input, backing ? { backing } : {});
+  // A raw input's extent map (a filefrag run) is started now, so it runs while the output is made.
+  if (from === 'raw') src.dataRanges?.(0, Math.min(1, src.size)).catch(() => undefined);
   try {
     if (format === 'qcow2') {
       const out = await FileDevice.create(output, {

@@ -65,6 +65,12 @@ export async function writeClusters(
   // The L2 table of the previous cluster, reused while the clusters stay in its range.
   let table: Uint8Array | undefined;
   let tableIndex = -1;
+  /** Creates the L2 table of `vc` when it has none: once per table, not once per cluster. */
+  const ensureL2 = async (vc: number) => {
+    if (table) return;
+    await ctx.ensureL2(vc);
+    table = await ctx.table(vc);
+  };
   while (pos < length) {
     const voff = offset + pos;
     const vc = Math.floor(voff / cs);
@@ -95,7 +101,7 @@ export async function writeClusters(
       if (full) {
         // Unallocated over a backing file, or compressed: must read as zeros from now on.
         if (e.kind === 'compressed') frees.push(e);
-        await ctx.ensureL2(vc);
+        await ensureL2(vc);
         if (ctx.hasBacking && !ctx.v3) fresh.push({ vc, data: new Uint8Array(cs) });
         else maps.push({ vc, offset: 0, zero: ctx.hasBacking });
         continue;
@@ -123,7 +129,7 @@ export async function writeClusters(
       overlay(cluster, inner, n, piece);
     }
     if (e.kind === 'compressed') frees.push(e);
-    await ctx.ensureL2(vc);
+    await ensureL2(vc);
     if (ctx.compress && full) packs.push({ vc, data: cluster });
     else fresh.push({ vc, data: cluster });
   }

@@ -7,7 +7,7 @@ import type { BlockDevice, DataRange } from '@fstool/blockdev';
 import { FileDevice } from '@fstool/blockdev/node';
 import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { convertToQcow2, convertToRaw } from '../src/index.js';
+import { convertToQcow2, convertToRaw, Qcow2Device } from '../src/index.js';
 import { openQcow2File } from '../src/node.js';
 import { expectQemuCheckClean, pattern } from './helpers.js';
 
@@ -65,6 +65,42 @@ describe.skipIf(!haveTools('qemu-img', 'qemu-io'))('data maps', () => {
       expect(qemuDataRanges(path)).toHaveLength(2);
       // A window cuts the ranges it overlaps.
       expect(await q.dataRanges(MiB + 4096, 2 * MiB)).toEqual([[MiB + 4096, MiB + 192 * 1024]]);
+    } finally {
+      await q.close();
+    }
+  });
+
+  it('the map walk reads the L2 tables it needs at once, not one after another', async () => {
+    const path = tmp.join('tables.qcow2');
+    mustRun('qemu-img', ['create', '-f', 'qcow2', path, '4G']);
+    // One cluster in each of 8 L2 tables (a table maps 512 MiB with 64 KiB clusters).
+    mustRun('qemu-io', [
+      ...Array.from({ length: 8 }, (_, i) => ['-c', `write -P ${i + 1} ${i * 512}M 64K`]).flat(),
+      path,
+    ]);
+    const file = await FileDevice.open(path);
+    let inFlight = 0;
+    let most = 0;
+    const container: BlockDevice = {
+      size: file.size,
+      readOnly: true,
+      write: () => Promise.reject(new Error('read-only')),
+      zero: () => Promise.reject(new Error('read-only')),
+      flush: () => Promise.resolve(),
+      read: async (offset, into) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          await file.read(offset, into);
+        } finally {
+          inFlight--;
+        }
+      },
+      close: () => file.close(),
+    };
+    const q = await Qcow2Device.open(container);
+    try {
+      expect(await q.dataRanges(0, q.size)).toEqual(qemuDataRanges(path));
+      expect(most).toBe(8);
     } finally {
       await q.close();
     }

@@ -43,7 +43,18 @@ export function setEntryCopied(table: Uint8Array, i: number, copied: boolean): v
 export function nextNonZeroEntry(table: Uint8Array, from: number, to: number): number {
   if (table.byteOffset % 4 === 0) {
     const words = new Uint32Array(table.buffer, table.byteOffset, table.length >>> 2);
-    for (let i = from; i < to; i++) if (words[2 * i] !== 0 || words[2 * i + 1] !== 0) return i;
+    let i = from;
+    // Eight entries a step, OR-ed: a map walk runs this once per table, mostly before V8 has
+    // optimised it, and the interpreter's cost is per step.
+    for (; i + 8 <= to; i += 8) {
+      const w = 2 * i;
+      const a = words[w]! | words[w + 1]! | words[w + 2]! | words[w + 3]!;
+      const b = words[w + 4]! | words[w + 5]! | words[w + 6]! | words[w + 7]!;
+      const c = words[w + 8]! | words[w + 9]! | words[w + 10]! | words[w + 11]!;
+      const d = words[w + 12]! | words[w + 13]! | words[w + 14]! | words[w + 15]!;
+      if ((a | b | c | d) !== 0) break;
+    }
+    for (; i < to; i++) if (words[2 * i] !== 0 || words[2 * i + 1] !== 0) return i;
     return to;
   }
   for (let i = from; i < to; i++) {
