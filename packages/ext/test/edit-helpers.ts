@@ -124,25 +124,17 @@ export function withRwMount(img: string, fn: (mnt: string) => void): boolean {
 
 export class Crash extends Error {}
 
-/** A device that stops after `budget` writes, as if the machine lost power there. */
-export class CrashingDevice implements BlockDevice {
-  writes = 0;
+/** A memory device whose writes a test intercepts (to stop the editor at a chosen write). */
+export abstract class InterceptingDevice implements BlockDevice {
   readonly readOnly = false;
-  constructor(
-    readonly inner: MemoryDevice,
-    private readonly budget: number,
-  ) {}
+  constructor(readonly inner: MemoryDevice) {}
   get size() {
     return this.inner.size;
   }
   read(offset: number, into: Uint8Array) {
     return this.inner.read(offset, into);
   }
-  async write(offset: number, data: Uint8Array) {
-    if (this.writes >= this.budget) throw new Crash('power lost');
-    this.writes++;
-    await this.inner.write(offset, data);
-  }
+  abstract write(offset: number, data: Uint8Array): Promise<void>;
   zero(offset: number, length: number) {
     return this.write(offset, new Uint8Array(length));
   }
@@ -151,5 +143,21 @@ export class CrashingDevice implements BlockDevice {
   }
   close() {
     return Promise.resolve();
+  }
+}
+
+/** A device that stops after `budget` writes, as if the machine lost power there. */
+export class CrashingDevice extends InterceptingDevice {
+  writes = 0;
+  constructor(
+    inner: MemoryDevice,
+    private readonly budget: number,
+  ) {
+    super(inner);
+  }
+  async write(offset: number, data: Uint8Array) {
+    if (this.writes >= this.budget) throw new Crash('power lost');
+    this.writes++;
+    await this.inner.write(offset, data);
   }
 }

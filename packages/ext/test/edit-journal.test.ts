@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BlockDevice, MemoryDevice } from '@fstool/blockdev';
+import { MemoryDevice } from '@fstool/blockdev';
 import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { journalSuperblockChecksum } from '../src/checksum.js';
@@ -9,22 +9,17 @@ import { TxDevice } from '../src/edit/tx-device.js';
 import { JBD2_FEATURE_INCOMPAT, JBD2_MAGIC, journalSuperblock } from '../src/format/jbd2.js';
 import { openExt } from '../src/read/index.js';
 import { Volume } from '../src/read/volume.js';
-import { fileEntry, withRwMount } from './edit-helpers.js';
+import { fileEntry, InterceptingDevice, withRwMount } from './edit-helpers.js';
 
 class Stop extends Error {}
 
 /** Stops the editor at the journal's commit block: just before writing it, or just after. */
-class CommitStop implements BlockDevice {
-  readonly readOnly = false;
+class CommitStop extends InterceptingDevice {
   constructor(
-    readonly inner: MemoryDevice,
+    inner: MemoryDevice,
     private readonly after: boolean,
-  ) {}
-  get size() {
-    return this.inner.size;
-  }
-  read(offset: number, into: Uint8Array) {
-    return this.inner.read(offset, into);
+  ) {
+    super(inner);
   }
   async write(offset: number, data: Uint8Array) {
     const dv = new DataView(data.buffer, data.byteOffset, Math.min(8, data.length));
@@ -32,15 +27,6 @@ class CommitStop implements BlockDevice {
     if (commit && !this.after) throw new Stop('before the commit block');
     await this.inner.write(offset, data);
     if (commit) throw new Stop('after the commit block');
-  }
-  zero(offset: number, length: number) {
-    return this.write(offset, new Uint8Array(length));
-  }
-  flush() {
-    return Promise.resolve();
-  }
-  close() {
-    return Promise.resolve();
   }
 }
 
