@@ -128,7 +128,8 @@ export class FileDevice implements ResizableDevice {
         done += bytesWritten;
       }
     });
-    this.#size = size;
+    // Concurrent writes may finish out of order: the size never goes back to an earlier one.
+    this.#size = Math.max(this.#size, size);
     this.#wrote(data.length);
   }
 
@@ -153,7 +154,7 @@ export class FileDevice implements ResizableDevice {
         skip = 0;
       }
     }
-    this.#size = size;
+    this.#size = Math.max(this.#size, size);
     this.#wrote(bytesWritten);
   }
 

@@ -66,6 +66,16 @@ describe('FileDevice', () => {
     expect(statSync(path).size).toBe(12);
   });
 
+  it('keeps the largest size when concurrent growing writes finish out of order', async () => {
+    const path = join(dir, 'grow-race.bin');
+    const dev = await FileDevice.create(path, { size: 0, growable: true });
+    // The 8 MiB write runs in pieces and finishes after the 1-byte write far beyond it.
+    await Promise.all([dev.write(0, new Uint8Array(8 * 2 ** 20)), dev.write(100 * 2 ** 20, new Uint8Array(1))]);
+    expect(dev.size).toBe(100 * 2 ** 20 + 1);
+    await dev.close();
+    expect(statSync(path).size).toBe(100 * 2 ** 20 + 1);
+  });
+
   it('names the path when a file cannot be opened or already exists', async () => {
     await expect(FileDevice.open(join(dir, 'missing.img'))).rejects.toThrow(/missing\.img: no such file/);
     const path = join(dir, 'exists.img');
