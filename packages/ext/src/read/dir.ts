@@ -249,6 +249,11 @@ function inlineEntries(vol: Volume, dir: Inode): DirRecord[] {
  */
 const verified = new WeakMap<Uint8Array, number>();
 
+/** `buf`, just sealed for directory `ino` and handed to the cache as is, needs no verifying when read back. */
+export function dirBlockSealed(buf: Uint8Array, ino: number): void {
+  verified.set(buf, ino);
+}
+
 /** Reads a directory block by logical number, verifying its checksum. */
 export async function readDirBlock(
   vol: Volume,
