@@ -3,6 +3,7 @@
  * sealing leaves and dx blocks with their checksums. Whole directories are encoded by the
  * writer's `directoryBlocks` (write/dir.ts).
  */
+import { dataView } from '@fstool/blockdev/struct';
 import { dxNodeChecksum } from '../checksum.js';
 import {
   DIR_TAIL_SIZE,
@@ -46,11 +47,16 @@ export function emptyLeaf(vol: Volume): Uint8Array {
 export function insertIntoLeaf(vol: Volume, buf: Uint8Array, e: NewDirent): boolean {
   const need = direntSize(e.name.length);
   const limit = leafLimit(vol);
-  // Three fields per entry, read one by one: no object per entry on a path every insert takes.
+  // Three fields per entry through the codec's fields on one view: no object or field lookup per
+  // entry on a path every insert takes.
+  const dv = dataView(buf);
+  const { inode, rec_len, name_len } = dirEntry.fields;
+  const where = 'directory leaf';
   for (let off = 0; off < limit; ) {
-    const recLen = dirEntry.get(buf, off, 'rec_len');
+    const at = buf.byteOffset + off;
+    const recLen = rec_len.get(dv, at, true, where);
     if (recLen < 8) return false;
-    const used = dirEntry.get(buf, off, 'inode') === 0 ? 0 : direntSize(dirEntry.get(buf, off, 'name_len'));
+    const used = inode.get(dv, at, true, where) === 0 ? 0 : direntSize(name_len.get(dv, at, true, where));
     if (recLen - used >= need) {
       if (used > 0) dirEntry.set(buf, off, 'rec_len', used);
       putEntry(buf, off + used, e, recLen - used);

@@ -16,6 +16,7 @@ import type { XattrItem } from '../plan/plan.js';
 import {
   type DirBlocks,
   type DirRecord,
+  dirBlockSealed,
   dirBlocks,
   dirSeed,
   dxHashVersion,
@@ -95,7 +96,10 @@ async function remap(
  */
 async function writeLeaf(ctx: EditContext, dir: Inode, pb: number, buf: Uint8Array, fresh = false): Promise<void> {
   sealLeaf(ctx.vol, dirSeed(ctx.vol, dir), buf);
-  await (fresh ? writeFresh(ctx.vol, pb, buf, true) : ctx.vol.writeBlocks(pb, buf, true, true));
+  if (fresh) return writeFresh(ctx.vol, pb, buf, true);
+  await ctx.vol.writeBlocks(pb, buf, true, true);
+  // The cache now holds `buf` itself: the next insert reads it back without checksumming it again.
+  dirBlockSealed(buf, dir.ino);
 }
 
 /** Appends one block holding `content` to a directory. */

@@ -34,7 +34,7 @@ import { FAST_SYMLINK_MAX, LINK_MAX, type XattrBlockPlan } from '../plan/plan.js
 import { splitXattrs } from '../plan/xattrs.js';
 import { type DirRecord, dirBlockCount, lookup, readDir, sameBytes } from '../read/dir.js';
 import { ExtFileSystem, type Resolved } from '../read/filesystem.js';
-import { decodeInode, type Inode, inodeKind, readInode } from '../read/inode.js';
+import { decodeInode, type Inode, inodeKind, inodeLocation, readInode } from '../read/inode.js';
 import type { Run } from '../read/mapping.js';
 import type { Volume } from '../read/volume.js';
 import { deviceIblock, encodeInode, fastSymlinkIblock } from '../write/inode.js';
@@ -77,9 +77,10 @@ export class ExtEditor extends ExtFileSystem {
   /**
    * Directories resolved or made in this session, by the path asked for: adding a tree finds each
    * entry's parent without walking from the root. Forgotten when anything is removed, renamed or
-   * replaced (a path may then name something else).
+   * replaced (a path may then name something else). `inode` is the last one decoded, reused while
+   * its bytes still match the inode table (adding files to one directory decodes it once).
    */
-  private readonly dirs = new Map<string, { path: string; ino: number }>();
+  private readonly dirs = new Map<string, { path: string; ino: number; inode?: Inode }>();
 
   private constructor(
     vol: Volume,
@@ -360,7 +361,9 @@ export class ExtEditor extends ExtFileSystem {
       dir = await dirInsert(ctx, dir, { name: encodeName(name), ino, fileType });
     }
     await this.alloc.flush(ctx.now);
-    await this.writeRaw(ctx, dir, {}, ['mtime', 'ctime']);
+    const known = this.dirs.get(dirname(p));
+    const written = await this.writeRaw(ctx, dir, {}, ['mtime', 'ctime']);
+    if (known?.ino === written.ino) known.inode = written;
     if (old) await releaseInode(ctx, old, false);
     await this.alloc.flush(ctx.now);
   }
@@ -387,14 +390,25 @@ export class ExtEditor extends ExtFileSystem {
   /** The directory at `path` (symlinks followed), through `dirs`. */
   private async resolveDir(path: string): Promise<Resolved> {
     const known = this.dirs.get(path);
-    if (known) return { path: known.path, inode: await readInode(this.vol, known.ino) };
+    if (known) {
+      const kept = known.inode;
+      if (!kept || !(await this.current(kept))) known.inode = await readInode(this.vol, known.ino);
+      return { path: known.path, inode: known.inode as Inode };
+    }
     const r = await this.resolve(path, true);
     if (inodeKind(r.inode) !== 'dir') throw new NotDirectoryError(r.path);
     this.rememberDir(path, { path: r.path, ino: r.inode.ino });
     return r;
   }
 
-  private rememberDir(path: string, dir: { path: string; ino: number }): void {
+  /** True when `inode`'s bytes are still those in the inode table (so its decoding still holds). */
+  private async current(inode: Inode): Promise<boolean> {
+    const { block, offset, ahead } = inodeLocation(this.vol, inode.ino);
+    const buf = await this.vol.block(block, ahead);
+    return sameBytes(buf.subarray(offset, offset + this.vol.inodeSize), inode.raw);
+  }
+
+  private rememberDir(path: string, dir: { path: string; ino: number; inode?: Inode }): void {
     // Bounded: a huge tree's directories are not all kept.
     if (this.dirs.size >= 65_536) this.dirs.clear();
     this.dirs.set(path, dir);

@@ -179,8 +179,12 @@ function sameName(buf: Uint8Array, at: number, len: number, name: Uint8Array): b
 /** True when a directory block ends with a metadata_csum tail. */
 function hasDirTail(buf: Uint8Array): boolean {
   const off = buf.length - DIR_TAIL_SIZE;
-  const t = dirTail.decode(buf, off);
-  return t.det_reserved_zero1 === 0 && t.det_rec_len === DIR_TAIL_SIZE && t.det_reserved_ft === DIR_TAIL_FT;
+  // Three fields, not a decoded object: every leaf read checks this.
+  return (
+    dirTail.get(buf, off, 'det_reserved_zero1') === 0 &&
+    dirTail.get(buf, off, 'det_rec_len') === DIR_TAIL_SIZE &&
+    dirTail.get(buf, off, 'det_reserved_ft') === DIR_TAIL_FT
+  );
 }
 
 /** Whether a block of an indexed directory is an htree interior node (block 0 is the root). */
@@ -244,6 +248,11 @@ function inlineEntries(vol: Volume, dir: Inode): DirRecord[] {
  * again, so a lookup need not checksum it again.
  */
 const verified = new WeakMap<Uint8Array, number>();
+
+/** `buf`, just sealed for directory `ino` and handed to the cache as is, needs no verifying when read back. */
+export function dirBlockSealed(buf: Uint8Array, ino: number): void {
+  verified.set(buf, ino);
+}
 
 /** Reads a directory block by logical number, verifying its checksum. */
 export async function readDirBlock(
