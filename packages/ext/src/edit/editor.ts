@@ -159,7 +159,11 @@ export class ExtEditor extends ExtFileSystem {
           superblock.set(this.vol.sbRaw, 0, 's_state', this.cleanState & ~STATE.valid);
           await this.alloc.writeSuperblock(this.ctx().now);
         }
-        return fn();
+        return fn().catch((err: unknown) => {
+          // A failed edit may have made a directory it never linked: forget every remembered one.
+          this.dirs.clear();
+          throw err;
+        });
       });
     const run = this.chain.then(guarded, guarded);
     this.chain = run.catch(() => undefined);
