@@ -306,6 +306,8 @@ describe.skipIf(!ready)('the page in Chromium', () => {
     await page.click('#mkdir');
     await page.waitForSelector('tr[data-path="/Folder"]');
     await page.click('tr[data-path="/Folder"]');
+    // The listing arrives asynchronously: files added before it does go to the old directory.
+    await expect.poll(() => page.textContent('#cwd')).toBe('/Folder');
     await page.setInputFiles('#add-files', join(files, 'bin', 'blob.bin'));
     await page.waitForSelector('tr[data-path="/Folder/blob.bin"]');
     await page.click('#save');
