@@ -38,10 +38,18 @@ interface Step {
 }
 
 /**
+ * Chunks in flight at once. Reads run ahead of the writes (each into its own buffer) and the
+ * writes overlap: the kernel's page-cache copies keep libuv's threads and every core busy, as
+ * `qemu-img convert` keeps several requests in flight.
+ */
+const DEPTH = 4;
+
+/**
  * Moves bytes between devices in large chunks; returns the number of bytes actually written.
  * Where the source tells its data ranges (`dataRanges`), only those are read: the rest is zeros,
- * skipped with `skipZeros` and zeroed on the destination otherwise. The next chunk is read while
- * the previous one is written (two buffers), across the holes between ranges too.
+ * skipped with `skipZeros` and zeroed on the destination otherwise. Up to DEPTH chunks are in
+ * flight, across the holes between ranges too; the destination's writes are always issued in
+ * source order, so a device that places data as it comes (qcow2) lays it out the same every run.
  */
 export async function copy(src: BlockDevice, dst: BlockDevice, opts: CopyOptions = {}): Promise<number> {
   const srcOffset = opts.srcOffset ?? 0;
@@ -53,53 +61,76 @@ export async function copy(src: BlockDevice, dst: BlockDevice, opts: CopyOptions
     throw new InvalidArgumentError(`chunk size ${chunkSize} is not a multiple of block size ${blockSize}`);
   }
   const size = Math.min(chunkSize, Math.max(total, 0));
-  const bufs = [new Uint8Array(size), new Uint8Array(size)];
+  const bufs: Uint8Array[] = [];
+  /** What each buffer is busy with: its chunk's read and then write. */
+  const busy: Promise<void>[] = [];
   let turn = 0;
   let written = 0;
-  /** The write of the previous chunk, running while the next one is read. */
-  let writing: Promise<void> = Promise.resolve();
+  /** Progress reported so far: chunks may finish out of order, the figure never goes back. */
+  let progressed = 0;
+  const progress = (done: number) => {
+    progressed = Math.max(progressed, done);
+    opts.onProgress?.(progressed, total);
+  };
+  /** Settles once every chunk so far has issued its writes (resolved) or failed. */
+  let issued: Promise<unknown> = Promise.resolve();
 
-  /** Writes a chunk read at `at`: whole, or each maximal run of non-zero blocks as one request. */
-  const put = async (at: number, chunk: Uint8Array) => {
-    const n = chunk.length;
+  /** Issues a chunk's writes, all at once: whole, or each maximal run of non-zero blocks. */
+  const put = (at: number, chunk: Uint8Array): Promise<void> => {
+    const writes = [];
     if (!opts.skipZeros) {
-      await dst.write(dstOffset + at, chunk);
-      written += n;
+      writes.push(dst.write(dstOffset + at, chunk));
+      written += chunk.length;
     } else {
       for (const [from, to] of dataRuns(chunk, blockSize)) {
-        await dst.write(dstOffset + at + from, chunk.subarray(from, to));
+        writes.push(dst.write(dstOffset + at + from, chunk.subarray(from, to)));
         written += to - from;
       }
     }
-    opts.onProgress?.(at + n, total);
+    return settleAll(writes).then(() => progress(at + chunk.length));
   };
+  /** Waits for every chunk in flight; throws the first failure. */
+  const drain = () => settleAll(busy.splice(0));
   const step = async ({ from, to, data }: Step) => {
     if (!data) {
-      await writing;
-      if (!opts.skipZeros) await dst.zero(dstOffset + from, to - from);
-      opts.onProgress?.(to, total);
+      // A skipped hole costs nothing: the chunks in flight go on across it.
+      if (!opts.skipZeros) {
+        await drain();
+        await dst.zero(dstOffset + from, to - from);
+      }
+      progress(to);
       return;
     }
     for (let at = from; at < to; ) {
       const n = Math.min(size, to - at);
-      const chunk = (bufs[turn++ % 2] as Uint8Array).subarray(0, n);
-      await src.read(srcOffset + at, chunk);
-      await writing;
-      writing = put(at, chunk);
+      const slot = turn++ % DEPTH;
+      // The buffer's previous chunk must be written before it is reused; a failure stops the copy.
+      await busy[slot];
+      bufs[slot] ??= new Uint8Array(size);
+      const chunk = (bufs[slot] as Uint8Array).subarray(0, n);
+      const ready = Promise.all([src.read(srcOffset + at, chunk), issued]);
+      const offset = at;
+      busy[slot] = ready.then(() => put(offset, chunk));
       // Handled here too: a failure is thrown by the next await of it, not as an unhandled rejection.
-      writing.catch(() => undefined);
+      busy[slot].catch(() => undefined);
+      issued = ready;
       at += n;
     }
   };
 
   try {
     for await (const s of plan(src, srcOffset, total, blockSize, chunkSize)) await step(s);
-    await writing;
+    await drain();
   } finally {
-    // A failed read leaves the last write running: wait for it before the caller closes anything.
-    await writing.catch(() => undefined);
+    // A failure leaves other chunks running: wait for them before the caller closes anything.
+    await Promise.allSettled(busy);
   }
   return written;
+}
+
+/** Waits for all of `ps` (none is left touching a buffer), then throws the first failure. */
+async function settleAll(ps: Promise<unknown>[]): Promise<void> {
+  for (const r of await Promise.allSettled(ps)) if (r.status === 'rejected') throw r.reason;
 }
 
 /** The copy's steps in order: data ranges rounded out to whole blocks, small holes bridged. */
@@ -119,10 +150,18 @@ async function* plan(
   let done = 0;
   /** The data run being gathered: ranges join it while the holes between them are small. */
   let run: DataRange | undefined;
-  for (let w = 0; w < total; ) {
-    const ranges = await src.dataRanges(srcOffset + w, Math.min(total, w + window) - w);
+  const dataRanges = src.dataRanges.bind(src);
+  const ask = (w: number) => dataRanges(srcOffset + w, Math.min(total, w + window) - w);
+  // The next window is asked as soon as this one is answered: the map walk runs while this
+  // window's chunks are copied, not between them.
+  let asked: Promise<DataRange[]> | undefined = total > 0 ? ask(0) : undefined;
+  for (let w = 0; asked; ) {
+    const ranges = await asked;
     w += window;
     if (ranges.length < FEW_RANGES) window = Math.max(window, Math.min(MAX_WINDOW, window * 2));
+    asked = w < total ? ask(w) : undefined;
+    // Handled here too: a failure is thrown by the next await of it, not as an unhandled rejection.
+    asked?.catch(() => undefined);
     for (const [a, b] of ranges) {
       // Ranges may start or end mid-block: round out, so zero detection sees whole blocks.
       const from = Math.max(run ? run[1] : done, Math.floor((a - srcOffset) / blockSize) * blockSize);

@@ -1,13 +1,27 @@
 const ZERO_CHUNK = new Uint8Array(64 * 1024);
 
-/** True when every byte of `buf` is zero (word-wise where the view is aligned; browser-safe). */
+/**
+ * Node's `Buffer.compare` (a native memcmp), where the host has one: comparing against zeros
+ * skips a zero run at memory speed, where a script loop runs interpreted on its first calls.
+ * Browsers have no such call and scan words.
+ */
+const nativeCompare = (globalThis as { Buffer?: { compare(a: Uint8Array, b: Uint8Array): number } }).Buffer?.compare;
+
+/** True when every byte of `buf` is zero (browser-safe). */
 export function isZero(buf: Uint8Array): boolean {
-  let off = 0;
   // Short buffers: a plain loop beats setting up comparisons.
   if (buf.length < 64) {
     for (let i = 0; i < buf.length; i++) if (buf[i] !== 0) return false;
     return true;
   }
+  if (nativeCompare) {
+    for (let off = 0; off < buf.length; off += ZERO_CHUNK.length) {
+      const n = Math.min(ZERO_CHUNK.length, buf.length - off);
+      if (nativeCompare(buf.subarray(off, off + n), ZERO_CHUNK.subarray(0, n)) !== 0) return false;
+    }
+    return true;
+  }
+  let off = 0;
   if (buf.byteOffset % 4 === 0) {
     const words = new Uint32Array(buf.buffer, buf.byteOffset, buf.length >>> 2);
     for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
@@ -19,30 +33,16 @@ export function isZero(buf: Uint8Array): boolean {
 
 /**
  * The runs [start, end) of `buf` made of whole `blockSize`-byte blocks (the last may be short)
- * that are not all zero, in order. One word view for the whole buffer: scanning a 4 MiB chunk in
- * 4 KiB blocks makes no object per block.
+ * that are not all zero, in order. A data block usually shows itself in its first byte; only
+ * the others are compared whole.
  */
 export function dataRuns(buf: Uint8Array, blockSize: number): Array<[number, number]> {
   const n = buf.length;
   const runs: Array<[number, number]> = [];
-  const aligned = buf.byteOffset % 4 === 0 && blockSize % 4 === 0;
-  const words = aligned ? new Uint32Array(buf.buffer, buf.byteOffset, n >>> 2) : undefined;
   let start = -1;
   for (let b = 0; b < n; b += blockSize) {
     const end = Math.min(b + blockSize, n);
-    let zero = true;
-    if (words) {
-      const last = end >>> 2;
-      for (let w = b >>> 2; w < last; w++) {
-        if (words[w] !== 0) {
-          zero = false;
-          break;
-        }
-      }
-      for (let i = last * 4; zero && i < end; i++) if (buf[i] !== 0) zero = false;
-    } else {
-      zero = isZero(buf.subarray(b, end));
-    }
+    const zero = buf[b] === 0 && isZero(buf.subarray(b, end));
     if (!zero && start < 0) start = b;
     if (zero && start >= 0) {
       runs.push([start, b]);

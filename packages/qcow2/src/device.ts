@@ -49,6 +49,14 @@ import { readHeader } from './probe.js';
 import { Refcounts } from './refcounts.js';
 import { type Mapping, type WriteContext, writeClusters } from './write.js';
 
+/** A piece of a read: bytes [at, at + len) of the caller's buffer, from the host file, the backing image, or zeros. */
+interface Run {
+  kind: 'host' | 'zero' | 'backing';
+  host: number;
+  at: number;
+  len: number;
+}
+
 const UNALLOCATED: L2Entry = { kind: 'unallocated', offset: 0, compressedSize: 0, copied: false };
 
 export class Qcow2Device implements BlockDevice {
@@ -247,7 +255,9 @@ export class Qcow2Device implements BlockDevice {
   }
 
   read(offset: number, into: Uint8Array): Promise<void> {
-    return this.#run(() => this.#read(offset, into));
+    // A writable image reads inside the queue: a write may move what a read is about to fetch.
+    if (this.#refs) return this.#run(async () => (await this.#locate(offset, into))());
+    return this.#run(() => this.#locate(offset, into)).then((fetch) => fetch());
   }
 
   write(offset: number, data: Uint8Array): Promise<void> {
@@ -349,31 +359,21 @@ export class Qcow2Device implements BlockDevice {
     return e;
   }
 
-  async #read(offset: number, into: Uint8Array): Promise<void> {
+  /**
+   * Finds where `into`'s bytes live and returns the reads that fetch them (compressed clusters
+   * are inflated here). The map walk needs the queue; the reads it returns do not: a read-only
+   * image runs them outside it, so a copy keeps several reads of one image in flight.
+   */
+  async #locate(offset: number, into: Uint8Array): Promise<() => Promise<void>> {
     checkRange(offset, into.length, this.size, 'read');
     const cs = this.clusterSize;
     const span = cs * this.#l2Entries;
-    // The pending run of same-kind pieces, flushed as one container/backing read or one fill.
-    let run: { kind: 'host' | 'zero' | 'backing'; host: number; at: number; len: number } | undefined;
-    const flushRun = async () => {
-      if (!run) return;
-      const dst = into.subarray(run.at, run.at + run.len);
-      if (run.kind === 'host') await readPadded(this.container, run.host, dst);
-      else if (run.kind === 'backing') await this.#readBacking(offset + run.at, dst);
-      else dst.fill(0);
-      run = undefined;
-    };
-    type Kind = 'host' | 'zero' | 'backing';
-    /** Grows the pending run by a piece that continues it (no await per cluster); false when it does not. */
-    const grow = (kind: Kind, host: number, len: number) => {
-      if (!run || run.kind !== kind || (kind === 'host' && run.host + run.len !== host)) return false;
-      run.len += len;
-      return true;
-    };
-    /** Starts a new run with a piece, after reading (or filling) the pending one. */
-    const start = async (kind: Kind, host: number, at: number, len: number) => {
-      await flushRun();
-      run = { kind, host, at, len };
+    const runs: Run[] = [];
+    /** Grows the last run by a piece that continues it (same kind, and adjacent on the host). */
+    const add = (kind: Run['kind'], host: number, at: number, len: number) => {
+      const last = runs[runs.length - 1];
+      if (last && last.kind === kind && (kind !== 'host' || last.host + last.len === host)) last.len += len;
+      else runs.push({ kind, host, at, len });
     };
     let pos = 0;
     // The L2 table of the previous cluster, reused while the clusters stay in its range.
@@ -388,8 +388,7 @@ export class Qcow2Device implements BlockDevice {
       }
       if (!table) {
         const n = Math.min(span - (voff % span), into.length - pos);
-        const kind = this.#backing ? 'backing' : 'zero';
-        if (!grow(kind, 0, n)) await start(kind, 0, pos, n);
+        add(this.#backing ? 'backing' : 'zero', 0, pos, n);
         pos += n;
         continue;
       }
@@ -397,17 +396,23 @@ export class Qcow2Device implements BlockDevice {
       const n = Math.min(cs - inner, into.length - pos);
       const e = this.#decode(table, vc);
       if (e.kind === 'compressed') {
-        await flushRun();
         const data = await this.#inflate(e, vc);
         into.set(data.subarray(inner, inner + n), pos);
-      } else {
-        const kind = e.kind === 'normal' ? 'host' : e.kind === 'unallocated' && this.#backing ? 'backing' : 'zero';
-        const host = e.kind === 'normal' ? e.offset + inner : 0;
-        if (!grow(kind, host, n)) await start(kind, host, pos, n);
-      }
+      } else if (e.kind === 'normal') add('host', e.offset + inner, pos, n);
+      else add(e.kind === 'unallocated' && this.#backing ? 'backing' : 'zero', 0, pos, n);
       pos += n;
     }
-    await flushRun();
+    return async () => {
+      const reads = runs.map((r) => {
+        const dst = into.subarray(r.at, r.at + r.len);
+        if (r.kind === 'host') return readPadded(this.container, r.host, dst);
+        if (r.kind === 'backing') return this.#readBacking(offset + r.at, dst);
+        dst.fill(0);
+        return undefined;
+      });
+      // Every read ends before the caller gets its buffer back, failed or not.
+      for (const r of await Promise.allSettled(reads)) if (r.status === 'rejected') throw r.reason;
+    };
   }
 
   /** Reads from the backing image; past its end reads zeros. */
