@@ -99,10 +99,14 @@ export class TableCache {
     return result;
   }
 
-  /** Writes the changed sectors of every dirty table, in offset order. */
+  /**
+   * Writes the changed sectors of every dirty table, all at once (the order among tables of one
+   * kind does not matter; callers order the kinds); throws the first failure once all have ended.
+   */
   async flush(): Promise<void> {
     const dirty = [...this.#slots.entries()].filter(([, s]) => s.hi > s.lo).sort((a, b) => a[0] - b[0]);
-    for (const [offset, slot] of dirty) await this.#writeBack(offset, slot);
+    const writes = await Promise.allSettled(dirty.map(([offset, slot]) => this.#writeBack(offset, slot)));
+    for (const w of writes) if (w.status === 'rejected') throw w.reason;
   }
 
   async #writeBack(offset: number, slot: Slot): Promise<void> {

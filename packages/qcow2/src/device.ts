@@ -77,6 +77,14 @@ export class Qcow2Device implements BlockDevice {
   readonly #deflater: Deflater | undefined;
   #closed = false;
   #queue: Promise<unknown> = Promise.resolve();
+  /**
+   * Data writes of a write-back image still landing: their clusters are allocated and mapped,
+   * so the next write need not wait for them (see `write.ts`). Reads, overwrites and `flush()`
+   * wait for them first.
+   */
+  readonly #landing = new Set<Promise<void>>();
+  /** The first of those writes that failed: `flush()` (and so `close()`) throws it. */
+  #lost: { error: unknown } | undefined;
   /** The last compressed cluster inflated, keyed by its descriptor offset. */
   #inflated: { offset: number; data: Uint8Array } | undefined;
   /** Where the next compressed cluster is packed (0: start a new host cluster). */
@@ -256,16 +264,21 @@ export class Qcow2Device implements BlockDevice {
 
   read(offset: number, into: Uint8Array): Promise<void> {
     // A writable image reads inside the queue: a write may move what a read is about to fetch.
-    if (this.#refs) return this.#run(async () => (await this.#locate(offset, into))());
+    if (this.#refs) {
+      return this.#run(async () => {
+        await this.#settle();
+        return (await this.#locate(offset, into))();
+      });
+    }
     return this.#run(() => this.#locate(offset, into)).then((fetch) => fetch());
   }
 
   write(offset: number, data: Uint8Array): Promise<void> {
-    return this.#run(() => this.#write(offset, data.length, data));
+    return this.#run(() => this.#write(offset, data.length, data)).then((w) => w.landed);
   }
 
   zero(offset: number, length: number): Promise<void> {
-    return this.#run(() => this.#write(offset, length, undefined));
+    return this.#run(() => this.#write(offset, length, undefined)).then((w) => w.landed);
   }
 
   flush(): Promise<void> {
@@ -330,6 +343,22 @@ export class Qcow2Device implements BlockDevice {
       throw new CorruptError(`qcow2 L1 entry ${i}: L2 table offset ${off} is not cluster aligned`);
     }
     return off;
+  }
+
+  /** Waits until every data write still landing has ended, failed or not. */
+  async #settle(): Promise<void> {
+    if (this.#landing.size > 0) await Promise.allSettled([...this.#landing]);
+  }
+
+  #track(landing: Promise<void>): void {
+    const done = landing.then(
+      () => undefined,
+      (error: unknown) => {
+        this.#lost ??= { error };
+      },
+    );
+    this.#landing.add(done);
+    void done.then(() => this.#landing.delete(done));
   }
 
   /** The L2 table holding virtual cluster `vc`'s entry, or undefined when its L1 entry is empty. */
@@ -438,12 +467,12 @@ export class Qcow2Device implements BlockDevice {
     return data;
   }
 
-  async #write(offset: number, length: number, data: Uint8Array | undefined): Promise<void> {
+  async #write(offset: number, length: number, data: Uint8Array | undefined): Promise<{ landed: Promise<void> }> {
     const refs = this.#refs;
     if (!refs) throw new ReadOnlyError('qcow2 image');
     checkRange(offset, length, this.size, data ? 'write' : 'zero');
     this.#inflated = undefined;
-    await writeClusters(this.#context(refs), offset, length, data);
+    return writeClusters(this.#context(refs), offset, length, data);
   }
 
   #context(refs: Refcounts): WriteContext {
@@ -459,6 +488,9 @@ export class Qcow2Device implements BlockDevice {
       entry: (table, vc) => this.#decode(table, vc),
       ensureL2: (vc) => this.#ensureL2(refs, vc),
       setEntries: (maps) => this.#setEntries(maps),
+      writeBack: this.#writeBack,
+      settle: () => this.#settle(),
+      track: (landing) => this.#track(landing),
       commit: () => (this.#writeBack ? Promise.resolve() : this.#persist(refs)),
       setCompressed: (vc, offset, size) =>
         this.#updateEntry(vc, (t, i) => writeCompressed(t, i, this.#h.clusterBits, offset, size)),
@@ -545,6 +577,9 @@ export class Qcow2Device implements BlockDevice {
   }
 
   async #flush(): Promise<void> {
+    await this.#settle();
+    // Metadata pointing at clusters whose data never landed must not be made to look complete.
+    if (this.#lost) throw this.#lost.error;
     if (this.#refs) await this.#persist(this.#refs);
     await this.container.flush();
   }

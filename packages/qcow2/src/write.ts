@@ -26,6 +26,12 @@ export interface WriteContext {
   /** Sets standard L2 entries: host `offset` (0 = none) and the v3 zero flag; sorted by `vc`. */
   setEntries(maps: Mapping[]): Promise<void>;
   setCompressed(vc: number, offset: number, size: number): Promise<void>;
+  /** Metadata stays in memory until flush: data may land after the entries that point at it. */
+  writeBack: boolean;
+  /** Waits for data writes of earlier requests still landing (write-back only). */
+  settle(): Promise<void>;
+  /** Hands over a data write left landing (write-back only). */
+  track(landing: Promise<void>): void;
   /** Makes the new mappings durable (refcounts, then L2, then L1) in ordered mode; no-op in write-back. */
   commit(): Promise<void>;
   readBacking(voff: number, into: Uint8Array): Promise<void>;
@@ -46,13 +52,19 @@ export interface Mapping {
   zero: boolean;
 }
 
-/** Writes `data` (or zeros when undefined) over [offset, offset + length) of the virtual disk. */
+/**
+ * Writes `data` (or zeros when undefined) over [offset, offset + length) of the virtual disk.
+ * Ordered mode returns once all of it is written. Write-back returns once the clusters are
+ * mapped, with the data write still `landed` to wait for: the next request can be planned (and
+ * its data sent) meanwhile, so several data writes are in flight, each to clusters of its own.
+ * The caller's buffer is in use until `landed` settles.
+ */
 export async function writeClusters(
   ctx: WriteContext,
   offset: number,
   length: number,
   data: Uint8Array | undefined,
-): Promise<void> {
+): Promise<{ landed: Promise<void> }> {
   const cs = ctx.clusterSize;
   const span = cs * ctx.l2Entries;
   const puts: Put[] = [];
@@ -60,6 +72,11 @@ export async function writeClusters(
   const packs: Array<{ vc: number; data: Uint8Array }> = [];
   const maps: Mapping[] = [];
   const frees: L2Entry[] = [];
+  /**
+   * Whether data goes into clusters mapped before, or frees some (which a later request may then
+   * reuse): earlier data still landing there goes first.
+   */
+  let overwrites = false;
 
   let pos = 0;
   // The L2 table of the previous cluster, reused while the clusters stay in its range.
@@ -96,11 +113,15 @@ export async function writeClusters(
         // v3 marks the cluster zero and keeps it allocated for reuse; v2 has no zero flag.
         if (full && ctx.v3) maps.push({ vc, offset: e.offset, zero: true });
         else puts.push({ host: e.offset + inner, data: piece ?? zeroChunk(n) });
+        overwrites = true;
         continue;
       }
       if (full) {
         // Unallocated over a backing file, or compressed: must read as zeros from now on.
-        if (e.kind === 'compressed') frees.push(e);
+        if (e.kind === 'compressed') {
+          frees.push(e);
+          overwrites = true;
+        }
         await ensureL2(vc);
         if (ctx.hasBacking && !ctx.v3) fresh.push({ vc, data: new Uint8Array(cs) });
         else maps.push({ vc, offset: 0, zero: ctx.hasBacking });
@@ -111,12 +132,14 @@ export async function writeClusters(
 
     if (e.kind === 'normal') {
       puts.push({ host: e.offset + inner, data: piece ?? zeroChunk(n) });
+      overwrites = true;
       continue;
     }
     if (e.kind === 'zero' && e.offset !== 0) {
       // A preallocated zero cluster: fill it in place and clear the flag.
       puts.push({ host: e.offset, data: full && piece ? piece : overlay(new Uint8Array(cs), inner, n, piece) });
       maps.push({ vc, offset: e.offset, zero: false });
+      overwrites = true;
       continue;
     }
     let cluster: Uint8Array;
@@ -124,11 +147,16 @@ export async function writeClusters(
       cluster = piece;
     } else {
       cluster = new Uint8Array(cs);
-      if (e.kind === 'compressed') cluster.set(await ctx.inflate(e, vc));
-      else if (e.kind === 'unallocated' && ctx.hasBacking) await ctx.readBacking(vc * cs, cluster);
+      if (e.kind === 'compressed') {
+        await ctx.settle();
+        cluster.set(await ctx.inflate(e, vc));
+      } else if (e.kind === 'unallocated' && ctx.hasBacking) await ctx.readBacking(vc * cs, cluster);
       overlay(cluster, inner, n, piece);
     }
-    if (e.kind === 'compressed') frees.push(e);
+    if (e.kind === 'compressed') {
+      frees.push(e);
+      overwrites = true;
+    }
     await ensureL2(vc);
     if (ctx.compress && full) packs.push({ vc, data: cluster });
     else fresh.push({ vc, data: cluster });
@@ -156,11 +184,16 @@ export async function writeClusters(
     }
   }
 
-  await writeCoalesced(ctx.container, puts);
+  if (overwrites) await ctx.settle();
+  const landed = writeCoalesced(ctx.container, puts);
+  // Ordered mode: the data is in place before any entry points at it.
+  if (ctx.writeBack) ctx.track(landed);
+  else await landed;
   await ctx.setEntries(maps.sort((a, b) => a.vc - b.vc));
   for (const p of packed) await ctx.setCompressed(p.vc, p.at, p.size);
   await ctx.commit();
   for (const e of frees) await releaseCompressed(ctx.refs, e, cs);
+  return { landed };
 }
 
 /** Copies `piece` (or zeros) into `cluster` at `inner`. */
