@@ -1,5 +1,6 @@
 import type { BlockDevice, DataRange } from './device.js';
 import { InvalidArgumentError } from './errors.js';
+import { settleAll } from './settle.js';
 import { dataRuns } from './zero.js';
 
 export interface CopyOptions {
@@ -126,11 +127,6 @@ export async function copy(src: BlockDevice, dst: BlockDevice, opts: CopyOptions
     await Promise.allSettled(busy);
   }
   return written;
-}
-
-/** Waits for all of `ps` (none is left touching a buffer), then throws the first failure. */
-async function settleAll(ps: Promise<unknown>[]): Promise<void> {
-  for (const r of await Promise.allSettled(ps)) if (r.status === 'rejected') throw r.reason;
 }
 
 /** The copy's steps in order: data ranges rounded out to whole blocks, small holes bridged. */

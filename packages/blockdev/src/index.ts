@@ -10,6 +10,7 @@ export {
   ReadOnlyError,
 } from './errors.js';
 export { MemoryDevice, type MemoryDeviceOptions } from './memory.js';
+export { settleAll } from './settle.js';
 export { formatSize } from './size.js';
 export { SliceDevice } from './slice.js';
 export { isZero, writeZeros, zeroChunk } from './zero.js';

@@ -7,6 +7,7 @@ import { checkRange } from './check.js';
 import type { DataRange, ResizableDevice } from './device.js';
 import { ClosedError, FsError, InvalidArgumentError, OutOfRangeError, ReadOnlyError } from './errors.js';
 import { fileExtents } from './node/extents.js';
+import { settleAll } from './settle.js';
 import { writeZeros } from './zero.js';
 
 export interface OpenFileOptions {
@@ -274,7 +275,7 @@ async function inPieces(length: number, io: (from: number, to: number) => Promis
   if (length <= PIECE) return io(0, length);
   const parts: Promise<void>[] = [];
   for (let at = 0; at < length; at += PIECE) parts.push(io(at, Math.min(length, at + PIECE)));
-  for (const r of await Promise.allSettled(parts)) if (r.status === 'rejected') throw r.reason;
+  await settleAll(parts);
 }
 
 /** Host errors an image write can expect (a full or failing disk) become FsErrors naming the file. */

@@ -5,10 +5,17 @@ import { encodeName, escapeName, nameByteLength } from './names.js';
 export const NAME_MAX = 255;
 
 /**
+ * Paths already in '/a/b' form whose names are too short to pass 255 bytes (3 bytes a code unit
+ * at most): what an editor is handed for each of thousands of entries, returned as they are.
+ */
+const NORMAL = /^(?:\/(?!\.\.?(?:\/|$))[^/\0]{1,85})+$/;
+
+/**
  * Normalises a path inside a filesystem to '/a/b' form: repeated and trailing slashes collapse,
  * '.' is dropped, '..' goes up but never above the root. NUL and over-long names are rejected.
  */
 export function normalizePath(path: string): string {
+  if (NORMAL.test(path)) return path;
   if (path.includes('\0')) throw new InvalidPathError(path, 'contains a NUL byte');
   const parts: string[] = [];
   for (const part of path.split('/')) {
@@ -32,14 +39,14 @@ export function splitPath(path: string): string[] {
 
 /** Parent directory of a normalised path ('/' is its own parent). */
 export function dirname(path: string): string {
-  const parts = splitPath(path);
-  parts.pop();
-  return `/${parts.join('/')}`;
+  const p = normalizePath(path);
+  return p.slice(0, Math.max(1, p.lastIndexOf('/')));
 }
 
 /** Last component of a path ('' for the root). */
 export function basename(path: string): string {
-  return splitPath(path).pop() ?? '';
+  const p = normalizePath(path);
+  return p.slice(p.lastIndexOf('/') + 1);
 }
 
 /** Joins a directory and a name or relative path, normalised. */

@@ -29,6 +29,13 @@ describe('paths', () => {
     expect(normalizePath('//a///b/')).toBe('/a/b');
     expect(normalizePath('a/./b/../c')).toBe('/a/c');
     expect(normalizePath('/a/b/../../..')).toBe('/');
+    // Already normal: returned as given; '.' and '..' components never are.
+    for (const p of ['/a', '/a/b', '/.hidden/..x/...', `/${'é'.repeat(85)}`]) expect(normalizePath(p)).toBe(p);
+    expect(normalizePath('/a/./b')).toBe('/a/b');
+    expect(normalizePath('/a/..')).toBe('/');
+    expect(normalizePath('/a/../b/.')).toBe('/b');
+    expect([dirname('/a/b'), dirname('/a'), dirname('/'), dirname('a//b/')]).toEqual(['/a', '/', '/', '/a']);
+    expect([basename('/a/b'), basename('/a'), basename('/'), basename('a/b/')]).toEqual(['b', 'a', '', 'b']);
   });
 
   it('never climbs above the root', () => {

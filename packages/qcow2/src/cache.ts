@@ -1,4 +1,4 @@
-import type { BlockDevice } from '@fstool/blockdev';
+import { type BlockDevice, settleAll } from '@fstool/blockdev';
 import { readPadded } from './io.js';
 
 interface Slot {
@@ -105,8 +105,7 @@ export class TableCache {
    */
   async flush(): Promise<void> {
     const dirty = [...this.#slots.entries()].filter(([, s]) => s.hi > s.lo).sort((a, b) => a[0] - b[0]);
-    const writes = await Promise.allSettled(dirty.map(([offset, slot]) => this.#writeBack(offset, slot)));
-    for (const w of writes) if (w.status === 'rejected') throw w.reason;
+    await settleAll(dirty.map(([offset, slot]) => this.#writeBack(offset, slot)));
   }
 
   async #writeBack(offset: number, slot: Slot): Promise<void> {

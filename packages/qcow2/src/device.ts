@@ -15,6 +15,7 @@ import {
   type DataRange,
   InvalidArgumentError,
   ReadOnlyError,
+  settleAll,
 } from '@fstool/blockdev';
 import { SECTOR, TableCache } from './cache.js';
 import { check } from './check.js';
@@ -440,7 +441,7 @@ export class Qcow2Device implements BlockDevice {
         return undefined;
       });
       // Every read ends before the caller gets its buffer back, failed or not.
-      for (const r of await Promise.allSettled(reads)) if (r.status === 'rejected') throw r.reason;
+      await settleAll(reads);
     };
   }
 

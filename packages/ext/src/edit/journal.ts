@@ -14,7 +14,7 @@
  * A cut before 4 leaves the old metadata (plus a RECOVER flag over an empty or uncommitted
  * journal); after 4 a replay (e2fsck, mount) finishes the transaction.
  */
-import { type BlockDevice, CorruptError } from '@fstool/blockdev';
+import { type BlockDevice, CorruptError, settleAll } from '@fstool/blockdev';
 import { crc32c, journalSuperblockChecksum, superblockChecksum } from '../checksum.js';
 import {
   JBD2_BLOCKTYPE,
@@ -191,15 +191,18 @@ export class JournalLog {
     await this.writeLog(first + log.length, [commit]);
     await this.dev.flush();
 
-    // Checkpoint: contiguous blocks in one write each.
+    // Checkpoint: contiguous blocks in one write each, all at once (the log holds every one of
+    // them, so they may land in any order before the barrier).
+    const writes: Promise<void>[] = [];
     for (let i = 0; i < targets.length; ) {
       let j = i + 1;
       while (j < targets.length && (targets[j] as number) === (targets[j - 1] as number) + 1) j++;
       const run = new Uint8Array((j - i) * bs);
       for (let k = i; k < j; k++) run.set(blocks.get(targets[k] as number) as Uint8Array, (k - i) * bs);
-      await this.dev.write((targets[i] as number) * bs, run);
+      writes.push(this.dev.write((targets[i] as number) * bs, run));
       i = j;
     }
+    await settleAll(writes);
     await this.dev.flush();
     this.sequence = (tid + 1) >>> 0;
     await this.writeJournalSuperblock(0, this.sequence);
@@ -211,18 +214,23 @@ export class JournalLog {
     return Math.floor(room / this.tagSize);
   }
 
-  /** Writes journal blocks from logical block `at` on, one device write per contiguous stretch. */
+  /**
+   * Writes journal blocks from logical block `at` on, one device write per contiguous stretch,
+   * all at once (a barrier follows).
+   */
   private async writeLog(at: number, blocks: Uint8Array[]): Promise<void> {
     const bs = this.vol.blockSize;
+    const writes: Promise<void>[] = [];
     for (let i = 0; i < blocks.length; ) {
       const phys = this.physical(at + i);
       let j = i + 1;
       while (j < blocks.length && this.physical(at + j) === phys + (j - i)) j++;
       const buf = new Uint8Array((j - i) * bs);
       for (let k = i; k < j; k++) buf.set(blocks[k] as Uint8Array, (k - i) * bs);
-      await this.dev.write(phys * bs, buf);
+      writes.push(this.dev.write(phys * bs, buf));
       i = j;
     }
+    await settleAll(writes);
   }
 
   private physical(lb: number): number {
