@@ -18,7 +18,12 @@ export class TxDevice implements BlockDevice {
    * gathered and written in one piece: before the commit that links it, before a read of it, and
    * when the next piece does not follow on.
    */
-  private pending: { offset: number; parts: Uint8Array[]; length: number } | undefined;
+  private pending: { offset: number; length: number } | undefined;
+  /**
+   * Where `pending` is gathered (allocated on first use, reused: one copy per piece, no buffer per
+   * file). Taken out while its write runs, so a piece arriving meanwhile gathers elsewhere.
+   */
+  private gather: Uint8Array | undefined;
   private log: JournalLog | undefined;
   private bs = 0;
   private bypass = 0;
@@ -117,28 +122,28 @@ export class TxDevice implements BlockDevice {
   private async writeData(offset: number, data: Uint8Array): Promise<void> {
     const p = this.pending;
     if (this.log && p && p.offset + p.length === offset && p.length + data.length <= PENDING_MAX) {
-      p.parts.push(data.slice());
+      (this.gather as Uint8Array).set(data, p.length);
       p.length += data.length;
       return;
     }
     await this.writePending();
-    if (!this.log || data.length >= PENDING_MAX) await this.inner.write(offset, data);
-    else this.pending = { offset, parts: [data.slice()], length: data.length };
+    if (!this.log || data.length >= PENDING_MAX) {
+      await this.inner.write(offset, data);
+      return;
+    }
+    this.gather ??= new Uint8Array(PENDING_MAX);
+    this.gather.set(data);
+    this.pending = { offset, length: data.length };
   }
 
   private async writePending(): Promise<void> {
     const p = this.pending;
-    if (!p) return;
+    const buf = this.gather;
+    if (!p || !buf) return;
     this.pending = undefined;
-    const buf = p.parts.length === 1 ? (p.parts[0] as Uint8Array) : new Uint8Array(p.length);
-    if (p.parts.length > 1) {
-      let at = 0;
-      for (const part of p.parts) {
-        buf.set(part, at);
-        at += part.length;
-      }
-    }
-    await this.inner.write(p.offset, buf);
+    this.gather = undefined;
+    await this.inner.write(p.offset, buf.subarray(0, p.length));
+    this.gather ??= buf;
   }
 
   async zero(offset: number, length: number): Promise<void> {
