@@ -86,6 +86,40 @@ describe.skipIf(!haveTools('mke2fs', 'e2fsck', 'debugfs'))('batched edits', () =
     });
   }
 
+  it('a directory made in the batch: its names are still checked (replace, re-add after rm, rename onto, link)', async () => {
+    // New directories skip the on-disk name check for names never put in them: every way a name
+    // can get there must count, or an add would make a second entry of the same name.
+    const img = tmp.join('names.img');
+    mke2fs(img, 'ext4', ['-b', '4096'], '16M');
+    const dev = await FileDevice.open(img, { writable: true });
+    const fs = await openExt(dev, { writable: true });
+    const text = (s: string) => new TextEncoder().encode(s);
+    await (fs.batch as NonNullable<FileSystem['batch']>)(async () => {
+      await fs.add('/n', dir('/n'));
+      await fs.add('/n/a', fileEntry('/n/a', text('first')));
+      await fs.add('/n/a', fileEntry('/n/a', text('second')));
+      await fs.add('/n/b', fileEntry('/n/b', text('b')));
+      await fs.remove('/n/b');
+      await fs.add('/n/b', fileEntry('/n/b', text('b again')));
+      await fs.add('/n/c', fileEntry('/n/c', text('c')));
+      await fs.rename?.('/n/c', '/n/d');
+      await fs.add('/n/d', fileEntry('/n/d', text('d over the renamed c')));
+      await fs.link?.('/n/a', '/n/e');
+      await fs.add('/n/e', fileEntry('/n/e', text('e over the link')));
+    });
+    await fs.close();
+    await dev.close();
+    expect(e2fsckNoise(img)).toEqual([]);
+    expect(debugfsNames(img, '/n').sort()).toEqual(['a', 'b', 'd', 'e']);
+    const cat = (path: string) => mustRun('debugfs', ['-R', `cat ${path}`, img]);
+    expect([cat('/n/a'), cat('/n/b'), cat('/n/d'), cat('/n/e')]).toEqual([
+      'second',
+      'b again',
+      'd over the renamed c',
+      'e over the link',
+    ]);
+  });
+
   it('65,010 subdirectories of one directory in one batch: dir_nlink, e2fsck silent, all listed', async () => {
     const img = tmp.join('nlink.img');
     mke2fs(img, 'ext4', ['-b', '1024', '-N', '70000'], '160M');

@@ -48,6 +48,50 @@ export interface EditContext {
   now: number;
   /** Per directory inode, the logical block where the last linear insert found room. */
   hints: Map<number, number>;
+  /** Names that may be in directories made in this session (see `NameIndex`). */
+  names: NameIndex;
+}
+
+/** Most names a `NameIndex` keeps before it starts over (memory stays bounded on huge trees). */
+const MAX_INDEXED_NAMES = 1_000_000;
+
+/**
+ * For each directory made in this session, every name ever inserted into it: a superset of what
+ * it holds (a removal leaves its name here; every insert goes through `dirInsert`, which adds the
+ * name first). A name missing here is missing on disk, so an add into a new directory skips the
+ * scan of its blocks that a name check costs otherwise (quadratic in a directory's size).
+ */
+export class NameIndex {
+  readonly #dirs = new Map<number, Set<string>>();
+  #count = 0;
+
+  /** A directory just made, empty but for '.' and '..'. */
+  made(ino: number): void {
+    if (this.#count >= MAX_INDEXED_NAMES) {
+      this.#dirs.clear();
+      this.#count = 0;
+    }
+    this.#dirs.set(ino, new Set());
+  }
+
+  add(dir: number, name: Uint8Array): void {
+    const names = this.#dirs.get(dir);
+    if (!names) return;
+    names.add(nameKey(name));
+    this.#count++;
+  }
+
+  /** False only when `name` is certainly not in directory `dir`. */
+  mayHave(dir: number, name: Uint8Array): boolean {
+    return this.#dirs.get(dir)?.has(nameKey(name)) ?? true;
+  }
+}
+
+/** A name's bytes as a string key, one code unit per byte. */
+function nameKey(name: Uint8Array): string {
+  let s = '';
+  for (const b of name) s += String.fromCharCode(b);
+  return s;
 }
 
 /** Expands extents into single block numbers (mapping blocks are few). */
@@ -116,6 +160,7 @@ async function appendBlock(ctx: EditContext, dir: Inode, blocks: DirBlocks, cont
 /** Adds an entry. Returns the directory's inode as it is afterwards. */
 export async function dirInsert(ctx: EditContext, dir: Inode, entry: NewDirent): Promise<Inode> {
   const { vol } = ctx;
+  ctx.names.add(dir.ino, entry.name);
   if (isInline(dir)) return rebuild(ctx, dir, entry);
   const blocks = await dirBlocks(vol, dir);
   if (isIndexed(vol, dir)) {

@@ -40,7 +40,7 @@ import type { Volume } from '../read/volume.js';
 import { deviceIblock, encodeInode, fastSymlinkIblock } from '../write/inode.js';
 import { xattrBlock as xattrBlockBytes } from '../write/xattr.js';
 import { Allocator, type Extent } from './alloc.js';
-import { blockList, dirInsert, dirRemove, dirRepoint, type EditContext, firstDirBlock } from './dir-edit.js';
+import { blockList, dirInsert, dirRemove, dirRepoint, type EditContext, firstDirBlock, NameIndex } from './dir-edit.js';
 import { setDotDot } from './dotdot.js';
 import { writeFileData } from './file-write.js';
 import { setTime, writeInode } from './inode-write.js';
@@ -69,6 +69,7 @@ export class ExtEditor extends ExtFileSystem {
   private readonly links = new Map<string, number>();
   private readonly fixedNow: number | undefined;
   private readonly hints = new Map<number, number>();
+  private readonly names = new NameIndex();
   private chain: Promise<unknown> = Promise.resolve();
   /** s_state before this session's first edit (undefined: nothing edited yet). */
   private cleanState: number | undefined;
@@ -143,7 +144,8 @@ export class ExtEditor extends ExtFileSystem {
   }
 
   private ctx(): EditContext {
-    return { vol: this.vol, alloc: this.alloc, now: this.fixedNow ?? Math.floor(Date.now() / 1000), hints: this.hints };
+    const now = this.fixedNow ?? Math.floor(Date.now() / 1000);
+    return { vol: this.vol, alloc: this.alloc, now, hints: this.hints, names: this.names };
   }
 
   /**
@@ -334,7 +336,10 @@ export class ExtEditor extends ExtFileSystem {
     const name = basename(p);
     checkName(name, p);
     const parent = await this.resolveDir(dirname(p));
-    const existing = await lookup(this.vol, parent.inode, name);
+    const bytes = encodeName(name);
+    const existing = this.names.mayHave(parent.inode.ino, bytes)
+      ? await lookup(this.vol, parent.inode, name)
+      : undefined;
     const old = existing ? await readInode(this.vol, existing.ino) : undefined;
     if (old && inodeKind(old) === 'dir') {
       if (entry.kind !== 'dir') throw new IsDirectoryError(p);
@@ -362,7 +367,7 @@ export class ExtEditor extends ExtFileSystem {
       this.dirs.clear();
       dir = await dirRepoint(ctx, dir, existing, ino, fileType);
     } else {
-      dir = await dirInsert(ctx, dir, { name: encodeName(name), ino, fileType });
+      dir = await dirInsert(ctx, dir, { name: bytes, ino, fileType });
     }
     await this.alloc.flush(ctx.now);
     const known = this.dirs.get(dirname(p));
@@ -382,7 +387,9 @@ export class ExtEditor extends ExtFileSystem {
     const links = this.dirLinks(before.base.i_links_count, +1);
     parent.inode = await this.writeRaw(ctx, before, { i_links_count: links }, []);
     try {
-      return await this.create(ctx, entry, parent.inode, p);
+      const ino = await this.create(ctx, entry, parent.inode, p);
+      this.names.made(ino);
+      return ino;
     } catch (err) {
       // Undo the count (a failed mkdir leaks nothing); when the device itself is failing, its error is the one to report.
       const undo = { i_links_count: before.base.i_links_count };
