@@ -196,7 +196,7 @@ describe('the transaction buffer', () => {
     expect(txs).toEqual([[1, 5, 6]]);
   });
 
-  it('gathers data written back to back into one write, ahead of the commit and of reads', async () => {
+  it('gathers data written back to back into one write, ahead of the commit; reads see the gathered bytes', async () => {
     const mem = new MemoryDevice(new Uint8Array(64 * 1024));
     const writes: number[] = [];
     const inner = {
@@ -219,14 +219,27 @@ describe('the transaction buffer', () => {
     await tx.write(2 * 1024, new Uint8Array(1024).fill(3)); // metadata: held
     expect(writes).toEqual([]);
     const back = new Uint8Array(1);
-    await tx.read(12 * 1024, back); // a read of pending data writes it first
+    await tx.read(12 * 1024, back); // pending data is read from the gather, which is not written for it
     expect(back[0]).toBe(2);
-    expect(writes).toEqual([10 * 1024, 3072]);
-    await tx.direct(() => tx.write(20 * 1024, new Uint8Array(1024).fill(5)));
-    await tx.direct(() => tx.write(30 * 1024, new Uint8Array(1024).fill(6))); // not adjacent: 20 goes out
-    expect(writes).toEqual([10 * 1024, 3072, 20 * 1024, 1024]);
+    // A read across its edge: the disk's bytes before it, the gathered bytes, the held block after.
+    mem.bytes().fill(9, 9 * 1024, 10 * 1024);
+    const across = new Uint8Array(2048);
+    await tx.read(9 * 1024 + 512, across);
+    expect([across[0], across[511], across[512], across[1535], across[1536]]).toEqual([9, 9, 1, 1, 2]);
+    const withHeld = new Uint8Array(1024 * 12);
+    await tx.read(1024, withHeld);
+    expect([withHeld[0], withHeld[1024], withHeld[9 * 1024], withHeld[10 * 1024]]).toEqual([0, 3, 1, 2]);
+    expect(writes).toEqual([]);
+    await tx.direct(() => tx.write(13 * 1024, new Uint8Array(1024).fill(4))); // still adjacent: gathered
+    await tx.direct(() => tx.write(20 * 1024, new Uint8Array(1024).fill(5))); // not adjacent: 10..14 goes out
+    expect(writes).toEqual([10 * 1024, 4096]);
+    await tx.direct(() => tx.write(30 * 1024, new Uint8Array(1024).fill(6)));
+    expect(writes).toEqual([10 * 1024, 4096, 20 * 1024, 1024]);
     await tx.commit(); // data before the transaction
-    expect(writes).toEqual([10 * 1024, 3072, 20 * 1024, 1024, 30 * 1024, 1024]);
+    expect(writes).toEqual([10 * 1024, 4096, 20 * 1024, 1024, 30 * 1024, 1024]);
+    expect(mem.bytes().subarray(10 * 1024, 14 * 1024)).toEqual(
+      new Uint8Array([...Array(1024).fill(1), ...Array(2048).fill(2), ...Array(1024).fill(4)]),
+    );
     expect(txs).toEqual([[2]]);
   });
 

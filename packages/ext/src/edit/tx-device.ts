@@ -77,9 +77,14 @@ export class TxDevice implements BlockDevice {
   }
 
   async read(offset: number, into: Uint8Array): Promise<void> {
+    // Bytes still gathered for a data write (a new directory's first block, read back for its
+    // first entry) are newer than the disk's: taken from the gather, which goes on gathering.
     const p = this.pending;
-    if (p && offset < p.offset + p.length && p.offset < offset + into.length) await this.writePending();
-    await this.inner.read(offset, into);
+    const from = p ? Math.max(offset, p.offset) : 0;
+    const to = p ? Math.min(offset + into.length, p.offset + p.length) : 0;
+    const gathered = p && from < to ? (this.gather as Uint8Array).slice(from - p.offset, to - p.offset) : undefined;
+    if (!gathered || to - from < into.length) await this.inner.read(offset, into);
+    if (gathered) into.set(gathered, from - offset);
     if (this.held.size === 0) return;
     const bs = this.bs;
     const end = offset + into.length;
