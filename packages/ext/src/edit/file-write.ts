@@ -13,6 +13,21 @@ import { writeData } from './tx-device.js';
 /** Blocks per chunk read from the source. */
 const CHUNK_BLOCKS = 256;
 
+/**
+ * The chunk buffer of each volume's file writes, reused: a tree of small files would otherwise
+ * allocate (and collect) one per file. A volume's edits run one at a time, and a chunk is handed
+ * back only once the device has it (written, or copied into the data being gathered).
+ */
+const chunks = new WeakMap<Volume, Uint8Array>();
+
+function chunkFor(vol: Volume, bytes: number): Uint8Array {
+  const have = chunks.get(vol);
+  if (have && have.length >= bytes) return have.subarray(0, bytes);
+  const made = new Uint8Array(bytes);
+  chunks.set(vol, made);
+  return made;
+}
+
 /** Reads until `into` is full or the source ends; returns bytes read. */
 async function readFull(src: ContentSource, offset: number, into: Uint8Array): Promise<number> {
   let done = 0;
@@ -41,7 +56,7 @@ export async function writeFileData(
   const bs = vol.blockSize;
   const total = Math.ceil(size / bs);
   const runs: Run[] = [];
-  const buf = new Uint8Array(Math.min(total, CHUNK_BLOCKS) * bs);
+  const buf = chunkFor(vol, Math.min(total, CHUNK_BLOCKS) * bs);
   let next = goal;
   for (let first = 0; first < total; first += CHUNK_BLOCKS) {
     const count = Math.min(CHUNK_BLOCKS, total - first);
