@@ -51,7 +51,9 @@ export function basename(path: string): string {
 
 /** Joins a directory and a name or relative path, normalised. */
 export function joinPath(dir: string, name: string): string {
-  return normalizePath(`${dir}/${name}`);
+  // No doubled slash when `name` is a tree's own '/a/b' path: the result is often normal as built.
+  const sep = dir.endsWith('/') || name.startsWith('/') ? '' : '/';
+  return normalizePath(`${dir}${sep}${name}`);
 }
 
 /** Checks one directory-entry name: non-empty, no '/' or NUL, not '.' or '..', at most 255 bytes. */

@@ -31,6 +31,14 @@ export async function updateInode(vol: Volume, inode: Inode, patch: Partial<Inod
   return decodeInode(vol, inode.ino, raw);
 }
 
+/** Each time's fields, and where in the extra space its `_extra` word ends (it is there when i_extra_isize reaches it). */
+const TIME_FIELDS = {
+  ctime: { base: 'i_ctime', extra: 'i_ctime_extra', end: 0x08 },
+  mtime: { base: 'i_mtime', extra: 'i_mtime_extra', end: 0x0c },
+  atime: { base: 'i_atime', extra: 'i_atime_extra', end: 0x10 },
+  crtime: { base: 'i_crtime', extra: 'i_crtime_extra', end: 0x18 },
+} as const;
+
 /** Sets a time field pair (the 32-bit seconds and, where the inode has room, the `_extra` word). */
 export function setTime(
   vol: Volume,
@@ -40,8 +48,7 @@ export function setTime(
   nsec = 0,
 ): void {
   const extraSize = vol.inodeSize > GOOD_OLD_INODE_SIZE ? inodeExtra.get(raw, GOOD_OLD_INODE_SIZE, 'i_extra_isize') : 0;
-  const ends = { ctime: 0x08, mtime: 0x0c, atime: 0x10, crtime: 0x18 } as const;
-  const hasExtra = extraSize >= ends[field];
+  const hasExtra = extraSize >= TIME_FIELDS[field].end;
   const clamped = hasExtra ? seconds : Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, seconds));
   const { time, extra } = encodeTime(fitsTime32(clamped) || hasExtra ? clamped : 0, nsec);
   if (field === 'crtime') {
@@ -49,6 +56,6 @@ export function setTime(
     inodeExtra.patch({ i_crtime: time, i_crtime_extra: extra }, raw, GOOD_OLD_INODE_SIZE);
     return;
   }
-  inodeBase.set(raw, 0, `i_${field}`, time);
-  if (hasExtra) inodeExtra.set(raw, GOOD_OLD_INODE_SIZE, `i_${field}_extra`, extra);
+  inodeBase.set(raw, 0, TIME_FIELDS[field].base, time);
+  if (hasExtra) inodeExtra.set(raw, GOOD_OLD_INODE_SIZE, TIME_FIELDS[field].extra, extra);
 }
