@@ -75,9 +75,24 @@ function sectorSize(value: string): number {
   return n;
 }
 
+/** find(1)'s tests, which take one dash: `fstool find IMG / -name '*.conf'` reads as `--name`. */
+const FIND_TESTS = new Set(['-name', '-type', '-size']);
+
+/** `argv` with find(1)'s single-dash tests after a `find` command spelt as its long options. */
+function findSpelling(cli: Command, argv: string[]): string[] {
+  if (commandWord(cli, argv) !== 'find') return argv;
+  // A test's own value is left alone (`--name -name` looks for files called "-name").
+  return argv.map((arg, i) =>
+    FIND_TESTS.has(arg) && !FIND_TESTS.has(argv[i - 1] ?? '') && !FIND_TESTS.has((argv[i - 1] ?? '').slice(1))
+      ? `-${arg}`
+      : arg,
+  );
+}
+
 /** Runs the CLI on `argv` (without node and script) and resolves to the process exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
   const cli = await program(io, argv);
+  argv = findSpelling(cli, argv);
   try {
     if (argv.length === 0) {
       cli.outputHelp();

@@ -56,6 +56,39 @@ describe.skipIf(!haveTools('debugfs', 'e2fsck', 'python3'))('ext-build and build
     expect(await blocks('--no-sparse')).toBeGreaterThanOrEqual(256);
   });
 
+  it('a bad --features or --journal-size says which and why; mke2fs -O syntax (+, -, ^) works', async () => {
+    const out = tmp.join('bad-flags.img');
+    const run = (...flags: string[]) => cli('ext-build', src, '-o', out, '--size', '64M', ...flags);
+    const unknown = await run('--kind', 'ext4', '--features', '+bogus');
+    expect([unknown.code, unknown.err.trim()]).toEqual([2, 'fstool: --features names an unknown feature "bogus"']);
+    const small = await run('--kind', 'ext4', '--block-size', '1024', '--journal-size', '1k');
+    expect(small.code).toBe(2);
+    expect(small.err).toMatch(/journal size 1 KiB is 1 block of 1024 bytes: a journal takes 1024 to 10240000 blocks/);
+    const none = await run('--journal-size', '4M');
+    expect([none.code, none.err]).toEqual([
+      2,
+      expect.stringMatching(/journal size was given, but this filesystem has no journal/),
+    ]);
+    const mixed = await run(
+      '--kind',
+      'ext4',
+      '--features',
+      '+metadata_csum,-huge_file,^dir_nlink',
+      '--journal-size',
+      '4M',
+    );
+    expect(mixed.code, mixed.err).toBe(0);
+    expect(e2fsckNoise(out)).toEqual([]);
+    const header = mustRun('dumpe2fs', ['-h', out]);
+    const on = header.match(/features:\s+(.*)/)?.[1]?.split(' ') ?? [];
+    expect([on.includes('metadata_csum'), on.includes('huge_file'), on.includes('dir_nlink')]).toEqual([
+      true,
+      false,
+      false,
+    ]);
+    expect(header).toMatch(/Total journal size:\s+4096k/);
+  });
+
   it('the --features example that --help shows builds, e2fsck-silent', async () => {
     const help = await cli('ext-build', '--help');
     const example = /--features <list>\s+features to add\/remove, e\.g\. (\S+)/.exec(help.out)?.[1];

@@ -141,6 +141,10 @@ describe.skipIf(!haveTools('mke2fs'))('df, du, find, stat, ls shapes', () => {
     expect((await ok('find', img, '/etc', '--name', '*.conf')).out).toBe('/etc/sub/b.conf\n');
     expect((await ok('find', img, '--size', '+100k')).out).toBe('/var/log/big\n');
     expect((await ok('find', img, '--type', 'd', '--name', '[ls]*')).out).toBe('/etc/sub\n/lost+found\n/var/log\n');
+    // find(1)'s one-dash spelling of the tests; a test's value may itself look like one.
+    expect((await ok('find', img, '/etc', '-name', '*.conf', '-type', 'f')).out).toBe('/etc/sub/b.conf\n');
+    expect((await ok('find', img, '-size', '+100k')).out).toBe('/var/log/big\n');
+    expect((await ok('find', img, '--name', '-name')).out).toBe('');
     expect((await cli('find', img, '--type', 'q')).code).toBe(2);
   });
 

@@ -107,8 +107,9 @@ const FEATURE_ALIASES: Record<string, string> = {
 };
 
 /**
- * `features`: an array of names or one comma-separated string; `^name` turns a feature off.
- * Returns the set and one message per bad item (each becomes its own issue).
+ * `features`: an array of names or one comma-separated string; as e2fsprogs reads `-O`, `^name`
+ * or `-name` turns a feature off, `name` or `+name` on. Returns the set and one message per bad
+ * item (each becomes its own issue).
  */
 export function readFeatures(v: unknown): { set: FeatureSet; problems: string[] } {
   const set: FeatureSet = { enable: [], disable: [] };
@@ -119,7 +120,13 @@ export function readFeatures(v: unknown): { set: FeatureSet; problems: string[] 
     return { set, problems: [`must be an array of names or a string like "^has_journal,extent", got ${describe(v)}`] };
   const problems: string[] = [];
   for (const item of items) {
-    const raw = typeof item === 'string' ? item.trim().replace(/^\^/, '').toLowerCase() : '';
+    const raw =
+      typeof item === 'string'
+        ? item
+            .trim()
+            .replace(/^[\^+-]/, '')
+            .toLowerCase()
+        : '';
     if (raw === '') {
       problems.push(`must list feature names, got ${describe(item)}`);
       continue;
@@ -129,7 +136,7 @@ export function readFeatures(v: unknown): { set: FeatureSet; problems: string[] 
       problems.push(`names an unknown feature "${raw}"${didYouMean(raw, EXT_FEATURES)}`);
       continue;
     }
-    const off = (item as string).trim().startsWith('^');
+    const off = /^[\^-]/.test((item as string).trim());
     const [mine, other] = off ? [set.disable, set.enable] : [set.enable, set.disable];
     if (other.includes(name)) problems.push(`turns "${name}" both on and off`);
     else if (!mine.includes(name)) mine.push(name);

@@ -160,7 +160,7 @@ type = "EXT4"
 source = "rootfs"
 size = "64MiB"
 inodes = 4096
-features = "^has_journal, extents ,dir_index"
+features = "^has_journal, extents ,+dir_index,-huge_file"
 mtime = 1700000000
 `),
     ).toEqual({
@@ -170,7 +170,7 @@ mtime = 1700000000
         source: 'rootfs',
         size: 64 * 2 ** 20,
         inodes: 4096,
-        features: { enable: ['extent', 'dir_index'], disable: ['has_journal'] },
+        features: { enable: ['extent', 'dir_index'], disable: ['has_journal', 'huge_file'] },
         mtime: 1700000000,
       },
       output: {},

@@ -24,6 +24,7 @@ const EXT_FLAGS = {
   inodes: '--inodes',
   uuid: '--uuid',
   hash_seed: '--hash-seed',
+  features: '--features',
   squash_owner: '--squash-owner',
   device_table: '--device-table',
   rootdevs: '--rootdevs',
@@ -79,6 +80,7 @@ export const registerExtBuild: Register = (program, io) => {
           volume_label: o.label,
           uuid: o.uuid,
           hash_seed: o.hashSeed,
+          features: o.features,
           squash_owner: o.squashOwner,
           mtime: o.mtime,
           device_table: o.deviceTable,
@@ -95,7 +97,6 @@ export const registerExtBuild: Register = (program, io) => {
         ...(o.clusterSize !== undefined ? { clusterSize: o.clusterSize } : {}),
         driverOptions: {
           ...(o.headroom !== undefined ? { headroom: o.headroom } : {}),
-          ...(o.features !== undefined ? { features: o.features } : {}),
           ...(o.journalSize !== undefined ? { journalSize: o.journalSize } : {}),
         },
         ...(o.json ? { json: true } : {}),

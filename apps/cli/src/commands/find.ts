@@ -14,7 +14,8 @@ export const registerFind: Register = (program, io) => {
     .option('--json', 'print matching entries as JSON (docs/json/find.schema.json)')
     .addHelpText(
       'after',
-      "\nDefaults: PATH /, no tests (every path).\n\nExample:\n  fstool find disk.img /etc --name '*.conf' --type f",
+      "\nDefaults: PATH /, no tests (every path). find(1)'s -name, -type and -size work too.\n\n" +
+        "Example:\n  fstool find disk.img /etc --name '*.conf' --type f",
     )
     .action(async (ref, path, o) => {
       const [{ onFilesystem, entryJson }, { findEntries }, { toJson }] = await Promise.all([

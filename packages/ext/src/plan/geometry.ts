@@ -4,7 +4,7 @@
  * GDT blocks for online resize, flex_bg packing, sparse_super backups and the journal size.
  * Pure arithmetic; checkable against the kernel's ext4 disk-layout documentation.
  */
-import { InvalidArgumentError } from '@fstool/blockdev';
+import { formatSize, InvalidArgumentError } from '@fstool/blockdev';
 import { NoSpaceError } from '@fstool/fs';
 import { GROUP_DESC_SIZE, GROUP_DESC_SIZE_64BIT } from '../format/group-desc.js';
 import { COMPAT, type FeatureSet, hasFeature } from '../format/superblock.js';
@@ -38,6 +38,8 @@ export interface Geometry {
 const MiB = 2 ** 20;
 const TiB = 2 ** 40;
 export const MIN_JOURNAL_BLOCKS = 1024;
+/** mke2fs refuses larger journals. */
+const MAX_JOURNAL_BLOCKS = 10_240_000;
 /**
  * Inodes the default count keeps free beyond what the tree needs (when mke2fs' ratio gives too
  * few), so e2fsck can reconnect files to lost+found and the next `add` has an inode.
@@ -201,10 +203,21 @@ export function computeGeometry(input: GeometryInput): Geometry {
           geo.features.compat &= ~COMPAT.has_journal;
           jb = 0;
         }
-      } else if (jb < MIN_JOURNAL_BLOCKS || jb > 10_240_000) {
-        throw new InvalidArgumentError(`journal must be ${MIN_JOURNAL_BLOCKS}..10240000 blocks, got ${jb}`);
+      } else if (jb < MIN_JOURNAL_BLOCKS || jb > MAX_JOURNAL_BLOCKS) {
+        const asked =
+          opts.journalBlocks === undefined
+            ? `journal size ${formatSize(opts.journalSize as number)} is ${jb} block${jb === 1 ? '' : 's'} of ${blockSize} bytes`
+            : `journal of ${jb} blocks`;
+        throw new InvalidArgumentError(
+          `${asked}: a journal takes ${MIN_JOURNAL_BLOCKS} to ${MAX_JOURNAL_BLOCKS} blocks ` +
+            `(${formatSize(MIN_JOURNAL_BLOCKS * blockSize)} to ${formatSize(MAX_JOURNAL_BLOCKS * blockSize)} here)`,
+        );
       }
       geo.journalBlocks = jb;
+    } else if (opts.journalBlocks !== undefined || opts.journalSize !== undefined) {
+      throw new InvalidArgumentError(
+        'a journal size was given, but this filesystem has no journal (ext2, or has_journal off)',
+      );
     }
     return geo;
   }
