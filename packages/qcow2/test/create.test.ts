@@ -67,7 +67,9 @@ describe.skipIf(!haveTools('qemu-img'))('images we create pass qemu-img check an
       await expectContents(dev, writes);
       await dev.close();
       if (c.clusterSize === 512) {
-        const { header } = await readHeader(await FileDevice.open(path));
+        const file = await FileDevice.open(path);
+        const { header } = await readHeader(file);
+        await file.close();
         expect(header.refcountTableClusters).toBeGreaterThan(1);
       }
 
