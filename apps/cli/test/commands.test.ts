@@ -127,6 +127,10 @@ describe.skipIf(!haveTools('e2fsck', 'fsck.vfat', 'qemu-img'))('fstool commands'
     expect(info.out).toMatch(/table:\s+gpt/);
     expect(info.out).toMatch(/^1\s.*esp.*fat32/im);
     expect(info.out).toMatch(/^2\s.*root.*ext4/m);
+    // One partition's filesystem: sizes read as the container's do; --json keeps bytes.
+    const root = await cli('info', `${disk}:2`);
+    expect(root.out).toMatch(/^size:\s+29\.98 MiB \(31439872 bytes\)$/m);
+    expect(JSON.parse((await cli('info', `${disk}:2`, '--json')).out).size).toBe(31439872);
     expect((await cli('cat', `${disk}:2`, '/etc/hostname')).bytes.toString()).toBe('box\n');
     expect((await cli('cat', `${disk}:1`, '/etc/hostname')).bytes.toString()).toBe('box\n');
     const bare = await cli('ls', disk);

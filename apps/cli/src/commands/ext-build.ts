@@ -38,7 +38,7 @@ export const registerExtBuild: Register = (program, io) => {
     .argument('<dir>', 'source directory')
     .requiredOption('-o, --output <file>', 'image to write (replaced atomically on success)')
     .addOption(
-      new Option('--kind <kind>', 'filesystem kind')
+      new Option('-t, --kind <kind>', 'filesystem kind (-t as mke2fs)')
         .choices(['ext2', 'ext3', 'ext4'] as const)
         .default('ext2' as const),
     )

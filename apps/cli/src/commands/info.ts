@@ -55,7 +55,15 @@ export function formatFsInfo(info: FsInfo, warnings: readonly string[]): string 
   const rows: string[][] = [];
   for (const [k, v] of Object.entries(info)) {
     if (v === undefined) continue;
-    const text = Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : String(v);
+    // The filesystem's size reads as the container's does ("8 MiB"); --json keeps the byte count.
+    const text =
+      k === 'size' && typeof v === 'number'
+        ? formatSize(v)
+        : Array.isArray(v)
+          ? v.join(' ')
+          : typeof v === 'object'
+            ? JSON.stringify(v)
+            : String(v);
     rows.push([`${k}:`, escapeMessage(text)]); // an ext label is bytes too
   }
   return columns(rows) + warnings.map((w) => `warning: ${w}\n`).join('');
