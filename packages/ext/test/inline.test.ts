@@ -28,13 +28,15 @@ describe.skipIf(!haveTools('e2fsck', 'debugfs'))('inline_data', () => {
         expect(/Flags: 0x1\d{7}/.test(stat), `f${n}`).toBe(inline);
         if (inline) expect(stat).toMatch(/Blockcount: 0\b/);
       }
-      const fs = await extDriver.open(await FileDevice.open(img), { writable: false });
+      const dev = await FileDevice.open(img);
+      const fs = await extDriver.open(dev, { writable: false });
       for (const n of SIZES) {
         const parts: Uint8Array[] = [];
         for await (const c of fs.read(`/d/f${n}`)) parts.push(c);
         expect(Buffer.concat(parts).toString(), `f${n}`).toBe(text(n));
       }
       await fs.close();
+      await dev.close();
       const seen = await withLoopMount(img, (mnt) => SIZES.map((n) => readFileSync(`${mnt}/d/f${n}`, 'utf8')));
       if (seen) expect(seen).toEqual(SIZES.map(text));
     });

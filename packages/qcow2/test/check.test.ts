@@ -3,7 +3,6 @@ import { haveTools, mustRun, runTool, tempDir } from '@fstool/testkit/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NeedsRepairError, Qcow2UnsupportedError } from '../src/errors.js';
 import { entryOffset, refcountCodec, reftableOffset } from '../src/format/tables.js';
-import { check } from '../src/index.js';
 import { checkQcow2File, openQcow2File, qcow2FileInfo } from '../src/node.js';
 import { readHeader } from '../src/probe.js';
 import { expectQemuCheckClean } from './helpers.js';
@@ -85,7 +84,7 @@ describe.skipIf(!haveTools('qemu-img', 'qemu-io'))('check() agrees with qemu-img
     const l1 = new Uint8Array(8);
     new DataView(l1.buffer).setUint32(4, header.refcountTableOffset); // L1[0] -> the refcount table
     await patch(overlap, header.l1TableOffset, l1);
-    const r1 = await check(await FileDevice.open(overlap));
+    const r1 = await checkQcow2File(overlap);
     expect(r1.ok).toBe(false);
     expect(r1.problems.map((p) => p.kind)).toContain('overlap');
 
@@ -94,7 +93,7 @@ describe.skipIf(!haveTools('qemu-img', 'qemu-io'))('check() agrees with qemu-img
     const entry = new Uint8Array(8);
     new DataView(entry.buffer).setUint32(0, 0x8000000f); // L2[0] -> 60 GiB, far past the end
     await patch(past, l2, entry);
-    const r2 = await check(await FileDevice.open(past));
+    const r2 = await checkQcow2File(past);
     expect(r2.problems.map((p) => p.kind)).toContain('out-of-file');
     expect(runTool('qemu-img', ['check', past]).code).not.toBe(0);
   });
