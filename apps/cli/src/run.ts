@@ -82,11 +82,8 @@ const FIND_TESTS = new Set(['-name', '-type', '-size']);
 function findSpelling(cli: Command, argv: string[]): string[] {
   if (commandWord(cli, argv) !== 'find') return argv;
   // A test's own value is left alone (`--name -name` looks for files called "-name").
-  return argv.map((arg, i) =>
-    FIND_TESTS.has(arg) && !FIND_TESTS.has(argv[i - 1] ?? '') && !FIND_TESTS.has((argv[i - 1] ?? '').slice(1))
-      ? `-${arg}`
-      : arg,
-  );
+  const takesValue = (prev = '') => FIND_TESTS.has(prev) || FIND_TESTS.has(prev.slice(1));
+  return argv.map((arg, i) => (FIND_TESTS.has(arg) && !takesValue(argv[i - 1]) ? `-${arg}` : arg));
 }
 
 /** Runs the CLI on `argv` (without node and script) and resolves to the process exit code. */

@@ -31,12 +31,15 @@ export async function updateInode(vol: Volume, inode: Inode, patch: Partial<Inod
   return decodeInode(vol, inode.ino, raw);
 }
 
-/** Each time's fields, and where in the extra space its `_extra` word ends (it is there when i_extra_isize reaches it). */
+/**
+ * Where in the extra space each time's `_extra` word ends (it is there when i_extra_isize reaches
+ * it), and the fields of the three that live in the base inode (crtime is all in the extra space).
+ */
 const TIME_FIELDS = {
   ctime: { base: 'i_ctime', extra: 'i_ctime_extra', end: 0x08 },
   mtime: { base: 'i_mtime', extra: 'i_mtime_extra', end: 0x0c },
   atime: { base: 'i_atime', extra: 'i_atime_extra', end: 0x10 },
-  crtime: { base: 'i_crtime', extra: 'i_crtime_extra', end: 0x18 },
+  crtime: { end: 0x18 },
 } as const;
 
 /** Sets a time field pair (the 32-bit seconds and, where the inode has room, the `_extra` word). */
